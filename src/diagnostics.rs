@@ -1,0 +1,217 @@
+//! Diagnostics: what went wrong (or looks wrong), where, and how to fix it.
+//!
+//! One model for every stage: a [`Diagnostic`] has a severity, a stable [`Code`], a message, the
+//! key path it is about, where the offending value came from ([`Origin`]: file and line, or the
+//! `--set` argument) and `help` lines. Printing is separate ([`Diagnostic::render`]) and bounded
+//! in length, so a hostile input cannot flood the terminal.
+
+use std::fmt;
+
+use crate::yaml::Pos;
+
+/// Longest message or quoted input printed, in characters.
+pub const MAX_SHOWN_CHARS: usize = 200;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// The kind of a finding. Code that reacts to a diagnostic matches on this, never on the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    /// A file could not be read (missing, a directory, too large, not UTF-8).
+    Io,
+    /// The text is not acceptable YAML (syntax, duplicate keys, too deep, alias bomb).
+    Yaml,
+    /// A command-line argument is malformed.
+    Usage,
+    /// A key the values schema does not know.
+    UnknownKey,
+    /// A value of the wrong type or outside its allowed set.
+    InvalidValue,
+    /// A combination of values the chart refuses.
+    Rule,
+    /// An unquoted YAML 1.1 word or number where text was expected.
+    Yaml11Scalar,
+    /// A key kept for compatibility that has a newer replacement.
+    Deprecated,
+    /// A template or rendered object is broken: a skygen bug, or a value that breaks structure.
+    Render,
+}
+
+/// Where a value came from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    /// A values file (`-` for stdin) and, when known, the position in it.
+    File { path: String, pos: Option<Pos> },
+    /// A `--set`-style flag and its whole argument.
+    Flag { flag: &'static str, arg: String },
+    /// skygen's built-in defaults.
+    Defaults,
+    /// A template or another built-in file.
+    Builtin { name: String, pos: Option<Pos> },
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { path, pos: Some(p) } => write!(f, "{path}:{}:{}", p.line, p.col),
+            Origin::File { path, pos: None } => f.write_str(path),
+            Origin::Flag { flag, arg } => write!(f, "{flag} {}", shorten(arg)),
+            Origin::Defaults => f.write_str("<defaults>"),
+            Origin::Builtin { name, pos: Some(p) } => write!(f, "{name}:{}:{}", p.line, p.col),
+            Origin::Builtin { name, pos: None } => f.write_str(name),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: Code,
+    pub message: String,
+    /// Dotted key path (`apiService.image`), when the finding is about a value.
+    pub key: Option<String>,
+    pub origin: Option<Origin>,
+    pub help: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            key: None,
+            origin: None,
+            help: Vec::new(),
+        }
+    }
+
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    pub fn with_origin(mut self, origin: Option<Origin>) -> Self {
+        self.origin = origin;
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help.push(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// One line `severity: origin: key: message`, then indented `help:` lines.
+    pub fn render(&self) -> String {
+        let mut out = String::from(match self.severity {
+            Severity::Error => "error: ",
+            Severity::Warning => "warning: ",
+        });
+        if let Some(origin) = &self.origin {
+            out.push_str(&origin.to_string());
+            out.push_str(": ");
+        }
+        if let Some(key) = &self.key {
+            out.push_str(&shorten(key));
+            out.push_str(": ");
+        }
+        out.push_str(&shorten_lines(&self.message));
+        for h in &self.help {
+            out.push_str("\n  help: ");
+            out.push_str(&shorten_lines(h));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+/// Cut `s` to [`MAX_SHOWN_CHARS`] characters, escaping control characters so the output stays
+/// on one line.
+pub fn shorten(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i >= MAX_SHOWN_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn shorten_lines(s: &str) -> String {
+    s.lines().map(shorten).collect::<Vec<_>>().join("\n  ")
+}
+
+/// Show a value from the input in a message: quoted, escaped and bounded.
+pub fn quote(s: &str) -> String {
+    format!("`{}`", shorten(s))
+}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&lower, &c.to_lowercase()), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendering_names_origin_key_and_help() {
+        let d = Diagnostic::error(Code::UnknownKey, "unknown key")
+            .with_key("apiService.imge")
+            .with_origin(Some(Origin::File {
+                path: "v.yaml".into(),
+                pos: Some(Pos { line: 3, col: 5 }),
+            }))
+            .with_help("did you mean `apiService.image`?");
+        assert_eq!(
+            d.render(),
+            "error: v.yaml:3:5: apiService.imge: unknown key\n  help: did you mean `apiService.image`?"
+        );
+    }
+
+    #[test]
+    fn long_and_multiline_input_is_bounded() {
+        let s = shorten(&format!("a\nb{}", "x".repeat(1000)));
+        assert!(s.starts_with("a\\nb"));
+        assert!(s.chars().count() <= MAX_SHOWN_CHARS + 2);
+    }
+
+    #[test]
+    fn typos_get_suggestions() {
+        assert_eq!(did_you_mean("imge", ["image", "replicas"]), Some("image"));
+        assert_eq!(did_you_mean("zzz", ["image", "replicas"]), None);
+    }
+}

@@ -1,0 +1,158 @@
+//! Helm's merge rules, with provenance: maps merge key by key, lists and scalars replace, and
+//! `null` removes a key. Every node remembers which layer (file and line, or flag) set it.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::diagnostics::Origin;
+
+/// JSON pointer → where the value at that pointer came from.
+#[derive(Clone, Debug, Default)]
+pub struct Origins(BTreeMap<String, Origin>);
+
+impl Origins {
+    /// The origin of the node at `pointer`, or of its nearest ancestor that has one.
+    pub fn of(&self, pointer: &str) -> Option<&Origin> {
+        let mut p = pointer;
+        loop {
+            if let Some(o) = self.0.get(p) {
+                return Some(o);
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return None,
+            }
+        }
+    }
+
+    /// Forget every origin at or below `pointer`.
+    pub fn clear_below(&mut self, pointer: &str) {
+        let below = format!("{pointer}/");
+        self.0
+            .retain(|k, _| k != pointer && !k.starts_with(&below));
+    }
+
+    pub fn set(&mut self, pointer: String, origin: Origin) {
+        self.0.insert(pointer, origin);
+    }
+}
+
+/// Merge `layer` into `base` in place. `origin_at` gives the origin of a node of the layer by
+/// its pointer; it is recorded for every node the layer sets.
+pub fn merge_layer(
+    base: &mut Value,
+    layer: Value,
+    pointer: &str,
+    origins: &mut Origins,
+    origin_at: &dyn Fn(&str) -> Origin,
+) {
+    match (base, layer) {
+        (Value::Object(base_map), Value::Object(layer_map)) => {
+            origins.set(pointer.to_owned(), origin_at(pointer));
+            merge_maps(base_map, layer_map, pointer, origins, origin_at);
+        }
+        (base, layer) => {
+            origins.clear_below(pointer);
+            record(&layer, pointer, origins, origin_at);
+            *base = layer;
+        }
+    }
+}
+
+fn merge_maps(
+    base: &mut Map<String, Value>,
+    layer: Map<String, Value>,
+    pointer: &str,
+    origins: &mut Origins,
+    origin_at: &dyn Fn(&str) -> Origin,
+) {
+    for (key, value) in layer {
+        let child = format!("{pointer}/{}", crate::yaml::escape_pointer(&key));
+        if value.is_null() {
+            // Helm: a null removes the key, whatever the layers below set.
+            base.shift_remove(&key);
+            origins.clear_below(&child);
+            continue;
+        }
+        match base.get_mut(&key) {
+            Some(existing) if existing.is_object() && value.is_object() => {
+                merge_layer(existing, value, &child, origins, origin_at);
+            }
+            _ => {
+                origins.clear_below(&child);
+                record(&value, &child, origins, origin_at);
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Record the origin of every node of a subtree that a layer sets wholesale.
+fn record(value: &Value, pointer: &str, origins: &mut Origins, origin_at: &dyn Fn(&str) -> Origin) {
+    origins.set(pointer.to_owned(), origin_at(pointer));
+    match value {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let child = format!("{pointer}/{}", crate::yaml::escape_pointer(k));
+                record(v, &child, origins, origin_at);
+            }
+        }
+        Value::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                record(v, &format!("{pointer}/{i}"), origins, origin_at);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Drop `null` entries left in maps (a null in the defaults means "unset").
+pub fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(m) => {
+            m.retain(|_, v| !v.is_null());
+            m.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(a) => a.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn merged(base: Value, layer: Value) -> (Value, Origins) {
+        let mut base = base;
+        let mut origins = Origins::default();
+        merge_layer(&mut base, layer, "", &mut origins, &|p| Origin::Builtin {
+            name: format!("layer{p}"),
+            pos: None,
+        });
+        (base, origins)
+    }
+
+    #[test]
+    fn maps_merge_lists_replace_nulls_remove() {
+        let (v, origins) = merged(
+            json!({"a": {"x": 1, "y": 2}, "l": [1, 2, 3], "gone": {"deep": true}}),
+            json!({"a": {"y": 5}, "l": [9], "gone": null}),
+        );
+        assert_eq!(v, json!({"a": {"x": 1, "y": 5}, "l": [9]}));
+        assert_eq!(
+            origins.of("/a/y"),
+            Some(&Origin::Builtin { name: "layer/a/y".into(), pos: None })
+        );
+        assert!(origins.of("/gone/deep").is_none() || origins.of("/gone/deep") == origins.of(""));
+    }
+
+    #[test]
+    fn a_scalar_can_replace_a_map_and_back() {
+        let (v, _) = merged(json!({"a": {"x": 1}}), json!({"a": "text"}));
+        assert_eq!(v, json!({"a": "text"}));
+        let (v, _) = merged(json!({"a": "text"}), json!({"a": {"x": 1}}));
+        assert_eq!(v, json!({"a": {"x": 1}}));
+    }
+}

@@ -1,0 +1,341 @@
+//! Stage 1 and 2: values. Load every source (defaults, files, `--set*` flags) in order, merge
+//! them with Helm's rules while remembering where each value came from, then validate the result
+//! against the schema and the chart's cross-field rules.
+//!
+//! Takes [`ValueSource`]s; returns [`Validated`] values (the only way to get them is
+//! [`validate`]) or every problem found, as diagnostics. Never renders anything.
+
+pub mod merge;
+pub mod model;
+pub mod quantity;
+pub mod rules;
+pub mod schema;
+pub mod set;
+mod validate;
+
+pub(crate) use validate::dotted as validate_dotted;
+
+use std::io::Read;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::diagnostics::{quote, Code, Diagnostic, Origin};
+use crate::yaml::{self, Pos};
+use merge::Origins;
+use set::{RawValue, Seg, SetFlag};
+
+pub use validate::{validate, Validated};
+
+/// skygen's default values, with comments (printed by `skygen values`).
+pub const DEFAULTS_YAML: &str = include_str!("defaults.yaml");
+
+/// Largest values file (or `--set-file` file) read, in bytes.
+pub const MAX_INPUT_BYTES: u64 = 4 * 1024 * 1024;
+
+/// One input of the values stage, in command-line order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValueSource {
+    /// `-f FILE`; `-` is stdin.
+    File(String),
+    /// A `--set`-family flag and its argument.
+    Set(SetFlag, String),
+    /// Values from an overlay (already parsed), with a name for messages.
+    Overlay { name: String, text: String },
+}
+
+/// A plain YAML 1.1 scalar that ended up in the values, with where it was written.
+#[derive(Clone, Debug)]
+pub struct TrapSite {
+    pub pointer: String,
+    pub text: String,
+    pub origin: Origin,
+}
+
+/// Merged, not yet validated values.
+#[derive(Clone, Debug)]
+pub struct Merged {
+    pub tree: Value,
+    pub origins: Origins,
+    pub traps: Vec<TrapSite>,
+}
+
+/// Read a file (or stdin for `-`) as UTF-8 text, refusing what cannot be a values file.
+pub fn read_text(path: &str, stdin: &mut dyn Read) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    if path == "-" {
+        stdin
+            .take(MAX_INPUT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+    } else {
+        let p = Path::new(path);
+        let meta = std::fs::metadata(p).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_owned(),
+            _ => format!("cannot read: {e}"),
+        })?;
+        if meta.is_dir() {
+            return Err("is a directory, expected a YAML file".into());
+        }
+        let file = std::fs::File::open(p).map_err(|e| format!("cannot open: {e}"))?;
+        file.take(MAX_INPUT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read: {e}"))?;
+    }
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(format!(
+            "larger than {} MiB; a values file is never that big",
+            MAX_INPUT_BYTES / 1024 / 1024
+        ));
+    }
+    if bytes.contains(&0) {
+        return Err("is a binary file (it contains NUL bytes), expected YAML text".into());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn yaml_error(origin_name: &str, builtin: bool, e: yaml::ReadError) -> Diagnostic {
+    let origin = if builtin {
+        Origin::Builtin { name: origin_name.into(), pos: e.pos }
+    } else {
+        Origin::File { path: origin_name.into(), pos: e.pos }
+    };
+    Diagnostic::error(Code::Yaml, e.kind.to_string()).with_origin(Some(origin))
+}
+
+/// Merge one parsed document as a layer.
+fn merge_document(
+    merged: &mut Merged,
+    doc: yaml::Document,
+    make_origin: &dyn Fn(Option<Pos>) -> Origin,
+    name: &str,
+) -> Result<(), Diagnostic> {
+    let yaml::Document { value, positions, traps } = doc;
+    match value {
+        Value::Null => return Ok(()),
+        Value::Object(_) => {}
+        other => {
+            return Err(Diagnostic::error(
+                Code::InvalidValue,
+                format!("a values file must be a mapping of keys, found {}", kind_of(&other)),
+            )
+            .with_origin(Some(make_origin(positions.get("").copied())))
+            .with_help(format!("check that {name} is the values file you meant")));
+        }
+    }
+    let origin_at = |p: &str| {
+        let mut q = p;
+        loop {
+            if let Some(pos) = positions.get(q) {
+                return make_origin(Some(*pos));
+            }
+            match q.rfind('/') {
+                Some(i) => q = &q[..i],
+                None => return make_origin(None),
+            }
+        }
+    };
+    merge::merge_layer(&mut merged.tree, value, "", &mut merged.origins, &origin_at);
+    for t in traps {
+        merged.traps.push(TrapSite {
+            origin: make_origin(Some(t.pos)),
+            pointer: t.pointer,
+            text: t.text,
+        });
+    }
+    Ok(())
+}
+
+/// A short name for a JSON value's type, for messages.
+pub fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// Load and merge all sources over the defaults. Every problem is reported, not just the first.
+pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec<Diagnostic>> {
+    let mut merged = Merged {
+        tree: Value::Object(Default::default()),
+        origins: Origins::default(),
+        traps: Vec::new(),
+    };
+    let defaults = yaml::read_one(DEFAULTS_YAML).map_err(|e| vec![yaml_error("defaults.yaml", true, e)])?;
+    if let Err(d) = merge_document(&mut merged, defaults, &|_| Origin::Defaults, "the defaults") {
+        return Err(vec![d]);
+    }
+    // The defaults are trusted text; their plain scalars are not user mistakes.
+    merged.traps.clear();
+
+    let schema = schema::generate();
+    let walker = schema::SchemaWalker::new(&schema);
+    let mut errors = Vec::new();
+    for source in sources {
+        match source {
+            ValueSource::File(path) => {
+                let text = match read_text(path, stdin) {
+                    Ok(t) => t,
+                    Err(msg) => {
+                        errors.push(
+                            Diagnostic::error(Code::Io, format!("values file {}: {msg}", quote(path)))
+                                .with_origin(Some(Origin::File { path: path.clone(), pos: None })),
+                        );
+                        continue;
+                    }
+                };
+                let origin = |pos| Origin::File { path: path.clone(), pos };
+                match yaml::read_stream(&text) {
+                    Err(e) => errors.push(yaml_error(path, false, e)),
+                    Ok(docs) => {
+                        for doc in docs {
+                            if let Err(d) = merge_document(&mut merged, doc, &origin, path) {
+                                errors.push(d);
+                            }
+                        }
+                    }
+                }
+            }
+            ValueSource::Overlay { name, text } => {
+                let origin = |pos| Origin::Builtin { name: name.clone(), pos };
+                match yaml::read_one(text) {
+                    Err(e) => errors.push(yaml_error(name, true, e)),
+                    Ok(doc) => {
+                        if let Err(d) = merge_document(&mut merged, doc, &origin, name) {
+                            errors.push(d);
+                        }
+                    }
+                }
+            }
+            ValueSource::Set(flag, arg) => {
+                if let Err(d) = apply_set(&mut merged, *flag, arg, &walker, stdin) {
+                    errors.push(d);
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(merged)
+    } else {
+        Err(errors)
+    }
+}
+
+fn apply_set(
+    merged: &mut Merged,
+    flag: SetFlag,
+    arg: &str,
+    walker: &schema::SchemaWalker<'_>,
+    stdin: &mut dyn Read,
+) -> Result<(), Diagnostic> {
+    let origin = Origin::Flag { flag: flag.name(), arg: arg.to_owned() };
+    let usage = |msg: String| {
+        Diagnostic::error(Code::Usage, msg)
+            .with_origin(Some(origin.clone()))
+            .with_help(format!(
+                "{} takes key=value pairs separated by commas, e.g. {} apiService.image=repo/sky:1.0",
+                flag.name(),
+                flag.name()
+            ))
+    };
+    let assignments = set::parse(flag, arg).map_err(usage)?;
+    for a in assignments {
+        let value = match a.value {
+            RawValue::Text(text) => typed(&text, &walker.accepts(&a.path)),
+            RawValue::TextList(items) => {
+                let mut item_path = a.path.clone();
+                item_path.push(Seg::Index(0));
+                let acc = walker.accepts(&item_path);
+                Value::Array(items.iter().map(|t| typed(t, &acc)).collect())
+            }
+            RawValue::Str(s) if flag == SetFlag::SetFile => {
+                let content = read_text(&s, stdin).map_err(|msg| {
+                    Diagnostic::error(Code::Io, format!("file {}: {msg}", quote(&s)))
+                        .with_origin(Some(origin.clone()))
+                })?;
+                Value::String(content)
+            }
+            RawValue::Str(s) => Value::String(s),
+            RawValue::StrList(items) => Value::Array(items.into_iter().map(Value::String).collect()),
+            RawValue::Json(v) => v,
+        };
+        let pointer = set::pointer(&a.path);
+        merged.origins.clear_below(&pointer);
+        merged.origins.set(pointer, origin.clone());
+        set::apply(&mut merged.tree, &a.path, value);
+    }
+    Ok(())
+}
+
+/// Type a `--set` text by what the key accepts: text fields keep it exactly (`1.10` stays
+/// `"1.10"`); elsewhere Helm's guess applies.
+fn typed(text: &str, accepts: &schema::Accepts) -> Value {
+    if text == "null" {
+        return Value::Null;
+    }
+    if accepts.only_string() {
+        return Value::String(text.to_owned());
+    }
+    let guessed = set::guess(text);
+    if accepts.any {
+        return guessed;
+    }
+    match &guessed {
+        Value::Bool(_) if accepts.boolean => guessed,
+        Value::Number(_) if accepts.integer || accepts.number => guessed,
+        _ => {
+            if (accepts.number || accepts.integer) && !accepts.string {
+                if let Ok(f) = text.parse::<f64>() {
+                    if let Some(n) = serde_json::Number::from_f64(f) {
+                        return Value::Number(n);
+                    }
+                }
+            }
+            Value::String(text.to_owned())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn load_args(sources: &[ValueSource]) -> Merged {
+        load(sources, &mut std::io::empty()).unwrap()
+    }
+
+    #[test]
+    fn set_keeps_strings_for_string_fields() {
+        let m = load_args(&[
+            ValueSource::Set(SetFlag::Set, "apiService.image=repo:1.10".into()),
+            ValueSource::Set(SetFlag::Set, "apiService.replicas=3,ingress.host=007".into()),
+            ValueSource::Set(SetFlag::Set, "apiService.readinessProbe.successThreshold=7".into()),
+        ]);
+        assert_eq!(m.tree["apiService"]["image"], json!("repo:1.10"));
+        assert_eq!(m.tree["apiService"]["replicas"], json!(3));
+        assert_eq!(m.tree["ingress"]["host"], json!("007"));
+        assert_eq!(m.tree["apiService"]["readinessProbe"]["successThreshold"], json!(7));
+    }
+
+    #[test]
+    fn later_sources_win_and_null_removes() {
+        let m = load_args(&[
+            ValueSource::Set(SetFlag::Set, "apiService.livenessProbe=null".into()),
+            ValueSource::Set(SetFlag::SetString, "apiService.replicas=2".into()),
+            ValueSource::Set(SetFlag::SetJson, r#"apiService.replicas=5"#.into()),
+        ]);
+        assert!(m.tree["apiService"].get("livenessProbe").is_none());
+        assert_eq!(m.tree["apiService"]["replicas"], json!(5));
+    }
+}

@@ -1,0 +1,188 @@
+//! Cross-field rules: combinations of values that the chart refuses (its `fail` calls) and that
+//! skygen refuses on top. Each rule names every key involved and how to fix it.
+
+use serde_json::Value;
+
+use super::merge::Origins;
+use super::model::{AccessMode, UpgradeStrategy, Values};
+use super::quantity;
+use crate::diagnostics::{quote, Code, Diagnostic};
+
+/// Smallest CPU request (cores) and memory request (bytes) the API server is known to run with.
+pub const MIN_CPU: f64 = 4.0;
+pub const MIN_MEMORY: f64 = 8.0 * 1024.0 * 1024.0 * 1024.0;
+
+fn rule(origins: &Origins, pointer: &str, message: String) -> Diagnostic {
+    Diagnostic::error(Code::Rule, message)
+        .with_key(super::validate_dotted(pointer))
+        .with_origin(origins.of(pointer).cloned())
+}
+
+/// Run every rule and return all findings.
+pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    resources(v, origins, &mut out);
+    rolling_update(v, origins, &mut out);
+    database_config(v, origins, &mut out);
+    quantities(v, origins, &mut out);
+    unsupported(v, origins, &mut out);
+    out
+}
+
+/// # What it checks
+/// `apiService.resources.requests` are at least 4 CPUs and 8Gi of memory, unless
+/// `apiService.skipResourceCheck` is true.
+/// # Why
+/// The API server runs many worker processes; below this it is killed or stalls under load.
+/// # Example
+/// `--set apiService.resources.requests.cpu=2`
+/// # Fix
+/// Raise the requests, or set `apiService.skipResourceCheck=true` for a test install.
+fn resources(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
+    if v.api_service.skip_resource_check {
+        return;
+    }
+    let requests = v
+        .api_service
+        .resources
+        .as_ref()
+        .and_then(|r| r.get("requests"))
+        .and_then(Value::as_object);
+    let fix = "raise the request, or set apiService.skipResourceCheck=true to run with less";
+    for (name, min, shown) in [("cpu", MIN_CPU, "4 CPUs"), ("memory", MIN_MEMORY, "8Gi")] {
+        let pointer = format!("/apiService/resources/requests/{name}");
+        let value = requests.and_then(|r| r.get(name));
+        let problem = match value {
+            None | Some(Value::Null) => Some(format!("the API server needs a {name} request of at least {shown}; none is set")),
+            Some(q) => match quantity::parse_value(q) {
+                Err(e) => Some(e),
+                Ok(n) if n < min => Some(format!(
+                    "the API server needs at least {shown}; apiService.resources.requests.{name} is {}",
+                    q
+                )),
+                Ok(_) => None,
+            },
+        };
+        if let Some(msg) = problem {
+            out.push(rule(origins, &pointer, msg).with_help(fix));
+        }
+    }
+}
+
+/// # What it checks
+/// `apiService.upgradeStrategy: RollingUpdate` has an external database
+/// (`apiService.dbConnectionSecretName` or `apiService.dbConnectionString`) and does not use a
+/// ReadWriteOnce volume created by the chart (`storage.enabled` without `storage.existingClaim`).
+/// # Why
+/// Two API servers run side by side during a rolling update; they must share state through the
+/// database, and both must mount the volume.
+/// # Fix
+/// Configure a database and use `storage.accessMode: ReadWriteMany`, an existing claim, or no
+/// storage — or keep `upgradeStrategy: Recreate`.
+fn rolling_update(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
+    let api = &v.api_service;
+    if api.upgrade_strategy != UpgradeStrategy::RollingUpdate {
+        return;
+    }
+    if !has_db(v) {
+        out.push(
+            rule(
+                origins,
+                "/apiService/upgradeStrategy",
+                "upgradeStrategy RollingUpdate needs an external database: set apiService.dbConnectionSecretName or apiService.dbConnectionString".into(),
+            )
+            .with_help("or keep apiService.upgradeStrategy=Recreate"),
+        );
+    }
+    let chart_pvc = v.storage.enabled && non_empty(&v.storage.existing_claim).is_none();
+    if chart_pvc && v.storage.access_mode != AccessMode::ReadWriteMany {
+        out.push(
+            rule(
+                origins,
+                "/storage/accessMode",
+                format!(
+                    "upgradeStrategy RollingUpdate cannot share a {:?} volume between the old and new pod (storage.enabled with storage.accessMode {:?})",
+                    v.storage.access_mode, v.storage.access_mode
+                ),
+            )
+            .with_help("set storage.accessMode=ReadWriteMany, use storage.existingClaim, set storage.enabled=false, or use upgradeStrategy Recreate"),
+        );
+    }
+}
+
+pub fn has_db(v: &Values) -> bool {
+    non_empty(&v.api_service.db_connection_secret_name).is_some()
+        || non_empty(&v.api_service.db_connection_string).is_some()
+}
+
+pub fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|s| !s.is_empty())
+}
+
+/// # What it checks
+/// `apiService.config` is null when a database is configured.
+/// # Why
+/// With a database the server keeps its config there; a config from values would be ignored
+/// or overwrite what admins set in the dashboard.
+/// # Fix
+/// Remove `apiService.config` and set the config in the dashboard.
+fn database_config(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
+    if has_db(v) && non_empty(&v.api_service.config).is_some() {
+        out.push(
+            rule(
+                origins,
+                "/apiService/config",
+                "apiService.config must be null when a database is configured (apiService.dbConnectionString or apiService.dbConnectionSecretName)".into(),
+            )
+            .with_help("remove apiService.config and set the configuration in the dashboard"),
+        );
+    }
+}
+
+/// # What it checks
+/// Sizes are Kubernetes quantities: `storage.size`, and every `resources` request and limit.
+/// # Why
+/// The API server would refuse them at apply time, after part of the stream was applied.
+fn quantities(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
+    if let Err(e) = quantity::parse(&v.storage.size) {
+        out.push(rule(origins, "/storage/size", e));
+    }
+    if let Some(res) = &v.api_service.resources {
+        for (section, entries) in res {
+            let Some(entries) = entries.as_object() else { continue };
+            for (name, q) in entries {
+                if let Err(e) = quantity::parse_value(q) {
+                    let pointer = format!("/apiService/resources/{section}/{name}");
+                    if !(section == "requests" && (name == "cpu" || name == "memory")) {
+                        out.push(rule(origins, &pointer, e));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// # What it checks
+/// Features of the chart that this skygen version does not render yet are refused rather than
+/// silently dropped.
+fn unsupported(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
+    let mut refuse = |pointer: &str, what: &str| {
+        out.push(
+            rule(origins, pointer, format!("{what} is not rendered by this version of skygen yet"))
+                .with_help("see docs/helm-compat.md; render it with the Helm chart meanwhile, or leave it off"),
+        )
+    };
+    if v.prometheus.enabled {
+        refuse("/prometheus/enabled", "monitoring (prometheus.enabled)");
+    }
+    if v.grafana.enabled {
+        refuse("/grafana/enabled", "monitoring (grafana.enabled)");
+    }
+    if v.auth.oauth.enabled {
+        refuse("/auth/oauth/enabled", "OAuth login (auth.oauth.enabled)");
+    }
+    if v.ingress.oauth2_proxy.enabled {
+        refuse("/ingress/oauth2-proxy/enabled", "ingress OAuth (ingress.oauth2-proxy.enabled)");
+    }
+    let _ = quote;
+}

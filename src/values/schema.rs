@@ -1,0 +1,247 @@
+//! The values JSON Schema: generated from the typed model, committed as
+//! `schema/values.schema.json`, and walked to answer "what type does this key take?" (for
+//! `--set` typing and YAML 1.1 warnings) and "which keys exist here?" (for did-you-mean).
+
+use serde_json::Value;
+
+use super::model::Values;
+use super::set::Seg;
+
+/// The schema as JSON, generated from [`Values`].
+pub fn generate() -> Value {
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<Values>();
+    serde_json::to_value(schema).expect("a generated schema is always JSON; this is a skygen bug")
+}
+
+/// The committed file's text: pretty JSON with a final newline.
+pub fn generate_text() -> String {
+    let mut text = serde_json::to_string_pretty(&generate())
+        .expect("a schema serializes to JSON; this is a skygen bug");
+    text.push('\n');
+    text
+}
+
+/// The JSON types a key accepts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Accepts {
+    pub any: bool,
+    pub string: bool,
+    pub boolean: bool,
+    pub integer: bool,
+    pub number: bool,
+    pub object: bool,
+    pub array: bool,
+}
+
+impl Accepts {
+    /// Only text (and perhaps null): a value for it must stay exactly as typed.
+    pub fn only_string(&self) -> bool {
+        self.string && !(self.any || self.boolean || self.integer || self.number || self.object || self.array)
+    }
+}
+
+/// A view of the schema for walking it.
+pub struct SchemaWalker<'a> {
+    root: &'a Value,
+}
+
+impl<'a> SchemaWalker<'a> {
+    pub fn new(root: &'a Value) -> Self {
+        SchemaWalker { root }
+    }
+
+    fn deref(&self, mut node: &'a Value) -> &'a Value {
+        // Definitions do not chain deeply; the bound guards against a cycle.
+        for _ in 0..16 {
+            match node.get("$ref").and_then(Value::as_str) {
+                Some(r) => match r.strip_prefix("#/$defs/") {
+                    Some(name) => match self.root.pointer(&format!("/$defs/{name}")) {
+                        Some(target) => node = target,
+                        None => return node,
+                    },
+                    None => return node,
+                },
+                None => return node,
+            }
+        }
+        node
+    }
+
+    /// The alternatives a node stands for (anyOf/oneOf flattened, refs followed).
+    pub fn branches(&self, node: &'a Value) -> Vec<&'a Value> {
+        let node = self.deref(node);
+        let mut out = Vec::new();
+        let mut alternatives = false;
+        for key in ["anyOf", "oneOf"] {
+            if let Some(list) = node.get(key).and_then(Value::as_array) {
+                alternatives = true;
+                for b in list {
+                    out.extend(self.branches(b));
+                }
+            }
+        }
+        if !alternatives || node.get("properties").is_some() || node.get("type").is_some() {
+            out.push(node);
+        }
+        out
+    }
+
+    /// Schemas of the child `seg` of a node; an empty list means the child is not allowed.
+    fn child(&self, node: &'a Value, seg: &Seg) -> Vec<&'a Value> {
+        let mut out = Vec::new();
+        for b in self.branches(node) {
+            match seg {
+                Seg::Key(k) => {
+                    if let Some(p) = b.get("properties").and_then(|p| p.get(k)) {
+                        out.push(p);
+                    } else if accepts_type(b, "object") || b.as_bool() == Some(true) || is_open(b) {
+                        match b.get("additionalProperties") {
+                            Some(Value::Bool(false)) => {}
+                            Some(extra @ Value::Object(_)) => out.push(extra),
+                            _ => out.push(&Value::Bool(true)),
+                        }
+                    }
+                }
+                Seg::Index(_) => {
+                    if let Some(items) = b.get("items") {
+                        out.push(items);
+                    } else if accepts_type(b, "array") || is_open(b) {
+                        out.push(&Value::Bool(true));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The schemas at a path, or an empty list when the path leaves the schema.
+    pub fn at(&self, path: &[Seg]) -> Vec<&'a Value> {
+        let mut nodes = vec![self.root];
+        for seg in path {
+            nodes = nodes.into_iter().flat_map(|n| self.child(n, seg)).collect();
+            if nodes.is_empty() {
+                break;
+            }
+        }
+        nodes
+    }
+
+    /// What a path accepts. A path outside the schema accepts anything (it is an unknown key,
+    /// reported elsewhere).
+    pub fn accepts(&self, path: &[Seg]) -> Accepts {
+        let mut acc = Accepts::default();
+        let nodes = self.at(path);
+        if nodes.is_empty() {
+            acc.any = true;
+        }
+        for n in nodes {
+            for b in self.branches(n) {
+                if is_open(b) {
+                    acc.any = true;
+                }
+                for (name, flag) in [
+                    ("string", &mut acc.string),
+                    ("boolean", &mut acc.boolean),
+                    ("integer", &mut acc.integer),
+                    ("number", &mut acc.number),
+                    ("object", &mut acc.object),
+                    ("array", &mut acc.array),
+                ] {
+                    if accepts_type(b, name) {
+                        *flag = true;
+                    }
+                }
+                // Enums of strings without a `type` (const-only oneOf branches).
+                if b.get("const").is_some_and(Value::is_string)
+                    || b.get("enum").and_then(Value::as_array).is_some_and(|e| e.iter().any(Value::is_string))
+                {
+                    acc.string = true;
+                }
+            }
+        }
+        acc
+    }
+
+    /// The property names of the object schemas at a path that forbids other keys; `None` when
+    /// the path allows any key.
+    pub fn closed_keys(&self, path: &[Seg]) -> Option<Vec<&'a str>> {
+        let mut keys = Vec::new();
+        let mut closed = false;
+        for n in self.at(path) {
+            for b in self.branches(n) {
+                if !accepts_type(b, "object") {
+                    continue;
+                }
+                if b.get("additionalProperties") != Some(&Value::Bool(false)) {
+                    return None;
+                }
+                closed = true;
+                if let Some(props) = b.get("properties").and_then(Value::as_object) {
+                    keys.extend(props.keys().map(String::as_str));
+                }
+            }
+        }
+        closed.then_some(keys)
+    }
+}
+
+fn is_open(b: &Value) -> bool {
+    b.as_bool() == Some(true)
+        || (b.is_object()
+            && b.get("type").is_none()
+            && b.get("$ref").is_none()
+            && b.get("anyOf").is_none()
+            && b.get("oneOf").is_none()
+            && b.get("const").is_none()
+            && b.get("enum").is_none())
+}
+
+fn accepts_type(b: &Value, name: &str) -> bool {
+    match b.get("type") {
+        Some(Value::String(t)) => t == name || (name == "number" && t == "integer"),
+        Some(Value::Array(ts)) => ts.iter().any(|t| t.as_str() == Some(name)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(p: &str) -> Vec<Seg> {
+        p.split('.')
+            .map(|s| match s.parse::<usize>() {
+                Ok(i) => Seg::Index(i),
+                Err(_) => Seg::Key(s.to_owned()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn types_of_known_keys() {
+        let schema = generate();
+        let w = SchemaWalker::new(&schema);
+        assert!(w.accepts(&path("apiService.image")).only_string());
+        assert!(w.accepts(&path("ingress.host")).only_string());
+        assert!(w.accepts(&path("apiService.upgradeStrategy")).only_string());
+        assert!(w.accepts(&path("apiService.replicas")).integer);
+        assert!(w.accepts(&path("ingress.enabled")).boolean);
+        assert!(w.accepts(&path("apiService.readinessProbe.successThreshold")).any);
+        assert!(w.accepts(&path("apiService.annotations.foo")).only_string());
+        let surge = w.accepts(&path("apiService.rollingUpdate.maxSurge"));
+        assert!(surge.integer && surge.string);
+        assert!(w.accepts(&path("rbac.namespaceRules.0.verbs.0")).only_string());
+    }
+
+    #[test]
+    fn closed_and_open_maps() {
+        let schema = generate();
+        let w = SchemaWalker::new(&schema);
+        let keys = w.closed_keys(&path("apiService")).unwrap();
+        assert!(keys.contains(&"image"));
+        assert!(w.closed_keys(&path("apiService.resources")).is_none());
+        assert!(w.closed_keys(&path("prometheus")).is_none());
+    }
+}

@@ -1,0 +1,271 @@
+//! Stage 2: check merged values against the schema and the rules; produce [`Validated`].
+
+use serde_json::Value;
+
+use super::model::Values;
+use super::schema::SchemaWalker;
+use super::set::Seg;
+use super::{kind_of, rules, schema, Merged};
+use crate::diagnostics::{did_you_mean, quote, Code, Diagnostic};
+
+/// Values that passed every check. Only [`validate`] builds one, so nothing renders unchecked
+/// input.
+#[derive(Clone, Debug)]
+pub struct Validated {
+    values: Values,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Validated {
+    pub fn values(&self) -> &Values {
+        &self.values
+    }
+
+    /// Findings that do not stop the render (YAML 1.1 words, deprecated keys).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+}
+
+/// Keys that the chart once had (and the deployment guide may still show), with what replaced them.
+const REMOVED_KEYS: &[(&str, &str)] = &[
+    ("/rbac/rules", "removed from the chart; use rbac.namespaceRules and rbac.clusterRules"),
+    ("/rbac/grantedNamespaces", "removed from the chart; SkyPilot now uses one namespace (kubernetesCredentials.inclusterNamespace)"),
+    ("/ingress/auth", "removed from the chart; use ingress.authCredentials (htpasswd text) or ingress.authSecret"),
+    ("/apiService/imagePullSecrets", "moved; use global.imagePullSecrets"),
+    ("/apiService/probes", "replaced by apiService.livenessProbe and apiService.readinessProbe"),
+    ("/vastdataCredentials", "never existed in the chart (the guide is wrong); VAST Data needs no credentials here"),
+    ("/podSecurityContext/capabilities", "moved to the container-level securityContext.capabilities"),
+    ("/podSecurityContext/allowPrivilegeEscalation", "moved to securityContext.allowPrivilegeEscalation"),
+];
+
+/// `/apiService/image` → `apiService.image`; `/a/0/b` → `a[0].b`.
+pub fn dotted(pointer: &str) -> String {
+    let mut out = String::new();
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&seg);
+        }
+    }
+    out
+}
+
+fn segs(pointer: &str) -> Vec<Seg> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| {
+            let s = s.replace("~1", "/").replace("~0", "~");
+            match s.parse::<usize>() {
+                Ok(i) if !s.is_empty() => Seg::Index(i),
+                _ => Seg::Key(s),
+            }
+        })
+        .collect()
+}
+
+/// Check merged values: unknown keys, YAML 1.1 traps, the schema, then the cross-field rules.
+pub fn validate(mut merged: Merged) -> Result<Validated, Vec<Diagnostic>> {
+    let schema = schema::generate();
+    let walker = SchemaWalker::new(&schema);
+    let mut diags = Vec::new();
+
+    unknown_keys(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
+    coerce_traps(&mut merged, &walker, &mut diags);
+
+    let validator = jsonschema::options()
+        .build(&schema)
+        .expect("the generated schema compiles; this is a skygen bug");
+    for err in validator.iter_errors(&merged.tree) {
+        if matches!(err.kind, jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }) {
+            continue;
+        }
+        let pointer = err.instance_path.as_str().to_owned();
+        let found = match err.instance.as_ref() {
+            Value::String(s) => format!("{} {}", kind_of(&err.instance), quote(s)),
+            other => format!("{} {}", kind_of(other), crate::diagnostics::shorten(&other.to_string())),
+        };
+        let expected = expected_of(&walker, &pointer);
+        diags.push(
+            Diagnostic::error(Code::InvalidValue, format!("expected {expected}, found {found}"))
+                .with_key(dotted(&pointer))
+                .with_origin(merged.origins.of(&pointer).cloned()),
+        );
+    }
+    // One message per key: anyOf branches can report the same value several times.
+    diags.dedup_by(|a, b| a.key == b.key && a.message == b.message && a.code == b.code);
+
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags);
+    }
+    let values: Values = match serde_json::from_value(merged.tree.clone()) {
+        Ok(v) => v,
+        Err(e) => {
+            diags.push(Diagnostic::error(Code::InvalidValue, format!("values do not fit the model: {e}")));
+            return Err(diags);
+        }
+    };
+    diags.extend(rules::check(&values, &merged.origins));
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags);
+    }
+    Ok(Validated { values, warnings: diags })
+}
+
+/// Describe what the schema wants at a pointer, in words.
+fn expected_of(walker: &SchemaWalker<'_>, pointer: &str) -> String {
+    let path = segs(pointer);
+    let mut enums: Vec<String> = Vec::new();
+    let mut extra = Vec::new();
+    for node in walker.at(&path) {
+        for b in walker.branches(node) {
+            if let Some(c) = b.get("const") {
+                enums.push(c.to_string());
+            }
+            if let Some(list) = b.get("enum").and_then(Value::as_array) {
+                enums.extend(list.iter().map(Value::to_string));
+            }
+            if let Some(p) = b.get("pattern").and_then(Value::as_str) {
+                extra.push(format!("text matching {p}"));
+            }
+            if let Some(m) = b.get("minimum") {
+                extra.push(format!("a number ≥ {m}"));
+            }
+            if let Some(m) = b.get("maximum") {
+                extra.push(format!("a number ≤ {m}"));
+            }
+        }
+    }
+    if !enums.is_empty() {
+        return format!("one of {}", enums.join(", "));
+    }
+    let acc = walker.accepts(&path);
+    let mut kinds = Vec::new();
+    for (flag, name) in [
+        (acc.string, "a string"),
+        (acc.boolean, "a boolean (true or false)"),
+        (acc.integer, "an integer"),
+        (acc.number && !acc.integer, "a number"),
+        (acc.object, "a mapping"),
+        (acc.array, "a list"),
+    ] {
+        if flag {
+            kinds.push(name);
+        }
+    }
+    let mut text = if kinds.is_empty() { "a valid value".to_owned() } else { kinds.join(" or ") };
+    if !extra.is_empty() {
+        text.push_str(&format!(" ({})", extra.join(", ")));
+    }
+    text
+}
+
+fn unknown_keys(
+    merged: &Merged,
+    walker: &SchemaWalker<'_>,
+    node: &Value,
+    path: &mut Vec<Seg>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    match node {
+        Value::Object(map) => {
+            let allowed = walker.closed_keys(path);
+            for (key, child) in map {
+                path.push(Seg::Key(key.clone()));
+                let pointer = super::set::pointer(path);
+                if let Some(allowed) = &allowed {
+                    if !allowed.contains(&key.as_str()) {
+                        diags.push(unknown_key(merged, &pointer, key, allowed));
+                        path.pop();
+                        continue;
+                    }
+                }
+                unknown_keys(merged, walker, child, path, diags);
+                path.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                path.push(Seg::Index(i));
+                unknown_keys(merged, walker, child, path, diags);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> Diagnostic {
+    let key_path = dotted(pointer);
+    let mut d = Diagnostic::error(Code::UnknownKey, format!("unknown key {key_path}"))
+        .with_origin(merged.origins.of(pointer).cloned());
+    if let Some((_, hint)) = REMOVED_KEYS.iter().find(|(p, _)| *p == pointer) {
+        d.message = format!("unknown key {key_path}: {hint}");
+        return d;
+    }
+    if let Some(best) = did_you_mean(key, allowed.iter().copied()) {
+        let parent = dotted(&pointer[..pointer.rfind('/').unwrap_or(0)]);
+        let suggestion = if parent.is_empty() { best.to_owned() } else { format!("{parent}.{best}") };
+        d.message = format!("unknown key {key_path} — did you mean {suggestion}?");
+    } else {
+        let mut keys: Vec<&str> = allowed.to_vec();
+        keys.sort_unstable();
+        d = d.with_help(format!("known keys here: {}", keys.join(", ")));
+    }
+    d
+}
+
+/// Where a text field received an unquoted YAML 1.1 word or number, keep Helm's reading as text
+/// (`yes` → "true", `0755` → "493") and say how to get what was probably meant.
+fn coerce_traps(merged: &mut Merged, walker: &SchemaWalker<'_>, diags: &mut Vec<Diagnostic>) {
+    let traps = std::mem::take(&mut merged.traps);
+    for trap in traps {
+        // Only traps whose value survived later layers.
+        if merged.origins.of(&trap.pointer) != Some(&trap.origin) {
+            continue;
+        }
+        let Some(slot) = merged.tree.pointer_mut(&trap.pointer) else { continue };
+        if !walker.accepts(&segs(&trap.pointer)).only_string() {
+            continue;
+        }
+        let helm_text = match slot {
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            _ => continue,
+        };
+        diags.push(
+            Diagnostic::warning(
+                Code::Yaml11Scalar,
+                format!(
+                    "unquoted {} is read as {} (YAML 1.1, as Helm and kubectl read it); using the text {}",
+                    quote(&trap.text),
+                    slot,
+                    quote(&helm_text)
+                ),
+            )
+            .with_key(dotted(&trap.pointer))
+            .with_origin(Some(trap.origin.clone()))
+            .with_help(format!("quote it (\"{}\") if you meant the text {}", trap.text, quote(&trap.text))),
+        );
+        *slot = Value::String(helm_text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_read_as_key_paths() {
+        assert_eq!(dotted("/apiService/image"), "apiService.image");
+        assert_eq!(dotted("/rbac/namespaceRules/0/verbs"), "rbac.namespaceRules[0].verbs");
+        assert_eq!(dotted("/ingress-nginx/controller"), "ingress-nginx.controller");
+        assert_eq!(dotted("/a~1b"), "a/b");
+    }
+}

@@ -1,0 +1,636 @@
+//! The one YAML reader skygen uses for everything it reads: values files, rendered templates and
+//! manifests given to `diff`.
+//!
+//! It turns a YAML stream into `serde_json::Value` documents and remembers where every node
+//! started (a JSON pointer → line and column map), so later stages can point at the file. Plain
+//! scalars are resolved the way Helm reads values (YAML 1.1 through `sigs.k8s.io/yaml`):
+//! `yes`/`off`/`y` are booleans and `0755` is octal. Each plain scalar whose YAML 1.1 reading differs
+//! from a YAML 1.2 reading is recorded as a [`Trap`] so the values stage can warn about it.
+//!
+//! It refuses what a values file never needs and an attacker may send: duplicate keys, complex
+//! keys, unbounded alias expansion (alias bombs) and deep nesting. It never panics on input.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Map, Number, Value};
+use serde_saphyr::granit_parser::{Event, Options, Parser, ScalarStyle, Span};
+
+/// Deepest nesting of mappings and sequences accepted. Helm values need a dozen levels; the
+/// limit keeps every recursive stage after the reader safe from stack exhaustion.
+pub const MAX_DEPTH: usize = 64;
+/// Most nodes one stream may expand to, counting every node an alias copies.
+pub const MAX_NODES: usize = 200_000;
+
+/// A 1-based line and column in a source text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+}
+
+/// A plain scalar that YAML 1.1 (Helm, kubectl) and YAML 1.2 read differently.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trap {
+    /// JSON pointer of the node.
+    pub pointer: String,
+    /// The scalar exactly as written.
+    pub text: String,
+    pub pos: Pos,
+}
+
+/// One document of a stream, with the positions of its nodes.
+#[derive(Clone, Debug, Default)]
+pub struct Document {
+    pub value: Value,
+    /// JSON pointer → where the node starts. Nodes copied by an alias have no entry of their own.
+    pub positions: BTreeMap<String, Pos>,
+    pub traps: Vec<Trap>,
+}
+
+impl Document {
+    /// The position of the node at `pointer`, or of its nearest ancestor that has one.
+    pub fn position_of(&self, pointer: &str) -> Option<Pos> {
+        let mut p = pointer;
+        loop {
+            if let Some(pos) = self.positions.get(p) {
+                return Some(*pos);
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return None,
+            }
+        }
+    }
+}
+
+/// Why a stream could not be read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReadError {
+    pub pos: Option<Pos>,
+    pub kind: ReadErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReadErrorKind {
+    /// The text is not YAML; the message is the parser's.
+    Syntax(String),
+    DuplicateKey(String),
+    /// A mapping or sequence used as a mapping key.
+    ComplexKey,
+    TooDeep,
+    TooManyNodes,
+    /// A merge key (`<<`) whose value is not a mapping or a list of mappings.
+    BadMerge,
+    /// A tag skygen does not understand, such as `!!binary` or `!custom`.
+    UnsupportedTag(String),
+}
+
+impl std::fmt::Display for ReadErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadErrorKind::Syntax(msg) => write!(f, "invalid YAML: {msg}"),
+            ReadErrorKind::DuplicateKey(k) => write!(f, "duplicate key `{k}` in the same mapping"),
+            ReadErrorKind::ComplexKey => f.write_str("a mapping or list cannot be a key"),
+            ReadErrorKind::TooDeep => write!(f, "nesting deeper than {MAX_DEPTH} levels"),
+            ReadErrorKind::TooManyNodes => write!(
+                f,
+                "the document expands to more than {MAX_NODES} nodes (aliases included)"
+            ),
+            ReadErrorKind::BadMerge => {
+                f.write_str("a merge key `<<` needs a mapping or a list of mappings")
+            }
+            ReadErrorKind::UnsupportedTag(t) => write!(f, "unsupported tag `{t}`"),
+        }
+    }
+}
+
+fn pos_of(span: &Span) -> Pos {
+    Pos {
+        line: span.start.line(),
+        col: span.start.col() + 1,
+    }
+}
+
+/// Escape one JSON pointer segment (RFC 6901).
+pub fn escape_pointer(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+    },
+    Map {
+        map: Map<String, Value>,
+        key: Option<(String, Pos)>,
+        merges: Vec<Value>,
+        anchor: usize,
+    },
+}
+
+struct Builder {
+    docs: Vec<Document>,
+    doc: Document,
+    stack: Vec<Frame>,
+    /// Pointer segments of the node being built; one per open frame plus the pending key.
+    path: Vec<String>,
+    anchors: HashMap<usize, (Value, usize)>,
+    nodes: usize,
+    root: Option<Value>,
+}
+
+/// Read a whole YAML stream.
+pub fn read_stream(text: &str) -> Result<Vec<Document>, ReadError> {
+    let mut options = Options::default();
+    options.flow_nesting_limit = MAX_DEPTH;
+    options.block_nesting_limit = MAX_DEPTH;
+    let parser = Parser::new_from_str_with_options(text, options);
+    let mut b = Builder {
+        docs: Vec::new(),
+        doc: Document::default(),
+        stack: Vec::new(),
+        path: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        root: None,
+    };
+    for item in parser {
+        let (event, span) = item.map_err(|e| {
+            let m = e.marker();
+            ReadError {
+                pos: Some(Pos {
+                    line: m.line(),
+                    col: m.col() + 1,
+                }),
+                kind: ReadErrorKind::Syntax(e.info()),
+            }
+        })?;
+        b.event(event, span)?;
+    }
+    Ok(b.docs)
+}
+
+/// Read a stream that must hold exactly one document (an empty text is an empty document).
+pub fn read_one(text: &str) -> Result<Document, ReadError> {
+    let mut docs = read_stream(text)?;
+    match docs.len() {
+        0 => Ok(Document {
+            value: Value::Null,
+            ..Document::default()
+        }),
+        1 => Ok(docs.remove(0)),
+        _ => Err(ReadError {
+            pos: None,
+            kind: ReadErrorKind::Syntax(format!(
+                "expected one YAML document, found {}",
+                docs.len()
+            )),
+        }),
+    }
+}
+
+fn count_nodes(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
+        Value::Object(m) => 1 + m.values().map(count_nodes).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+impl Builder {
+    fn pointer(&self) -> String {
+        let mut s = String::new();
+        for seg in &self.path {
+            s.push('/');
+            s.push_str(&escape_pointer(seg));
+        }
+        s
+    }
+
+    fn bump(&mut self, n: usize, pos: Pos) -> Result<(), ReadError> {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            return Err(ReadError {
+                pos: Some(pos),
+                kind: ReadErrorKind::TooManyNodes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Push the path segment for a node that is about to start at the current position.
+    fn enter(&mut self) {
+        match self.stack.last() {
+            Some(Frame::Seq { items, .. }) => self.path.push(items.len().to_string()),
+            Some(Frame::Map { key: Some((k, _)), .. }) => self.path.push(k.clone()),
+            _ => {}
+        }
+    }
+
+    fn leave(&mut self) {
+        if !self.stack.is_empty() {
+            self.path.pop();
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), ReadError> {
+        let pos = pos_of(&span);
+        match event {
+            Event::StreamStart | Event::StreamEnd => {}
+            Event::DocumentStart(..) => {
+                self.doc = Document::default();
+                self.anchors.clear();
+                self.root = None;
+            }
+            Event::DocumentEnd => {
+                let mut doc = std::mem::take(&mut self.doc);
+                doc.value = self.root.take().unwrap_or(Value::Null);
+                self.docs.push(doc);
+            }
+            Event::Alias(id) => {
+                let (value, size) = self.anchors.get(&id).cloned().ok_or(ReadError {
+                    pos: Some(pos),
+                    kind: ReadErrorKind::Syntax("alias to an unknown anchor".into()),
+                })?;
+                self.bump(size, pos)?;
+                if self.is_key_position() {
+                    return self.set_key(value, pos);
+                }
+                self.enter();
+                let ptr = self.pointer();
+                self.doc.positions.insert(ptr, pos);
+                self.leave();
+                self.complete(value, 0, pos)?;
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                self.bump(1, pos)?;
+                let tag_suffix = tag.as_ref().map(|t| {
+                    t.core_suffix()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| format!("{}{}", t.original_handle(), t.suffix()))
+                });
+                let (value, trap) = resolve_scalar(&text, style, tag_suffix.as_deref())
+                    .map_err(|kind| ReadError {
+                        pos: Some(pos),
+                        kind,
+                    })?;
+                if self.is_key_position() {
+                    // Keys stay the text as written: YAML 1.1 would turn a key `y` or `on` into
+                    // `true`, which no Kubernetes or values key ever means.
+                    let key = match value {
+                        Value::Null if text.is_empty() => value,
+                        _ => Value::String(text.to_string()),
+                    };
+                    return self.set_key(key, pos);
+                }
+                self.enter();
+                let ptr = self.pointer();
+                if trap {
+                    self.doc.traps.push(Trap {
+                        pointer: ptr.clone(),
+                        text: text.to_string(),
+                        pos,
+                    });
+                }
+                self.doc.positions.insert(ptr, pos);
+                self.leave();
+                self.complete(value, anchor, pos)?;
+            }
+            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
+                self.bump(1, pos)?;
+                if self.is_key_position() {
+                    return Err(ReadError {
+                        pos: Some(pos),
+                        kind: ReadErrorKind::ComplexKey,
+                    });
+                }
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(ReadError {
+                        pos: Some(pos),
+                        kind: ReadErrorKind::TooDeep,
+                    });
+                }
+                self.enter();
+                let ptr = self.pointer();
+                self.doc.positions.insert(ptr, pos);
+                let frame = if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq {
+                        items: Vec::new(),
+                        anchor,
+                    }
+                } else {
+                    Frame::Map {
+                        map: Map::new(),
+                        key: None,
+                        merges: Vec::new(),
+                        anchor,
+                    }
+                };
+                self.stack.push(frame);
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let frame = self.stack.pop().ok_or(ReadError {
+                    pos: Some(pos),
+                    kind: ReadErrorKind::Syntax("unbalanced collection".into()),
+                })?;
+                self.leave();
+                let (value, anchor) = match frame {
+                    Frame::Seq { items, anchor } => (Value::Array(items), anchor),
+                    Frame::Map {
+                        mut map,
+                        merges,
+                        anchor,
+                        ..
+                    } => {
+                        // Explicit keys win over merged ones; earlier merge sources win over later.
+                        for source in merges {
+                            let Value::Object(source) = source else {
+                                return Err(ReadError {
+                                    pos: Some(pos),
+                                    kind: ReadErrorKind::BadMerge,
+                                });
+                            };
+                            for (k, v) in source {
+                                map.entry(k).or_insert(v);
+                            }
+                        }
+                        (Value::Object(map), anchor)
+                    }
+                };
+                self.complete(value, anchor, pos)?;
+            }
+            // Comments and anchor metadata carry no data.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn is_key_position(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    fn set_key(&mut self, key: Value, pos: Pos) -> Result<(), ReadError> {
+        let key = match key {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            _ => {
+                return Err(ReadError {
+                    pos: Some(pos),
+                    kind: ReadErrorKind::ComplexKey,
+                })
+            }
+        };
+        if let Some(Frame::Map { map, key: slot, .. }) = self.stack.last_mut() {
+            if map.contains_key(&key) {
+                return Err(ReadError {
+                    pos: Some(pos),
+                    kind: ReadErrorKind::DuplicateKey(key),
+                });
+            }
+            *slot = Some((key, pos));
+        }
+        Ok(())
+    }
+
+    fn complete(&mut self, value: Value, anchor: usize, pos: Pos) -> Result<(), ReadError> {
+        if anchor != 0 {
+            let size = count_nodes(&value);
+            self.anchors.insert(anchor, (value.clone(), size));
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(value),
+            Some(Frame::Seq { items, .. }) => items.push(value),
+            Some(Frame::Map {
+                map, key, merges, ..
+            }) => {
+                let (k, _) = key.take().ok_or(ReadError {
+                    pos: Some(pos),
+                    kind: ReadErrorKind::Syntax("value without a key".into()),
+                })?;
+                if k == "<<" {
+                    match value {
+                        Value::Array(list) => merges.extend(list),
+                        other => merges.push(other),
+                    }
+                } else {
+                    map.insert(k, value);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Resolve a scalar as Helm's YAML 1.1 reader does. Returns the value and whether YAML 1.2 would
+/// have read the same text differently (a trap worth a warning when a string was meant).
+fn resolve_scalar(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&str>,
+) -> Result<(Value, bool), ReadErrorKind> {
+    if let Some(tag) = tag {
+        let v = match tag {
+            "str" => Value::String(text.to_owned()),
+            "null" => Value::Null,
+            "bool" | "int" | "float" => match resolve_plain_11(text) {
+                v @ (Value::Bool(_) | Value::Number(_)) => v,
+                _ => return Err(ReadErrorKind::UnsupportedTag(format!("!!{tag} {text}"))),
+            },
+            "map" | "seq" => return Err(ReadErrorKind::UnsupportedTag(format!("!!{tag}"))),
+            other => return Err(ReadErrorKind::UnsupportedTag(other.to_owned())),
+        };
+        return Ok((v, false));
+    }
+    if style != ScalarStyle::Plain {
+        return Ok((Value::String(text.to_owned()), false));
+    }
+    let v11 = resolve_plain_11(text);
+    let trap = !v11.is_string() && v11 != resolve_plain_12(text);
+    Ok((v11, trap))
+}
+
+const TRUE_11: &[&str] = &[
+    "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+];
+const FALSE_11: &[&str] = &[
+    "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
+];
+
+fn is_null_word(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
+}
+
+/// YAML 1.1 plain-scalar resolution, as go-yaml v2 (and so Helm and kubectl) does it.
+pub fn resolve_plain_11(text: &str) -> Value {
+    if is_null_word(text) {
+        return Value::Null;
+    }
+    if TRUE_11.contains(&text) {
+        return Value::Bool(true);
+    }
+    if FALSE_11.contains(&text) {
+        return Value::Bool(false);
+    }
+    if let Some(n) = parse_int_11(text) {
+        return Value::Number(n.into());
+    }
+    if let Some(f) = parse_float(text) {
+        if let Some(n) = Number::from_f64(f) {
+            return Value::Number(n);
+        }
+        return Value::String(text.to_owned());
+    }
+    Value::String(text.to_owned())
+}
+
+/// YAML 1.2 core-schema resolution, used only to detect traps.
+fn resolve_plain_12(text: &str) -> Value {
+    if is_null_word(text) {
+        return Value::Null;
+    }
+    match text {
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    let (neg, body) = split_sign(text);
+    let parsed = if let Some(hex) = body.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()
+    } else if let Some(oct) = body.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()
+    } else if !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit()) {
+        body.parse::<i64>().ok()
+    } else {
+        None
+    };
+    if let Some(n) = parsed {
+        return Value::Number((if neg { -n } else { n }).into());
+    }
+    if let Some(f) = parse_float(text).and_then(Number::from_f64) {
+        return Value::Number(f);
+    }
+    Value::String(text.to_owned())
+}
+
+fn split_sign(text: &str) -> (bool, &str) {
+    if let Some(rest) = text.strip_prefix('-') {
+        (true, rest)
+    } else {
+        (false, text.strip_prefix('+').unwrap_or(text))
+    }
+}
+
+fn parse_int_11(text: &str) -> Option<i64> {
+    let (neg, body) = split_sign(text);
+    if body.is_empty() || body.starts_with('_') {
+        return None;
+    }
+    let cleaned: String = body.chars().filter(|c| *c != '_').collect();
+    let n = if let Some(hex) = cleaned.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if let Some(bin) = cleaned.strip_prefix("0b") {
+        i64::from_str_radix(bin, 2).ok()?
+    } else if let Some(oct) = cleaned.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()?
+    } else if cleaned.len() > 1 && cleaned.starts_with('0') {
+        i64::from_str_radix(&cleaned[1..], 8).ok()?
+    } else if cleaned.bytes().all(|b| b.is_ascii_digit()) {
+        cleaned.parse::<i64>().ok()?
+    } else {
+        return None;
+    };
+    Some(if neg { -n } else { n })
+}
+
+/// Floats in the YAML 1.1/1.2 decimal form (`1.5`, `.5`, `1e3`, `-2.0E-1`). Infinity and NaN
+/// are left as strings: JSON cannot hold them and no value of ours needs them.
+fn parse_float(text: &str) -> Option<f64> {
+    let (_, body) = split_sign(text);
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    let digits_before = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    i += digits_before;
+    let mut digits_after = 0;
+    if bytes.get(i) == Some(&b'.') {
+        i += 1;
+        digits_after = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        i += digits_after;
+    }
+    if digits_before + digits_after == 0 {
+        return None;
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(bytes.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let exp = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if exp == 0 {
+            return None;
+        }
+        i += exp;
+    }
+    if i != bytes.len() {
+        return None;
+    }
+    text.parse::<f64>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn helm_reads_yaml_11_words_and_octal() {
+        let doc = read_one("a: yes\nb: off\nc: 0755\nd: \"yes\"\ne: 1_000\nf: y\ng: 12:30:00\n").unwrap();
+        assert_eq!(
+            doc.value,
+            json!({"a": true, "b": false, "c": 493, "d": "yes", "e": 1000, "f": true, "g": "12:30:00"})
+        );
+        let trapped: Vec<_> = doc.traps.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(trapped, ["yes", "off", "0755", "1_000", "y"]);
+    }
+
+    #[test]
+    fn positions_are_one_based_and_keyed_by_pointer() {
+        let doc = read_one("a:\n  b: 1\n  c:\n  - x\n").unwrap();
+        assert_eq!(doc.positions["/a/b"], Pos { line: 2, col: 6 });
+        assert_eq!(doc.positions["/a/c/0"], Pos { line: 4, col: 5 });
+        assert_eq!(doc.position_of("/a/c/0/zzz"), Some(Pos { line: 4, col: 5 }));
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let err = read_one("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(err.kind, ReadErrorKind::DuplicateKey("a".into()));
+        assert_eq!(err.pos, Some(Pos { line: 3, col: 1 }));
+    }
+
+    #[test]
+    fn merge_keys_and_aliases() {
+        let doc = read_one("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\n").unwrap();
+        assert_eq!(doc.value["c"], json!({"y": 3, "x": 1}));
+    }
+
+    #[test]
+    fn alias_bombs_stop_at_the_node_limit() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let prev = format!("*a{}", i - 1);
+            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+        }
+        assert_eq!(read_one(&text).unwrap_err().kind, ReadErrorKind::TooManyNodes);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = "[".repeat(10_000);
+        assert!(read_one(&text).is_err());
+        let block: String = (0..200).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        assert!(read_one(&block).is_err());
+    }
+}
