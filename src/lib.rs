@@ -1,3 +1,159 @@
+//! skygen: the SkyPilot API server deployment, compiled offline from Helm-style values to plain
+//! Kubernetes YAML.
+//!
+//! The pipeline, one module per stage: [`values`] (load, merge, validate) → [`render`]
+//! (templates → objects) → [`manifest`] (normalize, emit). [`run`] wires them for the command
+//! line and returns an [`ExitStatus`]; `main` only prints and exits.
+
+pub mod cli;
 pub mod diagnostics;
+pub mod inputs;
+pub mod manifest;
+pub mod render;
 pub mod values;
 pub mod yaml;
+
+use std::io::Read;
+
+use clap::{CommandFactory, FromArgMatches};
+use serde_json::Value;
+
+use diagnostics::Diagnostic;
+
+/// How a run ended: 0 ok, 1 differences or a failed check, 2 usage or input error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    Success,
+    Failure,
+    Error,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> i32 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Error => 2,
+        }
+    }
+}
+
+/// What a run produced: text for stdout, diagnostics for stderr, and the exit status.
+#[derive(Debug)]
+pub struct Outcome {
+    pub stdout: String,
+    pub diagnostics: Vec<Diagnostic>,
+    pub status: ExitStatus,
+}
+
+impl Outcome {
+    fn failed(diagnostics: Vec<Diagnostic>) -> Outcome {
+        Outcome {
+            stdout: String::new(),
+            diagnostics,
+            status: ExitStatus::Error,
+        }
+    }
+}
+
+/// The rendered deployment, in canonical order, with the warnings met on the way.
+pub struct Rendered {
+    pub objects: Vec<Value>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The whole pipeline: values → validate → render → normalize.
+///
+/// ```
+/// let inputs = skygen::inputs::Inputs {
+///     sources: vec![],
+///     release: skygen::render::Release { name: "sky".into(), namespace: "ops".into(), kube_version: (1, 35) },
+/// };
+/// let out = skygen::render_deployment(&inputs, &mut std::io::empty()).unwrap();
+/// assert!(out.objects.iter().any(|o| o["metadata"]["name"] == "sky-api-server"));
+/// ```
+pub fn render_deployment(
+    inputs: &inputs::Inputs,
+    stdin: &mut dyn Read,
+) -> Result<Rendered, Vec<Diagnostic>> {
+    let merged = values::load(&inputs.sources, stdin)?;
+    let validated = values::validate(merged)?;
+    let objects = render::render(&validated, &inputs.release)?;
+    let objects = manifest::normalize(objects.into_iter().map(|o| o.value).collect());
+    Ok(Rendered {
+        objects,
+        warnings: validated.warnings().to_vec(),
+    })
+}
+
+/// Run skygen with command-line arguments (the first is the program name).
+pub fn run(
+    args: impl IntoIterator<Item = String>,
+    stdin: &mut dyn Read,
+) -> Result<Outcome, clap::Error> {
+    let matches = cli::Cli::command().try_get_matches_from(args)?;
+    let parsed = cli::Cli::from_arg_matches(&matches)?;
+    let sub = matches
+        .subcommand()
+        .map(|(_, m)| m.clone())
+        .unwrap_or_default();
+    Ok(match parsed.command {
+        cli::Command::Render(args) => render_command(&args, &sub, stdin),
+        cli::Command::Validate(args) => validate_command(&args, &sub, stdin),
+        cli::Command::Values => Outcome {
+            stdout: values::DEFAULTS_YAML.to_owned(),
+            diagnostics: vec![],
+            status: ExitStatus::Success,
+        },
+        cli::Command::Schema => Outcome {
+            stdout: values::schema::generate_text(),
+            diagnostics: vec![],
+            status: ExitStatus::Success,
+        },
+    })
+}
+
+fn render_command(
+    args: &cli::RenderArgs,
+    matches: &clap::ArgMatches,
+    stdin: &mut dyn Read,
+) -> Outcome {
+    let inputs = match inputs::from_args(&args.inputs, matches) {
+        Ok(i) => i,
+        Err(d) => return Outcome::failed(d),
+    };
+    match render_deployment(&inputs, stdin) {
+        Ok(r) => Outcome {
+            stdout: match args.format {
+                cli::Format::Yaml => manifest::to_yaml_stream(&r.objects),
+                cli::Format::Json => manifest::to_json_list(&r.objects),
+            },
+            diagnostics: r.warnings,
+            status: ExitStatus::Success,
+        },
+        Err(d) => Outcome::failed(d),
+    }
+}
+
+fn validate_command(
+    args: &cli::InputArgs,
+    matches: &clap::ArgMatches,
+    stdin: &mut dyn Read,
+) -> Outcome {
+    let inputs = match inputs::from_args(args, matches) {
+        Ok(i) => i,
+        Err(d) => return Outcome::failed(d),
+    };
+    match render_deployment(&inputs, stdin) {
+        Ok(r) => Outcome {
+            stdout: format!(
+                "ok: {} objects, {} warning(s)\n",
+                r.objects.len(),
+                r.warnings.len()
+            ),
+            diagnostics: r.warnings,
+            status: ExitStatus::Success,
+        },
+        Err(d) => Outcome::failed(d),
+    }
+}

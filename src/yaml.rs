@@ -223,7 +223,9 @@ impl Builder {
     fn enter(&mut self) {
         match self.stack.last() {
             Some(Frame::Seq { items, .. }) => self.path.push(items.len().to_string()),
-            Some(Frame::Map { key: Some((k, _)), .. }) => self.path.push(k.clone()),
+            Some(Frame::Map {
+                key: Some((k, _)), ..
+            }) => self.path.push(k.clone()),
             _ => {}
         }
     }
@@ -270,10 +272,12 @@ impl Builder {
                         .map(str::to_owned)
                         .unwrap_or_else(|| format!("{}{}", t.original_handle(), t.suffix()))
                 });
-                let (value, trap) = resolve_scalar(&text, style, tag_suffix.as_deref())
-                    .map_err(|kind| ReadError {
-                        pos: Some(pos),
-                        kind,
+                let (value, trap) =
+                    resolve_scalar(&text, style, tag_suffix.as_deref()).map_err(|kind| {
+                        ReadError {
+                            pos: Some(pos),
+                            kind,
+                        }
                     })?;
                 if self.is_key_position() {
                     // Keys stay the text as written: YAML 1.1 would turn a key `y` or `on` into
@@ -586,7 +590,8 @@ mod tests {
 
     #[test]
     fn helm_reads_yaml_11_words_and_octal() {
-        let doc = read_one("a: yes\nb: off\nc: 0755\nd: \"yes\"\ne: 1_000\nf: y\ng: 12:30:00\n").unwrap();
+        let doc =
+            read_one("a: yes\nb: off\nc: 0755\nd: \"yes\"\ne: 1_000\nf: y\ng: 12:30:00\n").unwrap();
         assert_eq!(
             doc.value,
             json!({"a": true, "b": false, "c": 493, "d": "yes", "e": 1000, "f": true, "g": "12:30:00"})
@@ -623,7 +628,10 @@ mod tests {
             let prev = format!("*a{}", i - 1);
             text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
         }
-        assert_eq!(read_one(&text).unwrap_err().kind, ReadErrorKind::TooManyNodes);
+        assert_eq!(
+            read_one(&text).unwrap_err().kind,
+            ReadErrorKind::TooManyNodes
+        );
     }
 
     #[test]

@@ -29,8 +29,7 @@ impl Origins {
     /// Forget every origin at or below `pointer`.
     pub fn clear_below(&mut self, pointer: &str) {
         let below = format!("{pointer}/");
-        self.0
-            .retain(|k, _| k != pointer && !k.starts_with(&below));
+        self.0.retain(|k, _| k != pointer && !k.starts_with(&below));
     }
 
     pub fn set(&mut self, pointer: String, origin: Origin) {
@@ -143,7 +142,10 @@ mod tests {
         assert_eq!(v, json!({"a": {"x": 1, "y": 5}, "l": [9]}));
         assert_eq!(
             origins.of("/a/y"),
-            Some(&Origin::Builtin { name: "layer/a/y".into(), pos: None })
+            Some(&Origin::Builtin {
+                name: "layer/a/y".into(),
+                pos: None
+            })
         );
         assert!(origins.of("/gone/deep").is_none() || origins.of("/gone/deep") == origins.of(""));
     }

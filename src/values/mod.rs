@@ -101,9 +101,15 @@ pub fn read_text(path: &str, stdin: &mut dyn Read) -> Result<String, String> {
 
 fn yaml_error(origin_name: &str, builtin: bool, e: yaml::ReadError) -> Diagnostic {
     let origin = if builtin {
-        Origin::Builtin { name: origin_name.into(), pos: e.pos }
+        Origin::Builtin {
+            name: origin_name.into(),
+            pos: e.pos,
+        }
     } else {
-        Origin::File { path: origin_name.into(), pos: e.pos }
+        Origin::File {
+            path: origin_name.into(),
+            pos: e.pos,
+        }
     };
     Diagnostic::error(Code::Yaml, e.kind.to_string()).with_origin(Some(origin))
 }
@@ -115,14 +121,21 @@ fn merge_document(
     make_origin: &dyn Fn(Option<Pos>) -> Origin,
     name: &str,
 ) -> Result<(), Diagnostic> {
-    let yaml::Document { value, positions, traps } = doc;
+    let yaml::Document {
+        value,
+        positions,
+        traps,
+    } = doc;
     match value {
         Value::Null => return Ok(()),
         Value::Object(_) => {}
         other => {
             return Err(Diagnostic::error(
                 Code::InvalidValue,
-                format!("a values file must be a mapping of keys, found {}", kind_of(&other)),
+                format!(
+                    "a values file must be a mapping of keys, found {}",
+                    kind_of(&other)
+                ),
             )
             .with_origin(Some(make_origin(positions.get("").copied())))
             .with_help(format!("check that {name} is the values file you meant")));
@@ -171,7 +184,8 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
         origins: Origins::default(),
         traps: Vec::new(),
     };
-    let defaults = yaml::read_one(DEFAULTS_YAML).map_err(|e| vec![yaml_error("defaults.yaml", true, e)])?;
+    let defaults =
+        yaml::read_one(DEFAULTS_YAML).map_err(|e| vec![yaml_error("defaults.yaml", true, e)])?;
     if let Err(d) = merge_document(&mut merged, defaults, &|_| Origin::Defaults, "the defaults") {
         return Err(vec![d]);
     }
@@ -188,13 +202,22 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
                     Ok(t) => t,
                     Err(msg) => {
                         errors.push(
-                            Diagnostic::error(Code::Io, format!("values file {}: {msg}", quote(path)))
-                                .with_origin(Some(Origin::File { path: path.clone(), pos: None })),
+                            Diagnostic::error(
+                                Code::Io,
+                                format!("values file {}: {msg}", quote(path)),
+                            )
+                            .with_origin(Some(Origin::File {
+                                path: path.clone(),
+                                pos: None,
+                            })),
                         );
                         continue;
                     }
                 };
-                let origin = |pos| Origin::File { path: path.clone(), pos };
+                let origin = |pos| Origin::File {
+                    path: path.clone(),
+                    pos,
+                };
                 match yaml::read_stream(&text) {
                     Err(e) => errors.push(yaml_error(path, false, e)),
                     Ok(docs) => {
@@ -207,7 +230,10 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
                 }
             }
             ValueSource::Overlay { name, text } => {
-                let origin = |pos| Origin::Builtin { name: name.clone(), pos };
+                let origin = |pos| Origin::Builtin {
+                    name: name.clone(),
+                    pos,
+                };
                 match yaml::read_one(text) {
                     Err(e) => errors.push(yaml_error(name, true, e)),
                     Ok(doc) => {
@@ -238,7 +264,10 @@ fn apply_set(
     walker: &schema::SchemaWalker<'_>,
     stdin: &mut dyn Read,
 ) -> Result<(), Diagnostic> {
-    let origin = Origin::Flag { flag: flag.name(), arg: arg.to_owned() };
+    let origin = Origin::Flag {
+        flag: flag.name(),
+        arg: arg.to_owned(),
+    };
     let usage = |msg: String| {
         Diagnostic::error(Code::Usage, msg)
             .with_origin(Some(origin.clone()))
@@ -266,7 +295,9 @@ fn apply_set(
                 Value::String(content)
             }
             RawValue::Str(s) => Value::String(s),
-            RawValue::StrList(items) => Value::Array(items.into_iter().map(Value::String).collect()),
+            RawValue::StrList(items) => {
+                Value::Array(items.into_iter().map(Value::String).collect())
+            }
             RawValue::Json(v) => v,
         };
         let pointer = set::pointer(&a.path);
@@ -319,13 +350,22 @@ mod tests {
     fn set_keeps_strings_for_string_fields() {
         let m = load_args(&[
             ValueSource::Set(SetFlag::Set, "apiService.image=repo:1.10".into()),
-            ValueSource::Set(SetFlag::Set, "apiService.replicas=3,ingress.host=007".into()),
-            ValueSource::Set(SetFlag::Set, "apiService.readinessProbe.successThreshold=7".into()),
+            ValueSource::Set(
+                SetFlag::Set,
+                "apiService.replicas=3,ingress.host=007".into(),
+            ),
+            ValueSource::Set(
+                SetFlag::Set,
+                "apiService.readinessProbe.successThreshold=7".into(),
+            ),
         ]);
         assert_eq!(m.tree["apiService"]["image"], json!("repo:1.10"));
         assert_eq!(m.tree["apiService"]["replicas"], json!(3));
         assert_eq!(m.tree["ingress"]["host"], json!("007"));
-        assert_eq!(m.tree["apiService"]["readinessProbe"]["successThreshold"], json!(7));
+        assert_eq!(
+            m.tree["apiService"]["readinessProbe"]["successThreshold"],
+            json!(7)
+        );
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub type KubeObject = Map<String, Value>;
 /// A string-to-string map owned by Kubernetes (annotations, labels, node selectors).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
-pub struct StringMap(#[schemars(with = "std::collections::BTreeMap<String, String>")] pub KubeObject);
+pub struct StringMap(
+    #[schemars(with = "std::collections::BTreeMap<String, String>")] pub KubeObject,
+);
 
 /// An integer or a percentage such as `25%`, as in a Deployment's rolling-update settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -147,6 +149,7 @@ pub struct ApiService {
     /// Secret whose files are SSH private keys, linked into `/root/.ssh`.
     pub ssh_key_secret: Option<String>,
     /// Keep `~/.ssh` on the state volume. Only an explicit `false` turns it off.
+    #[serde(rename = "persistSSHConfig")]
     pub persist_ssh_config: Option<bool>,
     pub metrics: Metrics,
     /// Annotations of the API server pod template.
@@ -350,7 +353,12 @@ pub struct Ingress {
     /// htpasswd line(s) for ingress basic auth; skygen stores them in `<fullname>-basic-auth`.
     pub auth_credentials: Option<String>,
     /// Host name of the Ingress rule (a DNS name, optionally `*.` wildcard; null matches every host).
-    #[schemars(regex(pattern = r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"), length(max = 253))]
+    #[schemars(
+        regex(
+            pattern = r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+        ),
+        length(max = 253)
+    )]
     pub host: Option<String>,
     /// URL path prefix of the API server, starting with `/`.
     #[schemars(regex(pattern = r"^/[^\s]*$"))]
@@ -476,6 +484,7 @@ pub struct NginxService {
     /// Annotations of the controller Service (cloud load-balancer settings).
     pub annotations: Option<StringMap>,
     pub node_ports: NodePorts,
+    #[serde(rename = "loadBalancerIP")]
     pub load_balancer_ip: Option<String>,
     pub load_balancer_source_ranges: Option<Vec<String>>,
     pub external_traffic_policy: Option<TrafficPolicy>,

@@ -4,7 +4,8 @@
 
 /// Parse a quantity into its value in base units (cores, bytes).
 pub fn parse(text: &str) -> Result<f64, String> {
-    let bad = || format!("`{text}` is not a Kubernetes quantity (examples: 4, 500m, 8Gi, 1.5, 1e3)");
+    let bad =
+        || format!("`{text}` is not a Kubernetes quantity (examples: 4, 500m, 8Gi, 1.5, 1e3)");
     let s = text.trim();
     if s.is_empty() || s != text {
         return Err(bad());
@@ -54,9 +55,13 @@ pub fn parse(text: &str) -> Result<f64, String> {
 /// A quantity given as YAML: a number or a string.
 pub fn parse_value(v: &serde_json::Value) -> Result<f64, String> {
     match v {
-        serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| format!("`{n}` is not a quantity")),
+        serde_json::Value::Number(n) => {
+            n.as_f64().ok_or_else(|| format!("`{n}` is not a quantity"))
+        }
         serde_json::Value::String(s) => parse(s),
-        other => Err(format!("expected a quantity such as `4` or `8Gi`, found {other}")),
+        other => Err(format!(
+            "expected a quantity such as `4` or `8Gi`, found {other}"
+        )),
     }
 }
 
@@ -78,7 +83,9 @@ mod tests {
 
     #[test]
     fn garbage_is_refused() {
-        for bad in ["", "Gi", "8 Gi", "8gi", "1.2.3", "four", "8GiB", "1e999", " 4"] {
+        for bad in [
+            "", "Gi", "8 Gi", "8gi", "1.2.3", "four", "8GiB", "1e999", " 4",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
     }

@@ -149,7 +149,9 @@ fn quantities(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
     }
     if let Some(res) = &v.api_service.resources {
         for (section, entries) in res {
-            let Some(entries) = entries.as_object() else { continue };
+            let Some(entries) = entries.as_object() else {
+                continue;
+            };
             for (name, q) in entries {
                 if let Err(e) = quantity::parse_value(q) {
                     let pointer = format!("/apiService/resources/{section}/{name}");
@@ -168,8 +170,14 @@ fn quantities(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
 fn unsupported(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
     let mut refuse = |pointer: &str, what: &str| {
         out.push(
-            rule(origins, pointer, format!("{what} is not rendered by this version of skygen yet"))
-                .with_help("see docs/helm-compat.md; render it with the Helm chart meanwhile, or leave it off"),
+            rule(
+                origins,
+                pointer,
+                format!("{what} is not rendered by this version of skygen yet"),
+            )
+            .with_help(
+                "see docs/helm-compat.md; render it with the Helm chart meanwhile, or leave it off",
+            ),
         )
     };
     if v.prometheus.enabled {
@@ -178,11 +186,83 @@ fn unsupported(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
     if v.grafana.enabled {
         refuse("/grafana/enabled", "monitoring (grafana.enabled)");
     }
+    if v.api_service.upgrade_strategy == UpgradeStrategy::RollingUpdate {
+        refuse(
+            "/apiService/upgradeStrategy",
+            "upgradeStrategy RollingUpdate",
+        );
+    }
+    let api = &v.api_service;
+    let unrendered: [(bool, &str, &str); 11] = [
+        (
+            api.dev_mode.enabled,
+            "/apiService/devMode/enabled",
+            "apiService.devMode",
+        ),
+        (
+            api.enable_user_management,
+            "/apiService/enableUserManagement",
+            "apiService.enableUserManagement",
+        ),
+        (
+            non_empty(&api.ssh_node_pools).is_some(),
+            "/apiService/sshNodePools",
+            "apiService.sshNodePools",
+        ),
+        (
+            non_empty(&api.ssh_key_secret).is_some(),
+            "/apiService/sshKeySecret",
+            "apiService.sshKeySecret",
+        ),
+        (
+            v.aws_credentials.enabled && v.aws_credentials.use_credentials_file,
+            "/awsCredentials/useCredentialsFile",
+            "awsCredentials.useCredentialsFile",
+        ),
+        (
+            v.r2_credentials.enabled,
+            "/r2Credentials/enabled",
+            "r2Credentials",
+        ),
+        (
+            v.coreweave_credentials.enabled,
+            "/coreweaveCredentials/enabled",
+            "coreweaveCredentials",
+        ),
+        (
+            v.digitalocean_credentials.enabled,
+            "/digitaloceanCredentials/enabled",
+            "digitaloceanCredentials",
+        ),
+        (
+            v.vast_credentials.enabled,
+            "/vastCredentials/enabled",
+            "vastCredentials",
+        ),
+        (
+            non_empty(&v.slurm_credentials.config).is_some(),
+            "/slurmCredentials/config",
+            "slurmCredentials.config",
+        ),
+        (
+            v.auth.external_proxy.enabled,
+            "/auth/externalProxy/enabled",
+            "auth.externalProxy",
+        ),
+    ];
+    for (on, pointer, what) in unrendered {
+        if on {
+            refuse(pointer, what);
+        }
+    }
     if v.auth.oauth.enabled {
         refuse("/auth/oauth/enabled", "OAuth login (auth.oauth.enabled)");
     }
     if v.ingress.oauth2_proxy.enabled {
-        refuse("/ingress/oauth2-proxy/enabled", "ingress OAuth (ingress.oauth2-proxy.enabled)");
+        refuse(
+            "/ingress/oauth2-proxy/enabled",
+            "ingress OAuth (ingress.oauth2-proxy.enabled)",
+        );
     }
     let _ = quote;
 }

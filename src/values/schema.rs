@@ -38,7 +38,13 @@ pub struct Accepts {
 impl Accepts {
     /// Only text (and perhaps null): a value for it must stay exactly as typed.
     pub fn only_string(&self) -> bool {
-        self.string && !(self.any || self.boolean || self.integer || self.number || self.object || self.array)
+        self.string
+            && !(self.any
+                || self.boolean
+                || self.integer
+                || self.number
+                || self.object
+                || self.array)
     }
 }
 
@@ -155,7 +161,9 @@ impl<'a> SchemaWalker<'a> {
                 }
                 // Enums of strings without a `type` (const-only oneOf branches).
                 if b.get("const").is_some_and(Value::is_string)
-                    || b.get("enum").and_then(Value::as_array).is_some_and(|e| e.iter().any(Value::is_string))
+                    || b.get("enum")
+                        .and_then(Value::as_array)
+                        .is_some_and(|e| e.iter().any(Value::is_string))
                 {
                     acc.string = true;
                 }
@@ -228,11 +236,16 @@ mod tests {
         assert!(w.accepts(&path("apiService.upgradeStrategy")).only_string());
         assert!(w.accepts(&path("apiService.replicas")).integer);
         assert!(w.accepts(&path("ingress.enabled")).boolean);
-        assert!(w.accepts(&path("apiService.readinessProbe.successThreshold")).any);
+        assert!(
+            w.accepts(&path("apiService.readinessProbe.successThreshold"))
+                .any
+        );
         assert!(w.accepts(&path("apiService.annotations.foo")).only_string());
         let surge = w.accepts(&path("apiService.rollingUpdate.maxSurge"));
         assert!(surge.integer && surge.string);
-        assert!(w.accepts(&path("rbac.namespaceRules.0.verbs.0")).only_string());
+        assert!(w
+            .accepts(&path("rbac.namespaceRules.0.verbs.0"))
+            .only_string());
     }
 
     #[test]

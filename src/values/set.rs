@@ -348,7 +348,18 @@ mod tests {
 
     #[test]
     fn malformed_arguments() {
-        for bad in ["", "novalue", "=x", "a..b=1", "a[x]=1", "a[99999999]=1", "a=1,", "[0]=1", "a[0", "a\\"] {
+        for bad in [
+            "",
+            "novalue",
+            "=x",
+            "a..b=1",
+            "a[x]=1",
+            "a[99999999]=1",
+            "a=1,",
+            "[0]=1",
+            "a[0",
+            "a\\",
+        ] {
             assert!(parse(SetFlag::Set, bad).is_err(), "{bad} should fail");
         }
     }
@@ -366,7 +377,11 @@ mod tests {
     #[test]
     fn apply_creates_and_pads() {
         let mut v = json!({"a": {"keep": 1}});
-        apply(&mut v, &[key("a"), key("l"), Seg::Index(1), key("n")], json!("z"));
+        apply(
+            &mut v,
+            &[key("a"), key("l"), Seg::Index(1), key("n")],
+            json!("z"),
+        );
         assert_eq!(v, json!({"a": {"keep": 1, "l": [null, {"n": "z"}]}}));
         apply(&mut v, &[key("a"), key("keep")], Value::Null);
         assert_eq!(v, json!({"a": {"l": [null, {"n": "z"}]}}));

@@ -83,19 +83,29 @@ pub fn validate(mut merged: Merged) -> Result<Validated, Vec<Diagnostic>> {
         .build(&schema)
         .expect("the generated schema compiles; this is a skygen bug");
     for err in validator.iter_errors(&merged.tree) {
-        if matches!(err.kind, jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }) {
+        if matches!(
+            err.kind,
+            jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }
+        ) {
             continue;
         }
         let pointer = err.instance_path.as_str().to_owned();
         let found = match err.instance.as_ref() {
             Value::String(s) => format!("{} {}", kind_of(&err.instance), quote(s)),
-            other => format!("{} {}", kind_of(other), crate::diagnostics::shorten(&other.to_string())),
+            other => format!(
+                "{} {}",
+                kind_of(other),
+                crate::diagnostics::shorten(&other.to_string())
+            ),
         };
         let expected = expected_of(&walker, &pointer);
         diags.push(
-            Diagnostic::error(Code::InvalidValue, format!("expected {expected}, found {found}"))
-                .with_key(dotted(&pointer))
-                .with_origin(merged.origins.of(&pointer).cloned()),
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("expected {expected}, found {found}"),
+            )
+            .with_key(dotted(&pointer))
+            .with_origin(merged.origins.of(&pointer).cloned()),
         );
     }
     // One message per key: anyOf branches can report the same value several times.
@@ -107,7 +117,10 @@ pub fn validate(mut merged: Merged) -> Result<Validated, Vec<Diagnostic>> {
     let values: Values = match serde_json::from_value(merged.tree.clone()) {
         Ok(v) => v,
         Err(e) => {
-            diags.push(Diagnostic::error(Code::InvalidValue, format!("values do not fit the model: {e}")));
+            diags.push(Diagnostic::error(
+                Code::InvalidValue,
+                format!("values do not fit the model: {e}"),
+            ));
             return Err(diags);
         }
     };
@@ -115,7 +128,10 @@ pub fn validate(mut merged: Merged) -> Result<Validated, Vec<Diagnostic>> {
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
-    Ok(Validated { values, warnings: diags })
+    Ok(Validated {
+        values,
+        warnings: diags,
+    })
 }
 
 /// Describe what the schema wants at a pointer, in words.
@@ -159,7 +175,11 @@ fn expected_of(walker: &SchemaWalker<'_>, pointer: &str) -> String {
             kinds.push(name);
         }
     }
-    let mut text = if kinds.is_empty() { "a valid value".to_owned() } else { kinds.join(" or ") };
+    let mut text = if kinds.is_empty() {
+        "a valid value".to_owned()
+    } else {
+        kinds.join(" or ")
+    };
     if !extra.is_empty() {
         text.push_str(&format!(" ({})", extra.join(", ")));
     }
@@ -211,7 +231,11 @@ fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> D
     }
     if let Some(best) = did_you_mean(key, allowed.iter().copied()) {
         let parent = dotted(&pointer[..pointer.rfind('/').unwrap_or(0)]);
-        let suggestion = if parent.is_empty() { best.to_owned() } else { format!("{parent}.{best}") };
+        let suggestion = if parent.is_empty() {
+            best.to_owned()
+        } else {
+            format!("{parent}.{best}")
+        };
         d.message = format!("unknown key {key_path} — did you mean {suggestion}?");
     } else {
         let mut keys: Vec<&str> = allowed.to_vec();
@@ -230,7 +254,9 @@ fn coerce_traps(merged: &mut Merged, walker: &SchemaWalker<'_>, diags: &mut Vec<
         if merged.origins.of(&trap.pointer) != Some(&trap.origin) {
             continue;
         }
-        let Some(slot) = merged.tree.pointer_mut(&trap.pointer) else { continue };
+        let Some(slot) = merged.tree.pointer_mut(&trap.pointer) else {
+            continue;
+        };
         if !walker.accepts(&segs(&trap.pointer)).only_string() {
             continue;
         }
@@ -264,8 +290,14 @@ mod tests {
     #[test]
     fn pointers_read_as_key_paths() {
         assert_eq!(dotted("/apiService/image"), "apiService.image");
-        assert_eq!(dotted("/rbac/namespaceRules/0/verbs"), "rbac.namespaceRules[0].verbs");
-        assert_eq!(dotted("/ingress-nginx/controller"), "ingress-nginx.controller");
+        assert_eq!(
+            dotted("/rbac/namespaceRules/0/verbs"),
+            "rbac.namespaceRules[0].verbs"
+        );
+        assert_eq!(
+            dotted("/ingress-nginx/controller"),
+            "ingress-nginx.controller"
+        );
         assert_eq!(dotted("/a~1b"), "a/b");
     }
 }

@@ -1,0 +1,74 @@
+//! Command-line definitions (clap). These structs mirror the flags and do nothing else;
+//! [`crate::inputs`] turns them into the pipeline's inputs.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "skygen",
+    version,
+    about = "Render the SkyPilot API server deployment as plain Kubernetes YAML, offline",
+    long_about = "skygen compiles Helm-style values for the SkyPilot API server chart into plain \
+Kubernetes manifests, without Helm and without a cluster.\n\nExamples:\n  skygen render | kubectl apply -f -\n  skygen render -f values.yaml --set ingress.host=sky.example.com\n  skygen validate -f values.yaml"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render the manifests to stdout (like `helm template`).
+    #[command(visible_alias = "template")]
+    Render(RenderArgs),
+    /// Check values and render without printing manifests; print every finding.
+    Validate(InputArgs),
+    /// Print the default values as a commented YAML file (like `helm show values`).
+    Values,
+    /// Print the JSON Schema of the values (for editors and CI).
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Output format: a YAML stream, or one JSON `List` document.
+    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    pub format: Format,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+/// The inputs shared by every command that renders.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Release name (a DNS-1123 label of at most 53 characters), the prefix of object names.
+    #[arg(long, default_value = "skypilot", value_name = "NAME")]
+    pub release_name: String,
+    /// Namespace of the release's namespaced objects.
+    #[arg(short = 'n', long, default_value = "skypilot", value_name = "NS")]
+    pub namespace: String,
+    /// Values file (repeatable; later files win; `-` reads stdin).
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<String>,
+    /// Set values (`a.b=c,x[0]=y`); typed by the schema. Applied after files, in order.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Set string values, never converted.
+    #[arg(long = "set-string", value_name = "KEY=VALUE")]
+    pub set_string: Vec<String>,
+    /// Set a value to the content of a file.
+    #[arg(long = "set-file", value_name = "KEY=PATH")]
+    pub set_file: Vec<String>,
+    /// Set a value from JSON.
+    #[arg(long = "set-json", value_name = "KEY=JSON")]
+    pub set_json: Vec<String>,
+    /// Kubernetes version of the target cluster (`major.minor`).
+    #[arg(long, default_value = "1.35", value_name = "VERSION")]
+    pub kube_version: String,
+}

@@ -1,0 +1,138 @@
+//! Turn parsed flags into the pipeline's inputs: value sources in command-line order, and the
+//! release (name, namespace, Kubernetes version), checked. No stage below sees a clap type.
+
+use clap::ArgMatches;
+
+use crate::cli::InputArgs;
+use crate::diagnostics::{quote, Code, Diagnostic};
+use crate::render::Release;
+use crate::values::set::SetFlag;
+use crate::values::ValueSource;
+
+/// Oldest Kubernetes skygen renders for: `networking.k8s.io/v1` Ingress needs 1.19.
+pub const MIN_KUBE_VERSION: (u32, u32) = (1, 19);
+
+/// Everything the pipeline needs from the command line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inputs {
+    pub sources: Vec<ValueSource>,
+    pub release: Release,
+}
+
+/// Is `s` a DNS-1123 label of at most `max` characters?
+pub fn is_dns_label(s: &str, max: usize) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= max
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+fn parse_kube_version(s: &str) -> Option<(u32, u32)> {
+    let s = s.strip_prefix('v').unwrap_or(s);
+    let mut parts = s.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    match parts.next() {
+        None => Some((major, minor)),
+        Some(patch) if patch.parse::<u32>().is_ok() && parts.next().is_none() => {
+            Some((major, minor))
+        }
+        _ => None,
+    }
+}
+
+/// Build the inputs. `matches` are the subcommand's matches, used to keep `-f` and `--set*`
+/// in the order they were given.
+pub fn from_args(args: &InputArgs, matches: &ArgMatches) -> Result<Inputs, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    if !is_dns_label(&args.release_name, 53) {
+        errors.push(
+            Diagnostic::error(Code::Usage, format!("invalid release name {}", quote(&args.release_name)))
+                .with_help("use at most 53 lowercase letters, digits and `-`, starting and ending with a letter or digit (as Helm requires)"),
+        );
+    }
+    if !is_dns_label(&args.namespace, 63) {
+        errors.push(
+            Diagnostic::error(Code::Usage, format!("invalid namespace {}", quote(&args.namespace)))
+                .with_help("a namespace is at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit"),
+        );
+    }
+    let kube_version = match parse_kube_version(&args.kube_version) {
+        Some(v) if v >= MIN_KUBE_VERSION => v,
+        Some(_) => {
+            errors.push(
+                Diagnostic::error(Code::Usage, format!("--kube-version {} is too old", quote(&args.kube_version)))
+                    .with_help("skygen needs Kubernetes 1.19 or newer (networking.k8s.io/v1 Ingress); the bundled ingress-nginx needs 1.21"),
+            );
+            MIN_KUBE_VERSION
+        }
+        None => {
+            errors.push(
+                Diagnostic::error(
+                    Code::Usage,
+                    format!(
+                        "--kube-version {} is not a version",
+                        quote(&args.kube_version)
+                    ),
+                )
+                .with_help("write it as MAJOR.MINOR, e.g. --kube-version 1.30"),
+            );
+            MIN_KUBE_VERSION
+        }
+    };
+
+    let mut ordered: Vec<(usize, ValueSource)> = Vec::new();
+    let mut collect = |id: &str, make: &dyn Fn(String) -> ValueSource| {
+        if let (Some(indices), Some(vals)) =
+            (matches.indices_of(id), matches.get_many::<String>(id))
+        {
+            for (i, v) in indices.zip(vals) {
+                ordered.push((i, make(v.clone())));
+            }
+        }
+    };
+    collect("values", &ValueSource::File);
+    collect("set", &|v| ValueSource::Set(SetFlag::Set, v));
+    collect("set_string", &|v| ValueSource::Set(SetFlag::SetString, v));
+    collect("set_file", &|v| ValueSource::Set(SetFlag::SetFile, v));
+    collect("set_json", &|v| ValueSource::Set(SetFlag::SetJson, v));
+    // Files first (in order), then flags (in order), as Helm applies them.
+    ordered.sort_by_key(|(i, s)| (!matches!(s, ValueSource::File(_)), *i));
+    if errors.is_empty() {
+        Ok(Inputs {
+            sources: ordered.into_iter().map(|(_, s)| s).collect(),
+            release: Release {
+                name: args.release_name.clone(),
+                namespace: args.namespace.clone(),
+                kube_version,
+            },
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_labels() {
+        assert!(is_dns_label("skypilot", 53));
+        assert!(is_dns_label("a-1", 53));
+        for bad in ["", "-a", "a-", "A", "a_b", "a.b", &"a".repeat(54)] {
+            assert!(!is_dns_label(bad, 53), "{bad}");
+        }
+    }
+
+    #[test]
+    fn kube_versions() {
+        assert_eq!(parse_kube_version("1.35"), Some((1, 35)));
+        assert_eq!(parse_kube_version("v1.30.2"), Some((1, 30)));
+        assert_eq!(parse_kube_version("1"), None);
+        assert_eq!(parse_kube_version("1.x"), None);
+    }
+}
