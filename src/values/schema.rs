@@ -12,7 +12,27 @@ pub fn generate() -> Value {
     let schema = schemars::generate::SchemaSettings::draft2020_12()
         .into_generator()
         .into_root_schema_for::<Values>();
-    serde_json::to_value(schema).expect("a generated schema is always JSON; this is a skygen bug")
+    let mut value = serde_json::to_value(schema)
+        .expect("a generated schema is always JSON; this is a skygen bug");
+    strip_defaults(&mut value, false);
+    value
+}
+
+/// schemars records the Rust `Default` of each struct, which is not skygen's default (those
+/// live in defaults.yaml); an editor showing them would mislead, so they are dropped.
+fn strip_defaults(v: &mut Value, is_property_map: bool) {
+    match v {
+        Value::Object(m) => {
+            if !is_property_map {
+                m.shift_remove("default");
+            }
+            for (k, child) in m.iter_mut() {
+                strip_defaults(child, !is_property_map && (k == "properties" || k == "$defs"));
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| strip_defaults(x, false)),
+        _ => {}
+    }
 }
 
 /// The committed file's text: pretty JSON with a final newline.

@@ -1,0 +1,42 @@
+//! Generated files: `schema/values.schema.json` is rebuilt from the Rust types and compared with
+//! the committed copy (set `UPDATE_SCHEMA=1` to rewrite it), and the default values must pass
+//! their own schema and render without warnings.
+
+use std::path::PathBuf;
+
+#[test]
+fn committed_schema_is_up_to_date() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schema/values.schema.json");
+    let fresh = skygen::values::schema::generate_text();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "schema/values.schema.json is stale: run `UPDATE_SCHEMA=1 cargo test --test schema` and commit it"
+    );
+}
+
+#[test]
+fn schema_rejects_unknown_keys_and_describes_keys() {
+    let schema = skygen::values::schema::generate();
+    assert_eq!(schema["additionalProperties"], false);
+    let api = &schema["$defs"]["ApiService"];
+    assert_eq!(api["additionalProperties"], false);
+    assert!(api["properties"]["image"]["description"]
+        .as_str()
+        .is_some_and(|d| !d.is_empty()));
+    assert_eq!(api["properties"]["replicas"]["minimum"], 0);
+}
+
+#[test]
+fn defaults_validate_cleanly() {
+    let merged = skygen::values::load(&[], &mut std::io::empty()).unwrap();
+    let validated = skygen::values::validate(merged).unwrap();
+    assert!(
+        validated.warnings().is_empty(),
+        "{:?}",
+        validated.warnings()
+    );
+}
