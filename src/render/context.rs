@@ -173,6 +173,7 @@ pub fn build(v: &Values, release: &Release) -> Value {
                 || v.runpod_credentials.enabled || v.lambda_credentials.enabled,
             "log_mirror": api.serve_server_log,
         },
+        "nginx": super::ingress_nginx::facts(v, release),
         "ingress": {
             "annotations": annotations,
             "basic_auth_env": ingress_auth,

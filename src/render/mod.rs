@@ -7,6 +7,7 @@
 //! leaves this stage is data ([`Object`]s), never text.
 
 mod context;
+mod ingress_nginx;
 pub mod shell;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
@@ -95,6 +96,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "skypilot/ingress.yaml",
         include_str!("../../templates/skypilot/ingress.yaml"),
+    ),
+    (
+        "ingress-nginx/controller.yaml",
+        include_str!("../../templates/ingress-nginx/controller.yaml"),
+    ),
+    (
+        "ingress-nginx/rbac.yaml",
+        include_str!("../../templates/ingress-nginx/rbac.yaml"),
+    ),
+    (
+        "ingress-nginx/admission.yaml",
+        include_str!("../../templates/ingress-nginx/admission.yaml"),
+    ),
+    (
+        "ingress-nginx/legacy-nodeport.yaml",
+        include_str!("../../templates/ingress-nginx/legacy-nodeport.yaml"),
     ),
 ];
 

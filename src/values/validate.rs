@@ -237,6 +237,20 @@ fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> D
             format!("{parent}.{best}")
         };
         d.message = format!("unknown key {key_path} — did you mean {suggestion}?");
+        if pointer.starts_with("/ingress-nginx/") {
+            let mut keys: Vec<&str> = allowed.to_vec();
+            keys.sort_unstable();
+            d = d.with_help(format!(
+                "skygen supports only these keys here: {}",
+                keys.join(", ")
+            ));
+        }
+    } else if pointer.starts_with("/ingress-nginx/") {
+        let mut keys: Vec<&str> = allowed.to_vec();
+        keys.sort_unstable();
+        d = d
+            .with_help(format!("skygen supports only these keys here: {}", keys.join(", ")))
+            .with_help("other settings of the ingress-nginx chart are not rendered; patch the rendered objects with an overlay, or run your own controller (ingress-nginx.enabled=false)");
     } else {
         let mut keys: Vec<&str> = allowed.to_vec();
         keys.sort_unstable();

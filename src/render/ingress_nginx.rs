@@ -1,0 +1,247 @@
+//! Facts for the bundled ingress-nginx controller (the subchart ingress-nginx 4.11.8, controller
+//! v1.11.8): object names, labels, the image, the merged controller config and the legacy
+//! NodePort Service. Computed once here so `templates/ingress-nginx/*.yaml` only decide
+//! structure. Helm's own labels (`helm.sh/chart`, `app.kubernetes.io/managed-by`) and hook
+//! annotations are deliberately absent: see docs/ingress-nginx.md.
+
+use serde_json::{json, Map, Value};
+
+use super::Release;
+use crate::values::model::{ServiceType, Values};
+use crate::values::rules::non_empty;
+
+/// The subchart's name, which is also its `app.kubernetes.io/name` label.
+const CHART_NAME: &str = "ingress-nginx";
+/// The subchart's `appVersion`: its `app.kubernetes.io/version` label, whatever image runs.
+const APP_VERSION: &str = "1.11.8";
+/// The image of the admission certificate Jobs (not configurable, as in the chart's defaults).
+pub const CERTGEN_IMAGE: &str = "registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.6.0@sha256:c9f76a75fd00e975416ea1b73300efd413116de0de8570346ed90766c5b5cefb";
+/// Node ports of the legacy Service when `ingress.httpNodePort`/`httpsNodePort` are not set.
+pub const LEGACY_HTTP_NODE_PORT: i64 = 30050;
+pub const LEGACY_HTTPS_NODE_PORT: i64 = 30051;
+
+/// Helm's `trunc 63 | trimSuffix "-"`.
+fn dns_name(s: &str) -> String {
+    let cut: String = s.chars().take(63).collect();
+    cut.strip_suffix('-').unwrap_or(&cut).to_owned()
+}
+
+/// The subchart's `ingress-nginx.fullname`: its `fullnameOverride`, else the release name when it
+/// already contains `ingress-nginx`, else `<release>-ingress-nginx`.
+pub fn fullname(v: &Values, release: &Release) -> String {
+    if let Some(over) = non_empty(&v.ingress_nginx.fullname_override) {
+        return dns_name(over);
+    }
+    if release.name.contains(CHART_NAME) {
+        dns_name(&release.name)
+    } else {
+        dns_name(&format!("{}-{CHART_NAME}", release.name))
+    }
+}
+
+/// Is the legacy Service `<release>-ingress-controller-np` rendered? (The old chart template
+/// also required the controller to be enabled.)
+pub fn legacy_node_port(v: &Values) -> bool {
+    v.ingress.node_port_enabled == Some(true) && v.ingress_nginx.enabled
+}
+
+/// Write a config value as the chart does (`toString`, then quoted): text as is, numbers and
+/// booleans in their plain spelling.
+fn config_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
+        Value::Bool(b) => b.to_string(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Deep-merge `over` onto `base` (maps merge, anything else replaces), as Helm merges a parent
+/// chart's values over a subchart's defaults.
+fn merge(base: &mut Value, over: &Value) {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, val) in o {
+                match b.get_mut(k) {
+                    Some(slot) => merge(slot, val),
+                    None => {
+                        b.insert(k.clone(), val.clone());
+                    }
+                }
+            }
+        }
+        (slot, val) => *slot = val.clone(),
+    }
+}
+
+fn labels(release: &Release, component: Option<&str>) -> Value {
+    let mut m = Map::new();
+    m.insert("app.kubernetes.io/name".into(), json!(CHART_NAME));
+    m.insert("app.kubernetes.io/instance".into(), json!(release.name));
+    m.insert("app.kubernetes.io/version".into(), json!(APP_VERSION));
+    m.insert("app.kubernetes.io/part-of".into(), json!(CHART_NAME));
+    if let Some(c) = component {
+        m.insert("app.kubernetes.io/component".into(), json!(c));
+    }
+    Value::Object(m)
+}
+
+/// Everything the ingress-nginx templates need, under the context key `nginx`.
+pub fn facts(v: &Values, release: &Release) -> Value {
+    let n = &v.ingress_nginx;
+    let c = &n.controller;
+    let full = fullname(v, release);
+    let controller = dns_name(&format!("{full}-controller"));
+    let admission = dns_name(&format!("{full}-admission"));
+
+    let img = &c.image;
+    let mut image = format!("{}/{}:{}", img.registry, img.image, img.tag);
+    if let Some(d) = non_empty(&img.digest) {
+        image.push('@');
+        image.push_str(d);
+    }
+
+    // The ConfigMap: the snippet switch first, then `controller.config` (which wins on a clash).
+    let mut config = Map::new();
+    config.insert(
+        "allow-snippet-annotations".into(),
+        json!(c.allow_snippet_annotations.to_string()),
+    );
+    for (k, val) in &c.config {
+        if !val.is_null() {
+            config.insert(k.clone(), json!(config_text(val)));
+        }
+    }
+
+    // The subchart's defaults, with the user's maps merged over them.
+    let mut resources = json!({"requests": {"cpu": "100m", "memory": "90Mi"}});
+    if let Some(r) = &c.resources {
+        merge(&mut resources, &Value::Object(r.clone()));
+    }
+    let mut node_selector = json!({"kubernetes.io/os": "linux"});
+    if let Some(ns) = &c.node_selector {
+        merge(&mut node_selector, &Value::Object(ns.0.clone()));
+    }
+    let tolerations = c.tolerations.clone().filter(|t| !t.is_empty());
+    let affinity = c.affinity.clone().filter(|a| !a.is_empty());
+
+    let s = &c.service;
+    let set_node_ports = matches!(
+        s.service_type,
+        ServiceType::NodePort | ServiceType::LoadBalancer
+    );
+    let annotations = s
+        .annotations
+        .as_ref()
+        .map(|a| a.0.clone())
+        .unwrap_or_default();
+
+    let legacy = legacy_node_port(v).then(|| {
+        json!({
+            "name": format!("{}-ingress-controller-np", release.name),
+            "http": v.ingress.http_node_port.unwrap_or(LEGACY_HTTP_NODE_PORT),
+            "https": v.ingress.https_node_port.unwrap_or(LEGACY_HTTPS_NODE_PORT),
+        })
+    });
+
+    json!({
+        "enabled": n.enabled,
+        "webhooks": c.admission_webhooks.enabled,
+        "names": {
+            "fullname": full,
+            "controller": controller,
+            "admission": admission,
+            "admission_service": dns_name(&format!("{controller}-admission")),
+            "create_job": dns_name(&format!("{admission}-create")),
+            "patch_job": dns_name(&format!("{admission}-patch")),
+            "leader": dns_name(&format!("{full}-leader")),
+        },
+        "labels": {
+            "base": labels(release, None),
+            "controller": labels(release, Some("controller")),
+            "admission": labels(release, Some("admission-webhook")),
+        },
+        "selector": {
+            "app.kubernetes.io/name": CHART_NAME,
+            "app.kubernetes.io/instance": release.name,
+            "app.kubernetes.io/component": "controller",
+        },
+        "image": image,
+        "certgen_image": CERTGEN_IMAGE,
+        "replicas": c.replica_count,
+        "config": config,
+        "resources": resources,
+        "node_selector": node_selector,
+        "tolerations": tolerations,
+        "affinity": affinity,
+        "service": {
+            "type": s.service_type,
+            "annotations": annotations,
+            "load_balancer_ip": non_empty(&s.load_balancer_ip),
+            "source_ranges": s.load_balancer_source_ranges.clone().filter(|r| !r.is_empty()),
+            "external_traffic_policy": s.external_traffic_policy,
+            "node_port_http": s.node_ports.http.filter(|p| set_node_ports && *p != 0),
+            "node_port_https": s.node_ports.https.filter(|p| set_node_ports && *p != 0),
+        },
+        "class": {
+            "name": c.ingress_class_resource.name,
+            "default": c.ingress_class_resource.default,
+            "controller_value": c.ingress_class_resource.controller_value,
+        },
+        "legacy_node_port": legacy,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn release(name: &str) -> Release {
+        Release {
+            name: name.into(),
+            namespace: "ns".into(),
+            kube_version: (1, 35),
+        }
+    }
+
+    #[test]
+    fn fullname_follows_the_subchart_helper() {
+        let v = Values::default();
+        assert_eq!(fullname(&v, &release("sky")), "sky-ingress-nginx");
+        assert_eq!(
+            fullname(&v, &release("my-ingress-nginx")),
+            "my-ingress-nginx"
+        );
+        let mut o = Values::default();
+        o.ingress_nginx.fullname_override = Some("edge".into());
+        assert_eq!(fullname(&o, &release("sky")), "edge");
+        let long = format!("{}-x", "a".repeat(62));
+        assert_eq!(fullname(&v, &release(&long)), "a".repeat(62));
+    }
+
+    #[test]
+    fn config_values_are_written_like_helm_to_string() {
+        assert_eq!(config_text(&json!(5)), "5");
+        assert_eq!(config_text(&json!(1000.0)), "1000");
+        assert_eq!(config_text(&json!(0.5)), "0.5");
+        assert_eq!(config_text(&json!(true)), "true");
+        assert_eq!(config_text(&json!("x")), "x");
+    }
+
+    #[test]
+    fn user_maps_merge_over_subchart_defaults() {
+        let mut base = json!({"requests": {"cpu": "100m", "memory": "90Mi"}});
+        merge(
+            &mut base,
+            &json!({"requests": {"cpu": "1"}, "limits": {"memory": "1Gi"}}),
+        );
+        assert_eq!(
+            base,
+            json!({"requests": {"cpu": "1", "memory": "90Mi"}, "limits": {"memory": "1Gi"}})
+        );
+    }
+}
