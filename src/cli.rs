@@ -71,4 +71,8 @@ pub struct InputArgs {
     /// Kubernetes version of the target cluster (`major.minor`).
     #[arg(long, default_value = "1.35", value_name = "VERSION")]
     pub kube_version: String,
+    /// Accept an ingress-nginx controller image older than v1.11.5 (vulnerable to
+    /// CVE-2025-1974, "IngressNightmare"). Only for air-gapped mirrors you have patched.
+    #[arg(long)]
+    pub allow_vulnerable_ingress_nginx: bool,
 }

@@ -17,6 +17,8 @@ pub const MIN_KUBE_VERSION: (u32, u32) = (1, 19);
 pub struct Inputs {
     pub sources: Vec<ValueSource>,
     pub release: Release,
+    /// `--allow-vulnerable-ingress-nginx`.
+    pub allow_vulnerable_ingress_nginx: bool,
 }
 
 /// Is `s` a DNS-1123 label of at most `max` characters?
@@ -109,6 +111,7 @@ pub fn from_args(args: &InputArgs, matches: &ArgMatches) -> Result<Inputs, Vec<D
                 namespace: args.namespace.clone(),
                 kube_version,
             },
+            allow_vulnerable_ingress_nginx: args.allow_vulnerable_ingress_nginx,
         })
     } else {
         Err(errors)

@@ -46,8 +46,20 @@ pub struct Outcome {
     pub status: ExitStatus,
 }
 
+/// Most diagnostics printed for one run; the rest are counted, so a hostile input cannot flood
+/// the terminal.
+pub const MAX_REPORTED: usize = 10;
+
 impl Outcome {
-    fn failed(diagnostics: Vec<Diagnostic>) -> Outcome {
+    fn failed(mut diagnostics: Vec<Diagnostic>) -> Outcome {
+        if diagnostics.len() > MAX_REPORTED {
+            let more = diagnostics.len() - MAX_REPORTED;
+            diagnostics.truncate(MAX_REPORTED);
+            diagnostics.push(Diagnostic::error(
+                diagnostics::Code::Usage,
+                format!("… and {more} more problems not shown; fix the ones above first"),
+            ));
+        }
         Outcome {
             stdout: String::new(),
             diagnostics,
@@ -68,6 +80,7 @@ pub struct Rendered {
 /// let inputs = skygen::inputs::Inputs {
 ///     sources: vec![],
 ///     release: skygen::render::Release { name: "sky".into(), namespace: "ops".into(), kube_version: (1, 35) },
+///     allow_vulnerable_ingress_nginx: false,
 /// };
 /// let out = skygen::render_deployment(&inputs, &mut std::io::empty()).unwrap();
 /// assert!(out.objects.iter().any(|o| o["metadata"]["name"] == "sky-api-server"));
@@ -77,7 +90,11 @@ pub fn render_deployment(
     stdin: &mut dyn Read,
 ) -> Result<Rendered, Vec<Diagnostic>> {
     let merged = values::load(&inputs.sources, stdin)?;
-    let validated = values::validate(merged)?;
+    let policy = values::Policy {
+        allow_vulnerable_ingress_nginx: inputs.allow_vulnerable_ingress_nginx,
+        kube_version: inputs.release.kube_version,
+    };
+    let validated = values::validate_with(merged, &policy)?;
     let objects = render::render(&validated, &inputs.release)?;
     let objects = manifest::normalize(objects.into_iter().map(|o| o.value).collect());
     Ok(Rendered {

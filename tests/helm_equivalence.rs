@@ -129,6 +129,7 @@ fn render_case(name: &str) -> Vec<Value> {
     let inputs = Inputs {
         sources: vec![ValueSource::File(path.to_string_lossy().into_owned())],
         release: release_of(&text),
+        allow_vulnerable_ingress_nginx: false,
     };
     match skygen::render_deployment(&inputs, &mut std::io::empty()) {
         Ok(r) => r.objects,
@@ -205,6 +206,7 @@ fn refused_reference_cases_are_refused_with_the_keys_named() {
         let inputs = Inputs {
             sources: vec![ValueSource::File(path.to_string_lossy().into_owned())],
             release: release_of(&text),
+            allow_vulnerable_ingress_nginx: false,
         };
         let errors = match skygen::render_deployment(&inputs, &mut std::io::empty()) {
             Ok(_) => panic!("{name} must be refused"),

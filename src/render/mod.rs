@@ -27,6 +27,9 @@ pub struct Release {
     pub kube_version: (u32, u32),
 }
 
+/// Longest name prefix (release name or `fullnameOverride`) whose derived names all fit.
+pub const MAX_FULLNAME: usize = 63 - "-api-service".len();
+
 /// One rendered Kubernetes object, with the template it came from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Object {
@@ -170,6 +173,21 @@ fn template_error(name: &str, e: minijinja::Error) -> Diagnostic {
 
 /// Render every object of the deployment.
 pub fn render(values: &Validated, release: &Release) -> Result<Vec<Object>, Vec<Diagnostic>> {
+    // Service names are DNS labels (≤ 63 characters) and the longest the chart derives is
+    // `<fullname>-api-service`.
+    let fullname = context::fullname(values.values(), release);
+    if fullname.len() > MAX_FULLNAME {
+        return Err(vec![Diagnostic::error(
+            Code::Rule,
+            format!(
+                "the name prefix `{fullname}` is {} characters; skygen derives Service names like `{fullname}-api-service`, which Kubernetes limits to 63",
+                fullname.len()
+            ),
+        )
+        .with_help(format!(
+            "use a release name (or fullnameOverride) of at most {MAX_FULLNAME} characters"
+        ))]);
+    }
     let env = environment();
     let mut ctx = context::build(values.values(), release);
     let mut errors = Vec::new();

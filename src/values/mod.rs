@@ -26,7 +26,7 @@ use crate::yaml::{self, Pos};
 use merge::Origins;
 use set::{RawValue, Seg, SetFlag};
 
-pub use validate::{validate, Validated};
+pub use validate::{validate, validate_with, Policy, Validated};
 
 /// skygen's default values, with comments (printed by `skygen values`).
 pub const DEFAULTS_YAML: &str = include_str!("defaults.yaml");
@@ -121,7 +121,7 @@ fn merge_document(
     doc: yaml::Document,
     make_origin: &dyn Fn(Option<Pos>) -> Origin,
     name: &str,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Box<Diagnostic>> {
     let yaml::Document {
         value,
         positions,
@@ -131,15 +131,17 @@ fn merge_document(
         Value::Null => return Ok(()),
         Value::Object(_) => {}
         other => {
-            return Err(Diagnostic::error(
-                Code::InvalidValue,
-                format!(
-                    "a values file must be a mapping of keys, found {}",
-                    kind_of(&other)
-                ),
-            )
-            .with_origin(Some(make_origin(positions.get("").copied())))
-            .with_help(format!("check that {name} is the values file you meant")));
+            return Err(Box::new(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!(
+                        "a values file must be a mapping of keys, found {}",
+                        kind_of(&other)
+                    ),
+                )
+                .with_origin(Some(make_origin(positions.get("").copied())))
+                .with_help(format!("check that {name} is the values file you meant")),
+            ));
         }
     }
     let origin_at = |p: &str| {
@@ -188,7 +190,7 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
     let defaults =
         yaml::read_one(DEFAULTS_YAML).map_err(|e| vec![yaml_error("defaults.yaml", true, e)])?;
     if let Err(d) = merge_document(&mut merged, defaults, &|_| Origin::Defaults, "the defaults") {
-        return Err(vec![d]);
+        return Err(vec![*d]);
     }
     // The defaults are trusted text; their plain scalars are not user mistakes.
     merged.traps.clear();
@@ -224,7 +226,7 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
                     Ok(docs) => {
                         for doc in docs {
                             if let Err(d) = merge_document(&mut merged, doc, &origin, path) {
-                                errors.push(d);
+                                errors.push(*d);
                             }
                         }
                     }
@@ -239,14 +241,14 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
                     Err(e) => errors.push(yaml_error(name, true, e)),
                     Ok(doc) => {
                         if let Err(d) = merge_document(&mut merged, doc, &origin, name) {
-                            errors.push(d);
+                            errors.push(*d);
                         }
                     }
                 }
             }
             ValueSource::Set(flag, arg) => {
                 if let Err(d) = apply_set(&mut merged, *flag, arg, &walker, stdin) {
-                    errors.push(d);
+                    errors.push(*d);
                 }
             }
         }
@@ -264,19 +266,27 @@ fn apply_set(
     arg: &str,
     walker: &schema::SchemaWalker<'_>,
     stdin: &mut dyn Read,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Box<Diagnostic>> {
     let origin = Origin::Flag {
         flag: flag.name(),
         arg: arg.to_owned(),
     };
+    let example = match flag {
+        SetFlag::SetJson => r#"--set-json apiService.nodeSelector={"pool":"cpu"}"#,
+        SetFlag::SetFile => "--set-file apiService.config=config.yaml",
+        SetFlag::Set | SetFlag::SetString => {
+            "--set apiService.image=repo/sky:1.0,apiService.replicas=2"
+        }
+    };
     let usage = |msg: String| {
-        Diagnostic::error(Code::Usage, msg)
-            .with_origin(Some(origin.clone()))
-            .with_help(format!(
-                "{} takes key=value pairs separated by commas, e.g. {} apiService.image=repo/sky:1.0",
-                flag.name(),
-                flag.name()
-            ))
+        Box::new(
+            Diagnostic::error(Code::Usage, msg)
+                .with_origin(Some(origin.clone()))
+                .with_help(format!(
+                    "{} takes key=value pairs separated by commas, e.g. {example}",
+                    flag.name()
+                )),
+        )
     };
     let assignments = set::parse(flag, arg).map_err(usage)?;
     for a in assignments {
@@ -290,8 +300,10 @@ fn apply_set(
             }
             RawValue::Str(s) if flag == SetFlag::SetFile => {
                 let content = read_text(&s, stdin).map_err(|msg| {
-                    Diagnostic::error(Code::Io, format!("file {}: {msg}", quote(&s)))
-                        .with_origin(Some(origin.clone()))
+                    Box::new(
+                        Diagnostic::error(Code::Io, format!("file {}: {msg}", quote(&s)))
+                            .with_origin(Some(origin.clone())),
+                    )
                 })?;
                 Value::String(content)
             }
@@ -301,6 +313,14 @@ fn apply_set(
             }
             RawValue::Json(v) => v,
         };
+        // Nodes this assignment creates belong to it, so an unknown key anywhere on the path
+        // points at the flag, not at the defaults.
+        for depth in 1..a.path.len() {
+            let prefix = set::pointer(&a.path[..depth]);
+            if merged.tree.pointer(&prefix).is_none() {
+                merged.origins.set(prefix, origin.clone());
+            }
+        }
         let pointer = set::pointer(&a.path);
         merged.origins.clear_below(&pointer);
         merged.origins.set(pointer, origin.clone());

@@ -36,7 +36,7 @@ pub enum IntOrPercent {
 pub struct Values {
     pub global: Global,
     /// Replaces the release name as the prefix of every object name (`<fullnameOverride>-api-server`).
-    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"))]
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
     pub fullname_override: Option<String>,
     pub api_service: ApiService,
     pub auth: Auth,
@@ -361,7 +361,7 @@ pub struct Ingress {
     )]
     pub host: Option<String>,
     /// URL path prefix of the API server, starting with `/`.
-    #[schemars(regex(pattern = r"^/[^\s]*$"))]
+    #[schemars(regex(pattern = r"^/[^ \t\r\n]*$"))]
     pub path: String,
     /// IngressClass of the Ingress.
     pub ingress_class_name: Option<String>,
@@ -556,7 +556,7 @@ pub struct KubernetesCredentials {
     pub use_kubeconfig: bool,
     pub kubeconfig_secret_name: String,
     /// Namespace for SkyPilot workloads on this cluster (default: the release namespace).
-    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"))]
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
     pub incluster_namespace: Option<String>,
 }
 

@@ -67,6 +67,45 @@ fn resources(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
             out.push(rule(origins, &pointer, msg).with_help(fix));
         }
     }
+    requests_within_limits(v, origins, out);
+}
+
+/// # What it checks
+/// No request in `apiService.resources` is larger than its limit.
+/// # Why
+/// The API server refuses such a pod at apply time; raising only the requests (e.g. to pass the
+/// minimum above) is an easy mistake.
+/// # Fix
+/// Raise the limit with the request, or remove the limit.
+fn requests_within_limits(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
+    let Some(res) = &v.api_service.resources else {
+        return;
+    };
+    let (Some(requests), Some(limits)) = (
+        res.get("requests").and_then(Value::as_object),
+        res.get("limits").and_then(Value::as_object),
+    ) else {
+        return;
+    };
+    for (name, request) in requests {
+        let Some(limit) = limits.get(name) else {
+            continue;
+        };
+        if let (Ok(r), Ok(l)) = (quantity::parse_value(request), quantity::parse_value(limit)) {
+            if r > l {
+                out.push(
+                    rule(
+                        origins,
+                        &format!("/apiService/resources/requests/{name}"),
+                        format!(
+                            "apiService.resources.requests.{name} ({request}) is larger than apiService.resources.limits.{name} ({limit}); Kubernetes refuses such a pod"
+                        ),
+                    )
+                    .with_help(format!("raise apiService.resources.limits.{name} too, or set it to null to remove the limit")),
+                );
+            }
+        }
+    }
 }
 
 /// # What it checks

@@ -27,7 +27,10 @@ fn strip_defaults(v: &mut Value, is_property_map: bool) {
                 m.shift_remove("default");
             }
             for (k, child) in m.iter_mut() {
-                strip_defaults(child, !is_property_map && (k == "properties" || k == "$defs"));
+                strip_defaults(
+                    child,
+                    !is_property_map && (k == "properties" || k == "$defs"),
+                );
             }
         }
         Value::Array(a) => a.iter_mut().for_each(|x| strip_defaults(x, false)),

@@ -113,7 +113,7 @@ fn parse_path(s: &str) -> Result<(Vec<Seg>, &str), String> {
                 segs.push(Seg::Index(index));
                 key_open = false;
                 // Skip to after `]`.
-                while let Some((j, _)) = chars.next() {
+                for (j, _) in chars.by_ref() {
                     if j == close {
                         break;
                     }
@@ -183,13 +183,15 @@ fn split_unescaped(s: &str) -> Vec<String> {
     while let Some(c) = chars.next() {
         match c {
             '\\' => {
-                if let Some(esc) = chars.next() {
-                    items.last_mut().map(|it| it.push(esc));
+                if let (Some(esc), Some(it)) = (chars.next(), items.last_mut()) {
+                    it.push(esc);
                 }
             }
             ',' => items.push(String::new()),
             _ => {
-                items.last_mut().map(|it| it.push(c));
+                if let Some(it) = items.last_mut() {
+                    it.push(c);
+                }
             }
         }
     }

@@ -70,8 +70,31 @@ fn segs(pointer: &str) -> Vec<Seg> {
         .collect()
 }
 
+/// Choices from the command line that change what the rules accept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// `--allow-vulnerable-ingress-nginx`: accept controller images older than the CVE-2025-1974 fix.
+    pub allow_vulnerable_ingress_nginx: bool,
+    /// `--kube-version`, as `(major, minor)`.
+    pub kube_version: (u32, u32),
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            allow_vulnerable_ingress_nginx: false,
+            kube_version: (1, 35),
+        }
+    }
+}
+
+/// [`validate_with`] the default policy.
+pub fn validate(merged: Merged) -> Result<Validated, Vec<Diagnostic>> {
+    validate_with(merged, &Policy::default())
+}
+
 /// Check merged values: unknown keys, YAML 1.1 traps, the schema, then the cross-field rules.
-pub fn validate(mut merged: Merged) -> Result<Validated, Vec<Diagnostic>> {
+pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, Vec<Diagnostic>> {
     let schema = schema::generate();
     let walker = SchemaWalker::new(&schema);
     let mut diags = Vec::new();
@@ -125,6 +148,17 @@ pub fn validate(mut merged: Merged) -> Result<Validated, Vec<Diagnostic>> {
         }
     };
     diags.extend(rules::check(&values, &merged.origins));
+    diags.extend(super::deprecations::check(&values, &merged.origins));
+    diags.extend(super::deprecations::check_nginx_tag(
+        &values,
+        &merged.origins,
+        policy.allow_vulnerable_ingress_nginx,
+    ));
+    diags.extend(super::deprecations::check_kube_version(
+        &values,
+        &merged.origins,
+        policy.kube_version,
+    ));
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
