@@ -106,18 +106,6 @@ fn record(value: &Value, pointer: &str, origins: &mut Origins, origin_at: &dyn F
     }
 }
 
-/// Drop `null` entries left in maps (a null in the defaults means "unset").
-pub fn drop_nulls(value: &mut Value) {
-    match value {
-        Value::Object(m) => {
-            m.retain(|_, v| !v.is_null());
-            m.values_mut().for_each(drop_nulls);
-        }
-        Value::Array(a) => a.iter_mut().for_each(drop_nulls),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
