@@ -195,8 +195,8 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
     // The defaults are trusted text; their plain scalars are not user mistakes.
     merged.traps.clear();
 
-    let schema = schema::generate();
-    let walker = schema::SchemaWalker::new(&schema);
+    let schema = schema::shared();
+    let walker = schema::SchemaWalker::new(schema);
     let mut errors = Vec::new();
     for source in sources {
         match source {

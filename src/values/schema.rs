@@ -38,6 +38,12 @@ fn strip_defaults(v: &mut Value, is_property_map: bool) {
     }
 }
 
+/// The schema, generated once per process: both the load and the validate stage walk it.
+pub fn shared() -> &'static Value {
+    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(generate)
+}
+
 /// The committed file's text: pretty JSON with a final newline.
 pub fn generate_text() -> String {
     let mut text = serde_json::to_string_pretty(&generate())

@@ -95,15 +95,15 @@ pub fn validate(merged: Merged) -> Result<Validated, Vec<Diagnostic>> {
 
 /// Check merged values: unknown keys, YAML 1.1 traps, the schema, then the cross-field rules.
 pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, Vec<Diagnostic>> {
-    let schema = schema::generate();
-    let walker = SchemaWalker::new(&schema);
+    let schema = schema::shared();
+    let walker = SchemaWalker::new(schema);
     let mut diags = Vec::new();
 
     unknown_keys(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
     coerce_traps(&mut merged, &walker, &mut diags);
 
     let validator = jsonschema::options()
-        .build(&schema)
+        .build(schema)
         .expect("the generated schema compiles; this is a skygen bug");
     for err in validator.iter_errors(&merged.tree) {
         if matches!(
