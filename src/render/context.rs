@@ -96,11 +96,44 @@ pub fn build(v: &Values, release: &Release) -> Value {
         names["basic_auth"].as_str().map(str::to_owned)
     };
 
-    let mut readiness = api.readiness_probe.clone();
+    let dev_mode = api.dev_mode.enabled;
+    let mut readiness = api.readiness_probe.clone().filter(|_| !dev_mode);
     if let Some(p) = readiness.as_mut() {
+        // During a rolling update a new pod must stay ready a while before the old one goes.
         p.entry("successThreshold")
             .or_insert(json!(if rolling { 3 } else { 1 }));
     }
+    let liveness = api.liveness_probe.clone().filter(|_| !dev_mode);
+    // Dev mode lets a developer edit and restart the server in the pod: root, all capabilities.
+    let container_security_context = if dev_mode {
+        Some(json!({
+            "privileged": true,
+            "runAsUser": 0,
+            "runAsGroup": 0,
+            "readOnlyRootFilesystem": false,
+        }))
+    } else {
+        Some(json!(v.security_context)).filter(|c| c.as_object().is_some_and(|m| !m.is_empty()))
+    };
+    let ssh_node_pools = non_empty(&api.ssh_node_pools).is_some();
+    let aws_init = v.aws_credentials.enabled && !v.aws_credentials.use_credentials_file;
+    let init_containers = aws_init
+        || v.r2_credentials.enabled
+        || v.gcp_credentials.enabled
+        || v.coreweave_credentials.enabled
+        || v.runpod_credentials.enabled
+        || v.digitalocean_credentials.enabled
+        || v.lambda_credentials.enabled
+        || v.vast_credentials.enabled
+        || v.extra_init_containers
+            .as_ref()
+            .is_some_and(|l| !l.is_empty());
+    let dedicated_scrape = v
+        .prometheus
+        .rest
+        .get("useDedicatedScrapeConfig")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let path = v.ingress.path.as_str();
     let root_path = path == "/" || path.is_empty();
     let mut annotations = Map::new();
@@ -131,6 +164,28 @@ pub fn build(v: &Values, release: &Release) -> Value {
         "nginx.ingress.kubernetes.io/proxy-body-size".into(),
         json!("1000m"),
     );
+    if rolling {
+        // While old and new pods overlap, keep a client on one pod and retry a request that
+        // hit a pod going away.
+        if v.ingress.session_affinity {
+            for (k, val) in [
+                ("affinity", "cookie"),
+                ("session-cookie-name", "SKYPILOT_ROUTEID"),
+                ("affinity-mode", "persistent"),
+                ("session-cookie-change-on-failure", "true"),
+            ] {
+                annotations.insert(format!("nginx.ingress.kubernetes.io/{k}"), json!(val));
+            }
+        }
+        annotations.insert(
+            "nginx.ingress.kubernetes.io/proxy-next-upstream".into(),
+            json!("http_502 non_idempotent"),
+        );
+        annotations.insert(
+            "nginx.ingress.kubernetes.io/proxy-next-upstream-tries".into(),
+            json!("3"),
+        );
+    }
     if !root_path {
         annotations.insert(
             "nginx.ingress.kubernetes.io/rewrite-target".into(),
@@ -162,16 +217,22 @@ pub fn build(v: &Values, release: &Release) -> Value {
             "claim": non_empty(&v.storage.existing_claim).map(str::to_owned).unwrap_or_else(|| names_state(v, release)),
             "persist_ssh": storage_active && api.persist_ssh_config != Some(false),
             "readiness_probe": readiness,
-            "liveness_probe": api.liveness_probe,
+            "liveness_probe": liveness,
+            "dev_mode": dev_mode,
+            "container_security_context": container_security_context,
+            "sky_ephemeral": rolling && storage_active,
+            "clients_sub_path": non_empty(&v.storage.clients_sub_path).unwrap_or("api_server/clients"),
+            "metrics_annotation_prefix": if dedicated_scrape { "skypilot.co" } else { "prometheus.io" },
+            "ssh_node_pools": ssh_node_pools,
+            "kubeconfig_mount": if ssh_node_pools { "/var/skypilot/kubeconfig" } else { "/root/.kube" },
+            "aws_init": aws_init,
+            "init_containers": init_containers,
             "user_sets_pod_ip": has_env(&v.global.extra_envs, "POD_IP") || has_env(&api.extra_envs, "POD_IP"),
             "service_accounts": service_accounts,
             "db_secret": non_empty(&api.db_connection_secret_name).map(str::to_owned)
                 .or_else(|| non_empty(&api.db_connection_string).map(|_| format!("{}-db-connection", fullname(v, release)))),
             "pre_deploy_hook": api.pre_deploy_hook.clone().unwrap_or_default(),
             "config_text": non_empty(&api.config).unwrap_or("{}"),
-            "init_credentials": v.aws_credentials.enabled && !v.aws_credentials.use_credentials_file
-                || v.runpod_credentials.enabled || v.lambda_credentials.enabled,
-            "log_mirror": api.serve_server_log,
         },
         "nginx": super::ingress_nginx::facts(v, release),
         "ingress": {

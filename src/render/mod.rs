@@ -65,6 +65,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/skypilot/lambda-init.sh"),
     ),
     (
+        "skypilot/r2-init.sh",
+        include_str!("../../templates/skypilot/r2-init.sh"),
+    ),
+    (
+        "skypilot/coreweave-init.sh",
+        include_str!("../../templates/skypilot/coreweave-init.sh"),
+    ),
+    (
+        "skypilot/digitalocean-init.sh",
+        include_str!("../../templates/skypilot/digitalocean-init.sh"),
+    ),
+    (
+        "skypilot/vast-init.sh",
+        include_str!("../../templates/skypilot/vast-init.sh"),
+    ),
+    (
         "skypilot/namespaces.yaml",
         include_str!("../../templates/skypilot/namespaces.yaml"),
     ),

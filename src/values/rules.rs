@@ -225,63 +225,12 @@ fn unsupported(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
     if v.grafana.enabled {
         refuse("/grafana/enabled", "monitoring (grafana.enabled)");
     }
-    if v.api_service.upgrade_strategy == UpgradeStrategy::RollingUpdate {
-        refuse(
-            "/apiService/upgradeStrategy",
-            "upgradeStrategy RollingUpdate",
-        );
-    }
     let api = &v.api_service;
-    let unrendered: [(bool, &str, &str); 11] = [
-        (
-            api.dev_mode.enabled,
-            "/apiService/devMode/enabled",
-            "apiService.devMode",
-        ),
+    let unrendered: [(bool, &str, &str); 2] = [
         (
             api.enable_user_management,
             "/apiService/enableUserManagement",
             "apiService.enableUserManagement",
-        ),
-        (
-            non_empty(&api.ssh_node_pools).is_some(),
-            "/apiService/sshNodePools",
-            "apiService.sshNodePools",
-        ),
-        (
-            non_empty(&api.ssh_key_secret).is_some(),
-            "/apiService/sshKeySecret",
-            "apiService.sshKeySecret",
-        ),
-        (
-            v.aws_credentials.enabled && v.aws_credentials.use_credentials_file,
-            "/awsCredentials/useCredentialsFile",
-            "awsCredentials.useCredentialsFile",
-        ),
-        (
-            v.r2_credentials.enabled,
-            "/r2Credentials/enabled",
-            "r2Credentials",
-        ),
-        (
-            v.coreweave_credentials.enabled,
-            "/coreweaveCredentials/enabled",
-            "coreweaveCredentials",
-        ),
-        (
-            v.digitalocean_credentials.enabled,
-            "/digitaloceanCredentials/enabled",
-            "digitaloceanCredentials",
-        ),
-        (
-            v.vast_credentials.enabled,
-            "/vastCredentials/enabled",
-            "vastCredentials",
-        ),
-        (
-            non_empty(&v.slurm_credentials.config).is_some(),
-            "/slurmCredentials/config",
-            "slurmCredentials.config",
         ),
         (
             v.auth.external_proxy.enabled,

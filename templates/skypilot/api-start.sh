@@ -17,6 +17,15 @@ if [ -s /root/.sky/config.yaml ]; then
 else
   cp /var/skypilot/config/config.yaml /root/.sky/config.yaml
 fi
+{% if api.ssh_node_pools %}
+# The Secret is the source of truth for the SSH node pools; link it read-only.
+echo "Linking ssh_node_pools.yaml from secret to /root/.sky/ssh_node_pools.yaml"
+ln -sf /var/skypilot/ssh_node_pool/ssh_node_pools.yaml /root/.sky/ssh_node_pools.yaml
+# ~/.kube/config lives on the volume; an empty file would not parse, so seed it.
+if [ ! -s /root/.kube/config ]; then
+  echo "{}" > /root/.kube/config
+fi
+{% endif %}
 {% if v.nebiusCredentials.enabled %}
 # The Nebius CLI writes to ~/.nebius, so the read-only Secret is mounted elsewhere and linked in.
 echo "Setting up Nebius credentials..."
@@ -32,6 +41,21 @@ echo {{ v.nebiusCredentials.tenantId }} >> /root/.nebius/NEBIUS_TENANT_ID.txt
 {% endif %}
 nebius profile create --profile sky --endpoint api.nebius.cloud --service-account-file /root/.nebius/credentials.json || echo "Unable to create Nebius profile."
 {% endif %}
+{% if v.apiService.sshKeySecret %}
+# Link each key of the SSH key Secret into ~/.ssh, which may also hold keys the server made.
+mkdir -p /root/.ssh
+echo "Linking ssh keys to /root/.ssh"
+for file in /var/skypilot/ssh_keys/*; do
+  if [ -f "$file" ]; then
+    filename=$(basename "$file")
+    ln -sf "$file" "/root/.ssh/$filename"
+  fi
+done
+{% endif %}
+{% if api.dev_mode %}
+# Dev mode: keep the container up without a server; a developer starts it with kubectl exec.
+exec tail -f /dev/null
+{% else %}
 # Optional copy of the server output under $SKYPILOT_SERVER_LOG_MIRROR_DIR/<pod>/, one file per
 # start. Best effort: a mirror that cannot be created must not stop the server.
 SKYPILOT_LOG_MIRROR_FILE=""
@@ -60,4 +84,5 @@ if [ -n "$SKYPILOT_LOG_MIRROR_FILE" ]; then
   exec sky api start --deploy --host={{ api.host }} --foreground > /tmp/skylog 2>&1
 fi
 exec sky api start --deploy --host={{ api.host }} --foreground
+{% endif %}
 {% endif %}
