@@ -25,6 +25,7 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     rolling_update(v, origins, &mut out);
     database_config(v, origins, &mut out);
     quantities(v, origins, &mut out);
+    probe_handlers(v, origins, &mut out);
     unsupported(v, origins, &mut out);
     out
 }
@@ -199,6 +200,57 @@ fn quantities(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
                     }
                 }
             }
+        }
+    }
+}
+
+/// # What it checks
+/// Each of `apiService.livenessProbe` / `readinessProbe` has at most one handler (`httpGet`,
+/// `exec`, `tcpSocket`, `grpc`).
+/// # Why
+/// Values merge with the defaults like Helm's, so a probe written as `exec: …` keeps the
+/// default `httpGet` too; Kubernetes refuses a probe with two handlers at apply time.
+/// # Fix
+/// Set the default handler to null: `apiService.livenessProbe.httpGet: null`.
+fn probe_handlers(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
+    const HANDLERS: [&str; 4] = ["httpGet", "exec", "tcpSocket", "grpc"];
+    let probes = [
+        ("livenessProbe", &v.api_service.liveness_probe),
+        ("readinessProbe", &v.api_service.readiness_probe),
+    ];
+    for (name, probe) in probes {
+        let Some(probe) = probe else { continue };
+        let present: Vec<&str> = HANDLERS
+            .into_iter()
+            .filter(|h| probe.get(*h).is_some_and(|x| !x.is_null()))
+            .collect();
+        if present.len() > 1 {
+            // Point at the handler the user added, not the one inherited from the defaults.
+            let added = present
+                .iter()
+                .find(|h| {
+                    origins
+                        .of(&format!("/apiService/{name}/{h}"))
+                        .is_some_and(|o| !matches!(o, crate::diagnostics::Origin::Defaults))
+                })
+                .unwrap_or(&present[0]);
+            let dropped: Vec<String> = present
+                .iter()
+                .filter(|h| *h != added)
+                .map(|h| format!("apiService.{name}.{h}: null"))
+                .collect();
+            out.push(
+                rule(
+                    origins,
+                    &format!("/apiService/{name}/{added}"),
+                    format!(
+                        "apiService.{name} has {} handlers ({}); Kubernetes allows one. Values merge with the defaults, so the default handler stays unless removed",
+                        present.len(),
+                        present.join(", ")
+                    ),
+                )
+                .with_help(format!("set {}", dropped.join(" and "))),
+            );
         }
     }
 }
