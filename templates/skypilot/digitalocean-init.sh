@@ -4,7 +4,7 @@ echo "Setting up Digital Ocean credentials..."
 if [ -n "$DIGITALOCEAN_CREDENTIALS" ]; then
   echo "Digital Ocean credentials found in environment variable."
   mkdir -p /.config/doctl
-  printf 'access-token: %s\n' "$DIGITALOCEAN_CREDENTIALS" > /.config/doctl/config.yaml
+  echo "access-token: $DIGITALOCEAN_CREDENTIALS" > /.config/doctl/config.yaml
 else
   echo "Digital Ocean credentials not found in environment variables. Skipping credentials setup."
   echo "Sleeping for 10 minutes before exiting for debugging purposes."

@@ -3,8 +3,8 @@
 set -e
 echo "Setting up R2 credentials..."
 mkdir -p /root/.cloudflare
-printf '%s\n' "$R2_CREDENTIALS" > /root/.cloudflare/r2.credentials
-printf '%s\n' "$R2_ACCOUNT_ID" > /root/.cloudflare/accountid
+echo "$R2_CREDENTIALS" > /root/.cloudflare/r2.credentials
+echo "$R2_ACCOUNT_ID" > /root/.cloudflare/accountid
 chmod 600 /root/.cloudflare/r2.credentials /root/.cloudflare/accountid
 echo "R2 credentials setup complete:"
 ls -la /root/.cloudflare/
