@@ -107,14 +107,15 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         .expect("the generated schema compiles; this is a skygen bug");
     for err in validator.iter_errors(&merged.tree) {
         if matches!(
-            err.kind,
+            err.kind(),
             jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }
         ) {
             continue;
         }
-        let pointer = err.instance_path.as_str().to_owned();
-        let found = match err.instance.as_ref() {
-            Value::String(s) => format!("{} {}", kind_of(&err.instance), quote(s)),
+        let pointer = err.instance_path().as_str().to_owned();
+        let instance = err.instance();
+        let found = match instance.as_ref() {
+            Value::String(s) => format!("{} {}", kind_of(instance), quote(s)),
             other => format!(
                 "{} {}",
                 kind_of(other),
