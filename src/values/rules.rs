@@ -25,6 +25,7 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     rolling_update(v, origins, &mut out);
     database_config(v, origins, &mut out);
     quantities(v, origins, &mut out);
+    out.extend(super::auth::check(v, origins));
     unsupported(v, origins, &mut out);
     out
 }
@@ -232,16 +233,11 @@ fn unsupported(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
         );
     }
     let api = &v.api_service;
-    let unrendered: [(bool, &str, &str); 11] = [
+    let unrendered: [(bool, &str, &str); 9] = [
         (
             api.dev_mode.enabled,
             "/apiService/devMode/enabled",
             "apiService.devMode",
-        ),
-        (
-            api.enable_user_management,
-            "/apiService/enableUserManagement",
-            "apiService.enableUserManagement",
         ),
         (
             non_empty(&api.ssh_node_pools).is_some(),
@@ -283,25 +279,11 @@ fn unsupported(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
             "/slurmCredentials/config",
             "slurmCredentials.config",
         ),
-        (
-            v.auth.external_proxy.enabled,
-            "/auth/externalProxy/enabled",
-            "auth.externalProxy",
-        ),
     ];
     for (on, pointer, what) in unrendered {
         if on {
             refuse(pointer, what);
         }
-    }
-    if v.auth.oauth.enabled {
-        refuse("/auth/oauth/enabled", "OAuth login (auth.oauth.enabled)");
-    }
-    if v.ingress.oauth2_proxy.enabled {
-        refuse(
-            "/ingress/oauth2-proxy/enabled",
-            "ingress OAuth (ingress.oauth2-proxy.enabled)",
-        );
     }
     let _ = quote;
 }
