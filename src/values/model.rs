@@ -255,7 +255,7 @@ pub struct Auth {
     pub oauth: OAuth,
     pub service_account: ServiceAccountAuth,
     pub external_proxy: ExternalProxy,
-    /// Turn off the API server's own basic-auth middleware.
+    /// Turn off the API server's own basic-auth middleware (env `SKYPILOT_DISABLE_BASIC_AUTH_MIDDLEWARE`).
     pub disable_basic_auth_middleware: Option<bool>,
 }
 
