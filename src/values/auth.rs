@@ -183,10 +183,16 @@ struct Rules<'o> {
 
 impl Rules<'_> {
     fn error(&mut self, pointer: &str, message: String, help: &str) {
+        self.error_from(pointer, pointer, message, help);
+    }
+
+    /// An error about the key at `pointer`, located where the value at `origin` was set: a
+    /// missing key has no place of its own, the switch that needs it has.
+    fn error_from(&mut self, pointer: &str, origin: &str, message: String, help: &str) {
         self.out.push(
             Diagnostic::error(Code::Rule, message)
                 .with_key(super::validate_dotted(pointer))
-                .with_origin(self.origins.of(pointer).cloned())
+                .with_origin(self.origins.of(origin).cloned())
                 .with_help(help),
         );
     }
@@ -279,9 +285,11 @@ fn proxy_settings(p: &Proxy<'_>, r: &mut Rules<'_>) {
         Mode::Api => "auth.oauth.enabled",
         Mode::Ingress => "ingress.oauth2-proxy.enabled",
     };
+    let switch = p.ptr("enabled");
     if p.issuer_url.is_none() {
-        r.error(
+        r.error_from(
             &p.ptr("oidc-issuer-url"),
+            &switch,
             format!(
                 "{} is required with {enabled}: oauth2-proxy needs the OIDC issuer",
                 p.key("oidc-issuer-url")
@@ -298,8 +306,9 @@ fn proxy_settings(p: &Proxy<'_>, r: &mut Rules<'_>) {
             ("client-secret", p.client_secret.is_some()),
         ] {
             if !have {
-                r.error(
+                r.error_from(
                     &p.ptr(name),
+                    &switch,
                     format!(
                         "{} is required with {enabled} when {} is not set",
                         p.key(name),
