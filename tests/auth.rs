@@ -802,6 +802,33 @@ fn client_details_from_a_secret_replace_the_client_id_and_secret() {
 }
 
 #[test]
+fn legacy_mode_needs_snippet_annotations_on_the_bundled_controller() {
+    refusal(
+        LEGACY,
+        &[
+            "--set",
+            "ingress-nginx.controller.allowSnippetAnnotations=false",
+        ],
+        "ingress-nginx.controller.allowSnippetAnnotations",
+        &[
+            "ingress.oauth2-proxy.enabled",
+            "allowSnippetAnnotations=true",
+        ],
+    );
+    // A controller run elsewhere is the admin's to configure.
+    let out = run(
+        LEGACY,
+        &[
+            "--set",
+            "ingress-nginx.controller.allowSnippetAnnotations=false",
+            "--set",
+            "ingress-nginx.enabled=false",
+        ],
+    );
+    assert_eq!(out.status, ExitStatus::Success, "{:#?}", out.diagnostics);
+}
+
+#[test]
 fn redis_url_and_secret_are_exclusive() {
     refusal(
         OAUTH,

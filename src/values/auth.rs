@@ -217,6 +217,7 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     if let Some(p) = proxy(v) {
         proxy_settings(&p, &mut r);
     }
+    snippets_allowed(v, &mut r);
     ignored_keys(v, &mut r);
     r.out
 }
@@ -364,6 +365,29 @@ fn proxy_settings(p: &Proxy<'_>, r: &mut Rules<'_>) {
                 "generate one with: openssl rand -base64 32 | tr -- '+/' '-_'",
             );
         }
+    }
+}
+
+/// # What it checks
+/// The legacy ingress OAuth with the bundled ingress-nginx keeps
+/// `ingress-nginx.controller.allowSnippetAnnotations` on.
+/// # Why
+/// The OAuth annotations include an `auth-snippet` (service-account tokens bypass the login);
+/// without snippets the controller's admission webhook refuses the Ingress at apply time, after
+/// part of the stream was applied. skygen's own rule.
+/// # Fix
+/// Set `ingress-nginx.controller.allowSnippetAnnotations=true`, or use `auth.oauth`.
+fn snippets_allowed(v: &Values, r: &mut Rules<'_>) {
+    if ingress_oauth(v)
+        && !v.auth.oauth.enabled
+        && v.ingress_nginx.enabled
+        && !v.ingress_nginx.controller.allow_snippet_annotations
+    {
+        r.error(
+            "/ingress-nginx/controller/allowSnippetAnnotations",
+            "ingress.oauth2-proxy.enabled needs ingress-nginx.controller.allowSnippetAnnotations=true: its Ingress carries an auth-snippet that the controller otherwise refuses".into(),
+            "set ingress-nginx.controller.allowSnippetAnnotations=true, or use auth.oauth.enabled (no snippets) instead of ingress.oauth2-proxy",
+        );
     }
 }
 
