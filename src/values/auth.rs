@@ -10,7 +10,8 @@
 //! asks the proxy before passing a request on). [`Proxy`] is one view of either, so rules and
 //! templates are written once and messages name the keys of the mode in use. See: #6.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::alphabet::URL_SAFE;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 
 use super::merge::Origins;
@@ -165,11 +166,19 @@ pub fn server_config_enabled(v: &Values) -> bool {
     v.auth.external_proxy.enabled || ingress_oauth(v)
 }
 
-/// Is `s` a cookie secret oauth2-proxy accepts? It first reads the text as URL-safe base64
-/// (padding optional) and uses the bytes if they have a cipher length; else it uses the text's
-/// own bytes, which then must have that length.
+/// URL-safe base64 read as Go's `RawURLEncoding` reads it: no padding, trailing bits ignored.
+const GO_RAW_URL: GeneralPurpose = GeneralPurpose::new(
+    &URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// Is `s` a cookie secret oauth2-proxy accepts? It first reads the text, with any `=` padding
+/// cut off, as URL-safe base64 and uses the bytes if they have a cipher length; else it uses
+/// the text's own bytes, which then must have that length.
 pub fn valid_cookie_secret(s: &str) -> bool {
-    let decoded = URL_SAFE_NO_PAD.decode(s.trim_end_matches('='));
+    let decoded = GO_RAW_URL.decode(s.trim_end_matches('='));
     if decoded.is_ok_and(|b| COOKIE_SECRET_LENGTHS.contains(&b.len())) {
         return true;
     }
