@@ -124,7 +124,7 @@ fn cookie_secret(objs: &[Value]) -> String {
         .to_owned()
 }
 
-fn secret_ref<'a>(e: &'a Value) -> (&'a str, &'a str) {
+fn secret_ref(e: &Value) -> (&str, &str) {
     let r = &e["valueFrom"]["secretKeyRef"];
     (r["name"].as_str().unwrap(), r["key"].as_str().unwrap())
 }
