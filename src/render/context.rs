@@ -80,7 +80,8 @@ pub fn build(v: &Values, release: &Release) -> Value {
     let ingress_auth = v.ingress.enabled
         && (non_empty(&v.ingress.auth_secret).is_some()
             || non_empty(&v.ingress.auth_credentials).is_some());
-    let user_management = api.enable_user_management;
+    // Server-side basic auth or an OAuth mode replaces the ingress basic auth.
+    let user_management = crate::values::auth::suppresses_ingress_basic_auth(v);
     // The chart turns service-account tokens off whenever ingress basic auth is on.
     let service_accounts = v
         .auth
@@ -193,6 +194,7 @@ pub fn build(v: &Values, release: &Release) -> Value {
         );
         annotations.insert("skypilot.co/ingress-path".into(), json!(path));
     }
+    annotations.extend(super::auth::ingress_annotations(v));
     // The user's annotations come last and win.
     if let Some(user) = &v.ingress.annotations {
         for (k, val) in &user.0 {
@@ -235,6 +237,7 @@ pub fn build(v: &Values, release: &Release) -> Value {
             "config_text": non_empty(&api.config).unwrap_or("{}"),
         },
         "nginx": super::ingress_nginx::facts(v, release),
+        "auth": super::auth::facts(v, release),
         "ingress": {
             "annotations": annotations,
             "basic_auth_env": ingress_auth,

@@ -6,6 +6,7 @@
 //! rendered template is parsed at once and a parse failure names the template and line. What
 //! leaves this stage is data ([`Object`]s), never text.
 
+mod auth;
 mod context;
 mod ingress_nginx;
 pub mod shell;
@@ -16,6 +17,7 @@ use serde_json::Value;
 use crate::diagnostics::{Code, Diagnostic, Origin};
 use crate::values::Validated;
 
+pub use auth::derived_cookie_secret;
 pub use context::names;
 
 /// The release being rendered: what Helm takes from the command line and the cluster.
@@ -115,6 +117,26 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "skypilot/ingress.yaml",
         include_str!("../../templates/skypilot/ingress.yaml"),
+    ),
+    (
+        "skypilot/server-config.yaml",
+        include_str!("../../templates/skypilot/server-config.yaml"),
+    ),
+    (
+        "skypilot/initial-basic-auth.yaml",
+        include_str!("../../templates/skypilot/initial-basic-auth.yaml"),
+    ),
+    (
+        "skypilot/oauth2-proxy.yaml",
+        include_str!("../../templates/skypilot/oauth2-proxy.yaml"),
+    ),
+    (
+        "skypilot/oauth2-proxy-redis.yaml",
+        include_str!("../../templates/skypilot/oauth2-proxy-redis.yaml"),
+    ),
+    (
+        "skypilot/oauth2-proxy-ingress.yaml",
+        include_str!("../../templates/skypilot/oauth2-proxy-ingress.yaml"),
     ),
     (
         "ingress-nginx/controller.yaml",

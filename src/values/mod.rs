@@ -5,6 +5,7 @@
 //! Takes [`ValueSource`]s; returns [`Validated`] values (the only way to get them is
 //! [`validate`]) or every problem found, as diagnostics. Never renders anything.
 
+pub mod auth;
 pub mod deprecations;
 pub mod merge;
 pub mod model;

@@ -29,6 +29,23 @@ pub enum IntOrPercent {
     Percent(#[schemars(regex(pattern = r"^[0-9]+%$"))] String),
 }
 
+/// A number or a text, for oauth2-proxy settings the chart declares as either (cookie timings).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TextOrNumber {
+    Number(serde_json::Number),
+    Text(String),
+}
+
+impl std::fmt::Display for TextOrNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TextOrNumber::Number(n) => write!(f, "{n}"),
+            TextOrNumber::Text(t) => f.write_str(t),
+        }
+    }
+}
+
 /// All values skygen accepts: the upstream chart's values, same names, same nesting.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
@@ -238,7 +255,7 @@ pub struct Auth {
     pub oauth: OAuth,
     pub service_account: ServiceAccountAuth,
     pub external_proxy: ExternalProxy,
-    /// Turn off the API server's own basic-auth middleware.
+    /// Turn off the API server's own basic-auth middleware (env `SKYPILOT_DISABLE_BASIC_AUTH_MIDDLEWARE`).
     pub disable_basic_auth_middleware: Option<bool>,
 }
 
@@ -255,7 +272,7 @@ pub enum SessionStore {
 #[serde(default, deny_unknown_fields)]
 pub struct OAuth {
     pub enabled: bool,
-    /// Image of the oauth2-proxy container.
+    /// Image of the oauth2-proxy container (default `quay.io/oauth2-proxy/oauth2-proxy:v7.9.0`).
     pub image: Option<String>,
     #[serde(rename = "oidc-issuer-url")]
     pub oidc_issuer_url: Option<String>,
@@ -272,14 +289,23 @@ pub struct OAuth {
     pub session_store_type: SessionStore,
     #[serde(rename = "redis-url")]
     pub redis_url: Option<String>,
+    /// Secret whose key `redis_url` holds the redis URL (instead of `redis-url`).
     #[serde(rename = "redis-secret")]
     pub redis_secret: Option<String>,
     #[serde(rename = "redis-image")]
     pub redis_image: Option<String>,
     #[serde(rename = "cookie-refresh")]
-    pub cookie_refresh: Option<String>,
+    pub cookie_refresh: Option<TextOrNumber>,
     #[serde(rename = "cookie-expire")]
-    pub cookie_expire: Option<String>,
+    pub cookie_expire: Option<TextOrNumber>,
+    /// skygen only: the oauth2-proxy cookie secret (16, 24 or 32 bytes, or their URL-safe
+    /// base64). Without it skygen takes key `cookie-secret` of `client-details-from-secret`, or
+    /// derives one from the client secret (see docs/helm-compat.md).
+    #[serde(rename = "cookie-secret")]
+    pub cookie_secret: Option<String>,
+    /// skygen only: a Secret whose key `cookie-secret` holds the oauth2-proxy cookie secret.
+    #[serde(rename = "cookie-secret-from-secret")]
+    pub cookie_secret_from_secret: Option<String>,
     #[serde(rename = "use-https")]
     pub use_https: bool,
 }
@@ -411,14 +437,23 @@ pub struct IngressOAuth2Proxy {
     pub session_store_type: SessionStore,
     #[serde(rename = "redis-url")]
     pub redis_url: Option<String>,
+    /// Secret whose key `redis_url` holds the redis URL (instead of `redis-url`).
     #[serde(rename = "redis-secret")]
     pub redis_secret: Option<String>,
     #[serde(rename = "redis-image")]
     pub redis_image: Option<String>,
     #[serde(rename = "cookie-refresh")]
-    pub cookie_refresh: Option<String>,
+    pub cookie_refresh: Option<TextOrNumber>,
     #[serde(rename = "cookie-expire")]
-    pub cookie_expire: Option<String>,
+    pub cookie_expire: Option<TextOrNumber>,
+    /// skygen only: the oauth2-proxy cookie secret (16, 24 or 32 bytes, or their URL-safe
+    /// base64). Without it skygen takes key `cookie-secret` of `client-details-from-secret`, or
+    /// derives one from the client secret (see docs/helm-compat.md).
+    #[serde(rename = "cookie-secret")]
+    pub cookie_secret: Option<String>,
+    /// skygen only: a Secret whose key `cookie-secret` holds the oauth2-proxy cookie secret.
+    #[serde(rename = "cookie-secret-from-secret")]
+    pub cookie_secret_from_secret: Option<String>,
 }
 
 /// The bundled ingress-nginx controller (the keys skygen supports of its chart).

@@ -26,6 +26,7 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     database_config(v, origins, &mut out);
     quantities(v, origins, &mut out);
     probe_handlers(v, origins, &mut out);
+    out.extend(super::auth::check(v, origins));
     unsupported(v, origins, &mut out);
     out
 }
@@ -276,33 +277,6 @@ fn unsupported(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
     }
     if v.grafana.enabled {
         refuse("/grafana/enabled", "monitoring (grafana.enabled)");
-    }
-    let api = &v.api_service;
-    let unrendered: [(bool, &str, &str); 2] = [
-        (
-            api.enable_user_management,
-            "/apiService/enableUserManagement",
-            "apiService.enableUserManagement",
-        ),
-        (
-            v.auth.external_proxy.enabled,
-            "/auth/externalProxy/enabled",
-            "auth.externalProxy",
-        ),
-    ];
-    for (on, pointer, what) in unrendered {
-        if on {
-            refuse(pointer, what);
-        }
-    }
-    if v.auth.oauth.enabled {
-        refuse("/auth/oauth/enabled", "OAuth login (auth.oauth.enabled)");
-    }
-    if v.ingress.oauth2_proxy.enabled {
-        refuse(
-            "/ingress/oauth2-proxy/enabled",
-            "ingress OAuth (ingress.oauth2-proxy.enabled)",
-        );
     }
     let _ = quote;
 }

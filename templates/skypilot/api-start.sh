@@ -76,13 +76,13 @@ if [ -n "$SKYPILOT_LOG_MIRROR_FILE" ]; then
 else
   tee -a /root/.sky/api_server/server.log < /tmp/skylog &
 fi
-exec sky api start --deploy --host={{ api.host }} --foreground > /tmp/skylog 2>&1
+exec sky api start --deploy{% if auth.enable_basic_auth %} --enable-basic-auth{% endif %} --host={{ api.host }} --foreground > /tmp/skylog 2>&1
 {% else %}
 if [ -n "$SKYPILOT_LOG_MIRROR_FILE" ]; then
   rm -f /tmp/skylog && mkfifo /tmp/skylog
   tee -a "$SKYPILOT_LOG_MIRROR_FILE" < /tmp/skylog &
-  exec sky api start --deploy --host={{ api.host }} --foreground > /tmp/skylog 2>&1
+  exec sky api start --deploy{% if auth.enable_basic_auth %} --enable-basic-auth{% endif %} --host={{ api.host }} --foreground > /tmp/skylog 2>&1
 fi
-exec sky api start --deploy --host={{ api.host }} --foreground
+exec sky api start --deploy{% if auth.enable_basic_auth %} --enable-basic-auth{% endif %} --host={{ api.host }} --foreground
 {% endif %}
 {% endif %}
