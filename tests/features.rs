@@ -7,7 +7,6 @@
 
 use serde_json::{json, Value};
 
-const SMALL: [&str; 2] = ["--set", "apiService.skipResourceCheck=true"];
 
 /// Render with the given arguments (plus a values document given as YAML text) and return the
 /// objects; panics with the diagnostics if the render fails.
