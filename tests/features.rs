@@ -7,7 +7,6 @@
 
 use serde_json::{json, Value};
 
-
 /// Render with the given arguments (plus a values document given as YAML text) and return the
 /// objects; panics with the diagnostics if the render fails.
 fn render_with(yaml: &str, args: &[&str]) -> Vec<Value> {
@@ -921,4 +920,34 @@ fn shell_values_are_quoted_in_scripts() {
         script.contains("echo 'tenant; rm -rf / #' >> /root/.nebius/NEBIUS_TENANT_ID.txt"),
         "{script}"
     );
+}
+
+// --- --set on places the schema does not type ----------------------------------------------------
+
+#[test]
+fn set_guesses_types_like_helm_where_kubernetes_owns_the_shape() {
+    let objects = render_with(
+        "",
+        &[
+            "--set",
+            "securityContext.readOnlyRootFilesystem=true",
+            "--set",
+            "apiService.readinessProbe.periodSeconds=10",
+            "--set",
+            "apiService.livenessProbe.httpGet.port=http",
+            "--set",
+            "apiService.resources.limits=null",
+            "--set",
+            "apiService.annotations.build=007",
+        ],
+    );
+    let api = api_container(&objects);
+    assert_eq!(api["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(api["readinessProbe"]["periodSeconds"], 10);
+    assert_eq!(api["livenessProbe"]["httpGet"]["port"], "http");
+    assert!(api["resources"].get("limits").is_none());
+    assert_eq!(api["resources"]["requests"]["cpu"], "4");
+    let annotations = &find(&objects, "Deployment", "skypilot-api-server")["spec"]["template"]
+        ["metadata"]["annotations"];
+    assert_eq!(annotations["build"], "007", "a leading zero keeps the text");
 }
