@@ -6,6 +6,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 fn default_render(c: &mut Criterion) {
     let inputs = skygen::inputs::Inputs {
         sources: vec![],
+        overlays: vec![],
         release: skygen::render::Release {
             name: "skypilot".into(),
             namespace: "skypilot".into(),

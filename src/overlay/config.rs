@@ -23,8 +23,10 @@ const POINTER: &str = "/apiService/config";
 /// The release names from merged, not yet validated values (only the two keys names use).
 fn names(tree: &Value, release: &Release) -> Value {
     let text = |p: &str| tree.pointer(p).and_then(Value::as_str).map(str::to_owned);
-    let mut v = Values::default();
-    v.fullname_override = text("/fullnameOverride");
+    let mut v = Values {
+        fullname_override: text("/fullnameOverride"),
+        ..Values::default()
+    };
     v.rbac.service_account_name = text("/rbac/serviceAccountName");
     crate::render::names(&v, release)
 }
@@ -43,13 +45,17 @@ fn leaves(m: &Map<String, Value>, prefix: &str, out: &mut Vec<(String, Value)>) 
     }
 }
 
-/// Merge `add` into `base`; returns the dotted keys whose existing value differs.
-fn merge(
-    base: &mut Map<String, Value>,
-    add: &Map<String, Value>,
-    prefix: &str,
-) -> Vec<(String, Value, Value)> {
-    let mut conflicts = Vec::new();
+/// What merging config entries found: whether entries were added, and the keys the user set
+/// to something else (key, the user's value, the overlay's).
+#[derive(Debug, Default, PartialEq)]
+struct Merge {
+    added: bool,
+    conflicts: Vec<(String, Value, Value)>,
+}
+
+/// Merge `add` into `base`.
+fn merge(base: &mut Map<String, Value>, add: &Map<String, Value>, prefix: &str) -> Merge {
+    let mut out = Merge::default();
     for (k, v) in add {
         let key = if prefix.is_empty() {
             k.clone()
@@ -59,15 +65,18 @@ fn merge(
         match (base.get_mut(k), v) {
             (None, _) => {
                 base.insert(k.clone(), v.clone());
+                out.added = true;
             }
             (Some(Value::Object(bm)), Value::Object(am)) => {
-                conflicts.extend(merge(bm, am, &key));
+                let inner = merge(bm, am, &key);
+                out.added |= inner.added;
+                out.conflicts.extend(inner.conflicts);
             }
             (Some(existing), _) if existing == v => {}
-            (Some(existing), _) => conflicts.push((key, existing.clone(), v.clone())),
+            (Some(existing), _) => out.conflicts.push((key, existing.clone(), v.clone())),
         }
     }
-    conflicts
+    out
 }
 
 fn show(v: &Value) -> String {
@@ -135,6 +144,7 @@ pub fn merge_config(
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let mut first_origin: Option<Origin> = None;
+    let mut added = false;
     for (overlay, (entries, origin)) in with_config {
         let entries = match super::render_strings(&env, &Value::Object(entries.clone()), &ctx, "") {
             Ok(Value::Object(m)) => m,
@@ -165,12 +175,14 @@ pub fn merge_config(
             );
             continue;
         }
-        for (key, have, want) in merge(&mut config, &entries, "") {
+        let result = merge(&mut config, &entries, "");
+        added |= result.added;
+        for (key, have, want) in result.conflicts {
             errors.push(
                 Diagnostic::error(
                     Code::Rule,
                     format!(
-                        "overlay {} needs `{key}: {}` in apiService.config, which sets it to {}",
+                        "overlay {} needs {key} = {} in apiService.config, which sets it to {}",
                         quote(&overlay.name),
                         show(&want),
                         show(&have)
@@ -186,7 +198,8 @@ pub fn merge_config(
     if !errors.is_empty() {
         return Err(errors);
     }
-    if has_db || first_origin.is_none() {
+    if has_db || !added {
+        // Nothing to add: the user's text stays exactly as written.
         return Ok(warnings);
     }
     let text = serde_saphyr::to_string_with_options(
@@ -220,20 +233,27 @@ mod tests {
     fn merge_adds_keeps_and_reports_conflicts() {
         let mut base = json!({"kubernetes": {"allowed_contexts": ["a"]}, "jobs": {"x": 1}});
         let add = json!({"kubernetes": {"remote_identity": "sa"}});
-        let conflicts = merge(base.as_object_mut().unwrap(), add.as_object().unwrap(), "");
-        assert!(conflicts.is_empty());
+        let result = merge(base.as_object_mut().unwrap(), add.as_object().unwrap(), "");
+        assert_eq!(
+            result,
+            Merge {
+                added: true,
+                conflicts: vec![]
+            }
+        );
         assert_eq!(
             base,
             json!({"kubernetes": {"allowed_contexts": ["a"], "remote_identity": "sa"}, "jobs": {"x": 1}})
         );
         let other = json!({"kubernetes": {"remote_identity": "other"}});
-        let conflicts = merge(
+        let result = merge(
             base.as_object_mut().unwrap(),
             other.as_object().unwrap(),
             "",
         );
+        assert!(!result.added);
         assert_eq!(
-            conflicts,
+            result.conflicts,
             [(
                 "kubernetes.remote_identity".to_owned(),
                 json!("sa"),

@@ -255,7 +255,7 @@ pub fn apply(
                         }
                     }
                 }
-                Err(d) => errors.push(d),
+                Err(d) => errors.push(*d),
             }
         }
         for p in &overlay.patches {
@@ -271,7 +271,7 @@ pub fn apply(
     }
 }
 
-fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Diagnostic> {
+fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Box<Diagnostic>> {
     let mut env = crate::render::template_environment();
     let origin = |line: Option<usize>| {
         Some(Origin::Builtin {
@@ -280,9 +280,9 @@ fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Diagnostic> 
         })
     };
     let fail = |msg: String, line| {
-        Diagnostic::error(Code::Overlay, msg)
+        Box::new(Diagnostic::error(Code::Overlay, msg)
             .with_origin(origin(line))
-            .with_help("the overlay's resource templates follow the rules of skygen's own templates (docs/overlays.md)")
+            .with_help("the overlay's resource templates follow the rules of skygen's own templates (docs/overlays.md)"))
     };
     env.add_template(&r.name, &r.text)
         .map_err(|e| fail(format!("template does not compile: {e}"), e.line()))?;
