@@ -796,6 +796,20 @@ fn overlays_apply_in_the_order_given() {
 }
 
 #[test]
+fn targets_can_name_the_bundled_controller() {
+    let dir = TempDir::new("controller");
+    let mine = dir.overlay(
+        "mine",
+        &format!("{HEAD}patches:\n  - target: {{kind: Service, name: \"{{{{ ingress_nginx.controller }}}}\"}}\n    type: strategic\n    patch: {{spec: {{externalTrafficPolicy: Local}}}}\n"),
+    );
+    let after = render(&["--overlay", &mine, "--release-name", "sky"]);
+    assert_eq!(
+        after["Service/skypilot/sky-ingress-nginx-controller"]["spec"]["externalTrafficPolicy"],
+        "Local"
+    );
+}
+
+#[test]
 fn a_strategic_delete_removes_a_whole_object() {
     let dir = TempDir::new("delete");
     let mine = dir.overlay(

@@ -140,7 +140,9 @@ fn combination_errors(overlays: &[Overlay]) -> Vec<Diagnostic> {
                         name: o.file.clone(),
                         pos: None,
                     }))
-                    .with_help(format!("add --overlay {r} before --overlay {}", o.name)),
+                    .with_help(format!(
+                        "add --overlay {r} (overlays apply in the order given)"
+                    )),
                 );
             }
         }
@@ -163,7 +165,8 @@ pub fn value_sources(overlays: &[Overlay]) -> Vec<ValueSource> {
 }
 
 /// The context of overlay strings (targets, patches, config): every release name at the top
-/// (`fullname`, `api_server`, `service_account`, …) plus `release.name` and `release.namespace`.
+/// (`fullname`, `api_server`, `service_account`, …) plus `release.name` and `release.namespace`;
+/// targets and patches also get `ingress_nginx.*` (the bundled controller's names).
 fn string_context(names: &Value, release: &Release) -> Value {
     let mut ctx = names.as_object().cloned().unwrap_or_default();
     ctx.insert(
@@ -227,8 +230,16 @@ pub fn apply(
         return Ok(objects);
     }
     let names = crate::render::names(values.values(), release);
-    let strings_ctx = string_context(&names, release);
+    let mut strings_ctx = string_context(&names, release);
     let mut resource_ctx = crate::render::template_context(values, release);
+    // The bundled controller's names (`{{ ingress_nginx.controller }}`), which follow its own
+    // fullnameOverride.
+    if let (Some(ctx), Some(n)) = (
+        strings_ctx.as_object_mut(),
+        resource_ctx.pointer("/nginx/names"),
+    ) {
+        ctx.insert("ingress_nginx".into(), n.clone());
+    }
     if let (Some(ctx), Some(top)) = (resource_ctx.as_object_mut(), strings_ctx.as_object()) {
         for (k, v) in top {
             ctx.entry(k.clone()).or_insert_with(|| v.clone());
