@@ -823,3 +823,44 @@ fn a_strategic_delete_removes_a_whole_object() {
         ["-IngressClass.networking.k8s.io/nginx"]
     );
 }
+
+#[test]
+fn the_overlay_example_in_the_docs_renders() {
+    // The indented block after "## Your own overlay" that starts with `description:` is the
+    // example overlay.yaml; the files it names are the fixture's.
+    let docs = std::fs::read_to_string(root().join("docs/overlays.md")).unwrap();
+    let section = &docs[docs.find("## Your own overlay").unwrap()..];
+    let example: String = section
+        .lines()
+        .skip_while(|l| !l.starts_with("    description:"))
+        .take_while(|l| l.is_empty() || l.starts_with("    "))
+        .map(|l| format!("{}\n", l.strip_prefix("    ").unwrap_or(l)))
+        .collect();
+    assert!(example.contains("patches:"), "{example}");
+    let dir = TempDir::new("docs");
+    let mine = dir.overlay("mine", &example);
+    let fixture = root().join("tests/fixtures/overlays/all-patch-types");
+    for file in ["networkpolicy.yaml", "patches/ingress.yaml"] {
+        dir.write(
+            &format!("mine/{file}"),
+            &std::fs::read_to_string(fixture.join(file)).unwrap(),
+        );
+    }
+    let err = fails(&["--overlay", &mine]);
+    assert!(err.contains("requires overlay `nodeport`"), "{err}");
+    let after = render(&["--overlay", "nodeport", "--overlay", &mine]);
+    let env = &after["Deployment.apps/skypilot/skypilot-api-server"]["spec"]["template"]["spec"]
+        ["containers"][0]["env"];
+    assert!(env
+        .as_array()
+        .unwrap()
+        .contains(&json!({"name": "MY_SETTING", "value": "on"})));
+    assert_eq!(
+        after[CONFIG]["data"]["config.yaml"],
+        "kubernetes:\n  remote_identity: skypilot-api-sa\n"
+    );
+    assert_eq!(
+        after[PVC]["spec"]["resources"]["requests"]["storage"],
+        "20Gi"
+    );
+}
