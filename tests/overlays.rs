@@ -864,3 +864,20 @@ fn the_overlay_example_in_the_docs_renders() {
         "20Gi"
     );
 }
+
+#[test]
+fn only_the_files_overlay_yaml_names_are_read() {
+    let dir = TempDir::new("unnamed");
+    let mine = dir.overlay("mine", &format!("{HEAD}resources: [cm.yaml]\n"));
+    dir.write("mine/diagram.png", "\u{0}\u{1}binary");
+    dir.write("mine/.git/config", "\u{0}");
+    dir.write(
+        "mine/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: {{ release.namespace }}\n",
+    );
+    assert!(render(&["--overlay", &mine]).contains_key("ConfigMap/skypilot/extra"));
+    let named = dir.overlay("named", &format!("{HEAD}resources: [bin.yaml]\n"));
+    dir.write("named/bin.yaml", "\u{0}");
+    let err = fails(&["--overlay", &named]);
+    assert!(err.contains("bin.yaml`: is a binary file"), "{err}");
+}

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::source::Files;
+use super::source::{Entry, Files};
 
 /// Name → the overlay's files (relative path, text), in name order.
 const BUILTINS: &[(&str, &[(&str, &str)])] = &[
@@ -54,9 +54,9 @@ pub fn files(name: &str) -> Option<Files> {
     Some(Files {
         name: (*name).to_owned(),
         dir: format!("overlays/{name}"),
-        files: files
+        entries: files
             .iter()
-            .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+            .map(|(p, t)| ((*p).to_owned(), Entry::Text(t)))
             .collect::<BTreeMap<_, _>>(),
     })
 }

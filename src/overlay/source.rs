@@ -1,31 +1,57 @@
-//! Where an overlay's files come from: a built-in (embedded text) or a user directory read with
+//! Where an overlay's files come from: a built-in (embedded text) or a user directory listed with
 //! walkdir in sorted order. Takes the `--overlay` argument; returns the overlay's [`Files`].
-//! Never reads outside the directory: symlinks that leave it, and references with `..` or an
-//! absolute path, are refused.
+//! A file is read only when `overlay.yaml` names it, so other files in the directory (a README,
+//! images) never matter. Never reads outside the directory: symlinks that leave it, and
+//! references with `..` or an absolute path, are refused. Hidden entries (`.git`) are skipped.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostics::{quote, Code, Diagnostic, Origin};
 
 /// Most files one overlay directory may hold (an overlay is a handful of small files).
-pub const MAX_FILES: usize = 200;
+pub const MAX_FILES: usize = 1000;
 /// Deepest directory level read below the overlay directory.
 pub const MAX_DEPTH: usize = 8;
 
-/// The files of one overlay: relative path (with `/`) → text.
+/// One file of an overlay.
+#[derive(Debug)]
+pub enum Entry {
+    /// A built-in's embedded text.
+    Text(&'static str),
+    /// A file of a user directory, read when named.
+    Path(PathBuf),
+    /// A file that must not be read, and why.
+    Refused(String),
+}
+
+/// The files of one overlay, by relative path (with `/`).
 #[derive(Debug)]
 pub struct Files {
     pub name: String,
     /// The directory as shown in messages, without a trailing `/`.
     pub dir: String,
-    pub files: BTreeMap<String, String>,
+    pub entries: BTreeMap<String, Entry>,
 }
 
 impl Files {
     /// The display path of a file of this overlay.
     pub fn display(&self, rel: &str) -> String {
         format!("{}/{rel}", self.dir)
+    }
+
+    /// The text of the file at `rel`, or a message saying why there is none.
+    pub fn read(&self, rel: &str) -> Result<String, String> {
+        let shown = quote(&self.display(rel));
+        match self.entries.get(rel) {
+            Some(Entry::Text(t)) => Ok((*t).to_owned()),
+            Some(Entry::Path(p)) => {
+                crate::values::read_text(&p.to_string_lossy(), &mut std::io::empty())
+                    .map_err(|msg| format!("{shown}: {msg}"))
+            }
+            Some(Entry::Refused(why)) => Err(format!("{shown}: {why}")),
+            None => Err(format!("no file {} in {}", quote(rel), quote(&self.dir))),
+        }
     }
 }
 
@@ -71,7 +97,9 @@ fn read_dir(spec: &str) -> Result<Files, Vec<Diagnostic>> {
     let walk = walkdir::WalkDir::new(&root)
         .sort_by_file_name()
         .follow_links(false)
-        .max_depth(MAX_DEPTH);
+        .max_depth(MAX_DEPTH)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walk {
         let entry = match entry {
             Ok(e) => e,
@@ -91,28 +119,22 @@ fn read_dir(spec: &str) -> Result<Files, Vec<Diagnostic>> {
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join("/");
-        let shown = format!("{dir}/{rel}");
+        let mut file = Entry::Path(entry.path().to_owned());
         if entry.path_is_symlink() {
-            // A link is read only when it stays inside the overlay directory.
+            // A link is followed only when it stays inside the overlay directory.
             match std::fs::canonicalize(entry.path()) {
-                Ok(real) if real.starts_with(&root) => {}
+                Ok(real) if real.starts_with(&root) => {
+                    if real.is_dir() {
+                        continue;
+                    }
+                }
                 Ok(real) => {
-                    errors.push(io_error(
-                        &shown,
-                        format!(
-                            "is a link to {}, outside the overlay directory; refused",
-                            quote(&real.to_string_lossy())
-                        ),
+                    file = Entry::Refused(format!(
+                        "is a link to {}, outside the overlay directory; refused",
+                        quote(&real.to_string_lossy())
                     ));
-                    continue;
                 }
-                Err(e) => {
-                    errors.push(io_error(&shown, e));
-                    continue;
-                }
-            }
-            if std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
-                continue;
+                Err(e) => file = Entry::Refused(format!("is a broken link ({e})")),
             }
         }
         if files.len() == MAX_FILES {
@@ -124,12 +146,7 @@ fn read_dir(spec: &str) -> Result<Files, Vec<Diagnostic>> {
             ));
             break;
         }
-        match crate::values::read_text(&shown, &mut std::io::empty()) {
-            Ok(text) => {
-                files.insert(rel, text);
-            }
-            Err(msg) => errors.push(io_error(&shown, msg)),
-        }
+        files.insert(rel, file);
     }
     if !files.contains_key("overlay.yaml") {
         errors.push(
@@ -141,7 +158,11 @@ fn read_dir(spec: &str) -> Result<Files, Vec<Diagnostic>> {
         );
     }
     if errors.is_empty() {
-        Ok(Files { name, dir, files })
+        Ok(Files {
+            name,
+            dir,
+            entries: files,
+        })
     } else {
         Err(errors)
     }

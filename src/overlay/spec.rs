@@ -104,11 +104,18 @@ impl Reader<'_> {
 /// Parse and check an overlay's `overlay.yaml` and the files it names.
 pub fn parse(files: &Files) -> Result<Overlay, Vec<Diagnostic>> {
     let file = files.display("overlay.yaml");
-    let text = files
-        .files
-        .get("overlay.yaml")
-        .map(String::as_str)
-        .unwrap_or("");
+    let text = match files.read("overlay.yaml") {
+        Ok(t) => t,
+        Err(why) => {
+            return Err(vec![Diagnostic::error(Code::Io, why).with_origin(Some(
+                Origin::Builtin {
+                    name: file,
+                    pos: None,
+                },
+            ))])
+        }
+    };
+    let text = text.as_str();
     let doc = yaml::read_one(text).map_err(|e| {
         vec![
             Diagnostic::error(Code::Yaml, e.kind.to_string()).with_origin(Some(Origin::Builtin {
@@ -230,17 +237,20 @@ fn resources(r: &mut Reader<'_>, files: &Files, v: Option<&Value>) -> Vec<Resour
                 continue;
             }
         };
-        let Some(text) = files.files.get(&rel) else {
-            r.error(
-                &at,
-                format!("no file {} in {}", quote(&rel), files.dir),
-                "create it, or fix the path (relative to the overlay directory)",
-            );
-            continue;
+        let text = match files.read(&rel) {
+            Ok(t) => t,
+            Err(why) => {
+                r.error(
+                    &at,
+                    why,
+                    "create it, or fix the path (relative to the overlay directory)",
+                );
+                continue;
+            }
         };
         let name = files.display(&rel);
         let mut env = crate::render::template_environment();
-        if let Err(e) = env.add_template(&name, text) {
+        if let Err(e) = env.add_template(&name, &text) {
             r.errors.push(
                 Diagnostic::error(Code::Overlay, format!("template does not compile: {e}"))
                     .with_origin(Some(Origin::Builtin {
@@ -250,10 +260,7 @@ fn resources(r: &mut Reader<'_>, files: &Files, v: Option<&Value>) -> Vec<Resour
             );
             continue;
         }
-        out.push(Resource {
-            name,
-            text: text.clone(),
-        });
+        out.push(Resource { name, text });
     }
     out
 }
@@ -393,13 +400,16 @@ fn patch_file(
             return None;
         }
     };
-    let Some(text) = files.files.get(&rel) else {
-        r.error(
-            at,
-            format!("no file {} in {}", quote(&rel), files.dir),
-            "create it, or fix the path (relative to the overlay directory)",
-        );
-        return None;
+    let text = match files.read(&rel) {
+        Ok(t) => t,
+        Err(why) => {
+            r.error(
+                at,
+                why,
+                "create it, or fix the path (relative to the overlay directory)",
+            );
+            return None;
+        }
     };
     let name = files.display(&rel);
     let origin = |pos| {
@@ -408,7 +418,7 @@ fn patch_file(
             pos,
         })
     };
-    let doc = match yaml::read_one(text) {
+    let doc = match yaml::read_one(&text) {
         Ok(doc) => doc,
         Err(e) => {
             r.errors
