@@ -371,18 +371,18 @@ fn apply_patch(
             ),
         )
         .with_origin(Some(p.origin.clone()));
-        if matched.is_empty() {
+        d = if matched.is_empty() {
             let closest = target.closest(&ids, 3);
             if !closest.is_empty() {
                 d = d.with_help(format!("closest objects: {}", closest.join(", ")));
             }
+            d.with_help("fix the target (names may use the release's names, e.g. \"{{ fullname }}-api-service\"), or set `expect: 0` if the object is optional")
         } else {
             let list: Vec<String> = matched.iter().map(|&i| ids[i].to_string()).collect();
-            d = d.with_help(format!("matched: {}", list.join(", ")));
-        }
-        return Err(Box::new(d.with_help(
-            "narrow the target (kind, name, namespace, labelSelector) or set `expect` to the number of objects it should match",
-        )));
+            d.with_help(format!("matched: {}", list.join(", ")))
+                .with_help("narrow the target (kind, name, namespace, labelSelector), or set `expect` to the number of objects it should match")
+        };
+        return Err(Box::new(d));
     }
     let mut deleted = Vec::new();
     for &i in &matched {
