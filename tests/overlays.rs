@@ -561,6 +561,10 @@ fn a_patch_matching_nothing_names_the_closest_objects() {
         err.contains("closest objects: Service/skypilot/skypilot-api-service"),
         "{err}"
     );
+    assert!(
+        err.contains("set `expect: 0` if the object is optional"),
+        "{err}"
+    );
 }
 
 #[test]
