@@ -3,22 +3,13 @@
 
 use serde_json::Value;
 
-use super::patch::{Effect, Patcher, Problem};
+use super::patch::{require_mapping, Effect, Patcher, Problem};
 
 pub struct MergePatch(Value);
 
 impl MergePatch {
     pub fn new(patch: &Value) -> Result<MergePatch, Problem> {
-        // A non-mapping merge patch would replace the whole object: never what an overlay means.
-        if !patch.is_object() {
-            return Err(Problem::at(
-                "",
-                format!(
-                    "expected a mapping (a partial object), found {}",
-                    crate::values::kind_of(patch)
-                ),
-            ));
-        }
+        require_mapping(patch)?;
         Ok(MergePatch(patch.clone()))
     }
 }

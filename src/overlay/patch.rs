@@ -36,6 +36,22 @@ impl Problem {
     }
 }
 
+/// Merge-style patches are partial objects: anything but a mapping would replace the whole
+/// object, which is never what an overlay means.
+pub fn require_mapping(patch: &Value) -> Result<(), Problem> {
+    if patch.is_object() {
+        Ok(())
+    } else {
+        Err(Problem::at(
+            "",
+            format!(
+                "expected a mapping (a partial object), found {}",
+                crate::values::kind_of(patch)
+            ),
+        ))
+    }
+}
+
 /// The `type` of a patch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PatchType {

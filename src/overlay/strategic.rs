@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 
-use super::patch::{Effect, Patcher, Problem};
+use super::patch::{require_mapping, Effect, Patcher, Problem};
 
 /// Lists merged item by item, and the keys that identify an item (the first key a patch item
 /// has is used: container ports have `containerPort`, Service ports have `port`).
@@ -47,15 +47,7 @@ pub struct StrategicMerge(Value);
 
 impl StrategicMerge {
     pub fn new(patch: &Value) -> Result<StrategicMerge, Problem> {
-        if !patch.is_object() {
-            return Err(Problem::at(
-                "",
-                format!(
-                    "expected a mapping (a partial object), found {}",
-                    crate::values::kind_of(patch)
-                ),
-            ));
-        }
+        require_mapping(patch)?;
         check(patch, None, "")?;
         Ok(StrategicMerge(patch.clone()))
     }
