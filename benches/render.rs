@@ -3,17 +3,21 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-fn default_render(c: &mut Criterion) {
-    let inputs = skygen::inputs::Inputs {
+fn inputs(overlays: &[&str]) -> skygen::inputs::Inputs {
+    skygen::inputs::Inputs {
         sources: vec![],
+        overlays: overlays.iter().map(|o| o.to_string()).collect(),
         release: skygen::render::Release {
             name: "skypilot".into(),
             namespace: "skypilot".into(),
             kube_version: (1, 35),
         },
         allow_vulnerable_ingress_nginx: false,
-    };
-    c.bench_function("render default values to YAML", |b| {
+    }
+}
+
+fn bench_render(c: &mut Criterion, name: &str, inputs: skygen::inputs::Inputs) {
+    c.bench_function(name, |b| {
         b.iter(|| {
             let rendered = skygen::render_deployment(&inputs, &mut std::io::empty()).unwrap();
             skygen::manifest::to_yaml_stream(&rendered.objects)
@@ -21,5 +25,19 @@ fn default_render(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, default_render);
+fn default_render(c: &mut Criterion) {
+    bench_render(c, "render default values to YAML", inputs(&[]));
+}
+
+/// The same with three built-in overlays (values, config merge, a resource), to see what the
+/// overlay stage costs.
+fn overlay_render(c: &mut Criterion) {
+    bench_render(
+        c,
+        "render with eks,nodeport,minimal-rbac to YAML",
+        inputs(&["eks", "nodeport", "minimal-rbac"]),
+    );
+}
+
+criterion_group!(benches, default_render, overlay_render);
 criterion_main!(benches);

@@ -27,6 +27,8 @@ pub enum Command {
     Values,
     /// Print the JSON Schema of the values (for editors and CI).
     Schema,
+    /// List the built-in overlays (for --overlay) with what each changes.
+    Overlays,
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +70,10 @@ pub struct InputArgs {
     /// Set a value from JSON.
     #[arg(long = "set-json", value_name = "KEY=JSON")]
     pub set_json: Vec<String>,
+    /// Apply an overlay: a built-in name (see `skygen overlays`) or a directory holding
+    /// overlay.yaml. Repeatable or comma-separated; applied in the order given.
+    #[arg(long = "overlay", value_name = "NAME|DIR", value_delimiter = ',')]
+    pub overlay: Vec<String>,
     /// Kubernetes version of the target cluster (`major.minor`).
     #[arg(long, default_value = "1.35", value_name = "VERSION")]
     pub kube_version: String,

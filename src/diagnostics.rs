@@ -39,6 +39,8 @@ pub enum Code {
     Deprecated,
     /// A template or rendered object is broken: a skygen bug, or a value that breaks structure.
     Render,
+    /// An overlay is unknown, malformed, conflicts with another, or a patch does not apply.
+    Overlay,
 }
 
 /// Where a value came from.

@@ -1,5 +1,5 @@
-//! Turn parsed flags into the pipeline's inputs: value sources in command-line order, and the
-//! release (name, namespace, Kubernetes version), checked. No stage below sees a clap type.
+//! Turn parsed flags into the pipeline's inputs: value sources in command-line order, the
+//! overlays in the order given, and the release (name, namespace, Kubernetes version), checked. No stage below sees a clap type.
 
 use clap::ArgMatches;
 
@@ -16,6 +16,8 @@ pub const MIN_KUBE_VERSION: (u32, u32) = (1, 19);
 #[derive(Clone, Debug, PartialEq)]
 pub struct Inputs {
     pub sources: Vec<ValueSource>,
+    /// `--overlay` arguments (built-in names or directories), in order.
+    pub overlays: Vec<String>,
     pub release: Release,
     /// `--allow-vulnerable-ingress-nginx`.
     pub allow_vulnerable_ingress_nginx: bool,
@@ -106,6 +108,7 @@ pub fn from_args(args: &InputArgs, matches: &ArgMatches) -> Result<Inputs, Vec<D
     if errors.is_empty() {
         Ok(Inputs {
             sources: ordered.into_iter().map(|(_, s)| s).collect(),
+            overlays: args.overlay.clone(),
             release: Release {
                 name: args.release_name.clone(),
                 namespace: args.namespace.clone(),

@@ -2,13 +2,15 @@
 //! Kubernetes YAML.
 //!
 //! The pipeline, one module per stage: [`values`] (load, merge, validate) → [`render`]
-//! (templates → objects) → [`manifest`] (normalize, emit). [`run`] wires them for the command
+//! (templates → objects) → [`overlay`] (patches, extra objects) → [`manifest`] (normalize,
+//! emit). [`run`] wires them for the command
 //! line and returns an [`ExitStatus`]; `main` only prints and exits.
 
 pub mod cli;
 pub mod diagnostics;
 pub mod inputs;
 pub mod manifest;
+pub mod overlay;
 pub mod render;
 pub mod values;
 pub mod yaml;
@@ -74,33 +76,44 @@ pub struct Rendered {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// The whole pipeline: values → validate → render → normalize.
+/// The whole pipeline: values → validate → render → overlay → normalize.
 ///
 /// ```
 /// let inputs = skygen::inputs::Inputs {
 ///     sources: vec![],
+///     overlays: vec!["nodeport".into()],
 ///     release: skygen::render::Release { name: "sky".into(), namespace: "ops".into(), kube_version: (1, 35) },
 ///     allow_vulnerable_ingress_nginx: false,
 /// };
 /// let out = skygen::render_deployment(&inputs, &mut std::io::empty()).unwrap();
 /// assert!(out.objects.iter().any(|o| o["metadata"]["name"] == "sky-api-server"));
+/// assert!(out.objects.iter().any(|o| o["spec"]["type"] == "NodePort"));
 /// ```
 pub fn render_deployment(
     inputs: &inputs::Inputs,
     stdin: &mut dyn Read,
 ) -> Result<Rendered, Vec<Diagnostic>> {
-    let merged = values::load(&inputs.sources, stdin)?;
+    let overlays = overlay::load(&inputs.overlays)?;
+    // defaults < overlay values (in order) < -f files < --set flags.
+    let mut sources = overlay::value_sources(&overlays);
+    sources.extend(inputs.sources.iter().cloned());
+    let mut merged = values::load(&sources, stdin)?;
+    let mut warnings = overlay::merge_config(&mut merged, &overlays, &inputs.release)?;
     let policy = values::Policy {
         allow_vulnerable_ingress_nginx: inputs.allow_vulnerable_ingress_nginx,
         kube_version: inputs.release.kube_version,
     };
     let validated = values::validate_with(merged, &policy)?;
     let objects = render::render(&validated, &inputs.release)?;
-    let objects = manifest::normalize(objects.into_iter().map(|o| o.value).collect());
-    Ok(Rendered {
-        objects,
-        warnings: validated.warnings().to_vec(),
-    })
+    let objects = overlay::apply(
+        objects.into_iter().map(|o| o.value).collect(),
+        &overlays,
+        &validated,
+        &inputs.release,
+    )?;
+    let objects = manifest::normalize(objects);
+    warnings.extend(validated.warnings().iter().cloned());
+    Ok(Rendered { objects, warnings })
 }
 
 /// Run skygen with command-line arguments (the first is the program name).
@@ -119,6 +132,11 @@ pub fn run(
         cli::Command::Validate(args) => validate_command(&args, &sub, stdin),
         cli::Command::Values => Outcome {
             stdout: values::DEFAULTS_YAML.to_owned(),
+            diagnostics: vec![],
+            status: ExitStatus::Success,
+        },
+        cli::Command::Overlays => Outcome {
+            stdout: overlay::list_builtins(),
             diagnostics: vec![],
             status: ExitStatus::Success,
         },

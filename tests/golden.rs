@@ -1,5 +1,6 @@
-//! Golden renders: each `tests/cases/NAME.values.yaml` (release and namespace in its first
-//! comment lines) renders exactly to `tests/golden/NAME.yaml`. A person read every golden file
+//! Golden renders: each `tests/cases/NAME.values.yaml` (release, namespace and extra `args:`
+//! such as `--overlay eks` in its first comment lines, as `tests/oracles.rs` reads them)
+//! renders exactly to `tests/golden/NAME.yaml`. A person read every golden file
 //! before it was committed; `tests/oracles.rs` checks the same renders with independent YAML
 //! readers and the Kubernetes schemas. Set `UPDATE_GOLDEN=1` to rewrite the files after an
 //! intended change, then read the diff.
@@ -37,6 +38,8 @@ fn render(case: &Path, format: &str) -> (String, String, i32) {
             "-f",
         ])
         .arg(case)
+        .args(header(&text, "args", "").split_whitespace())
+        .current_dir(root())
         .output()
         .expect("skygen runs");
     (

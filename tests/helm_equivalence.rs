@@ -128,6 +128,7 @@ fn render_case(name: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(&path).expect("values fixture");
     let inputs = Inputs {
         sources: vec![ValueSource::File(path.to_string_lossy().into_owned())],
+        overlays: vec![],
         release: release_of(&text),
         allow_vulnerable_ingress_nginx: false,
     };
@@ -205,6 +206,7 @@ fn refused_reference_cases_are_refused_with_the_keys_named() {
         let text = std::fs::read_to_string(&path).unwrap();
         let inputs = Inputs {
             sources: vec![ValueSource::File(path.to_string_lossy().into_owned())],
+            overlays: vec![],
             release: release_of(&text),
             allow_vulnerable_ingress_nginx: false,
         };

@@ -157,6 +157,18 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 fn environment() -> Environment<'static> {
+    let mut env = template_environment();
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source).unwrap_or_else(|e| {
+            panic!("template {name} does not compile ({e}); this is a skygen bug")
+        });
+    }
+    env
+}
+
+/// An environment with the template rules of `templates/` (strict undefined, JSON-escaped
+/// `.yaml`, shell-quoted `.sh`) and no templates; overlays add their resources to it.
+pub fn template_environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     let syntax = minijinja::syntax::SyntaxConfig::builder()
@@ -191,12 +203,13 @@ fn environment() -> Environment<'static> {
         }
         minijinja::escape_formatter(out, state, value)
     });
-    for (name, source) in TEMPLATES {
-        env.add_template(name, source).unwrap_or_else(|e| {
-            panic!("template {name} does not compile ({e}); this is a skygen bug")
-        });
-    }
     env
+}
+
+/// What the templates of `templates/` see (`names`, `release`, `v`, `api`, …), for overlay
+/// resources, which follow the same rules.
+pub fn template_context(values: &Validated, release: &Release) -> Value {
+    context::build(values.values(), release)
 }
 
 fn template_error(name: &str, e: minijinja::Error) -> Diagnostic {

@@ -42,8 +42,14 @@ pub enum ValueSource {
     File(String),
     /// A `--set`-family flag and its argument.
     Set(SetFlag, String),
-    /// Values from an overlay (already parsed), with a name for messages.
-    Overlay { name: String, text: String },
+    /// Values from an overlay: the text of its `overlay.yaml` (`name` is its path, for
+    /// messages) and the JSON pointer of the values mapping inside it, so positions stay those
+    /// of the file.
+    Overlay {
+        name: String,
+        text: String,
+        pointer: String,
+    },
 }
 
 /// A plain YAML 1.1 scalar that ended up in the values, with where it was written.
@@ -168,6 +174,36 @@ fn merge_document(
     Ok(())
 }
 
+/// The part of `doc` at `pointer` as a document of its own, with positions and traps re-keyed
+/// (an empty pointer is the whole document; a missing node is an empty one).
+fn subdocument(doc: yaml::Document, pointer: &str) -> yaml::Document {
+    if pointer.is_empty() {
+        return doc;
+    }
+    let rekey = |p: &str| -> Option<String> {
+        let rest = p.strip_prefix(pointer)?;
+        (rest.is_empty() || rest.starts_with('/')).then(|| rest.to_owned())
+    };
+    yaml::Document {
+        value: doc.value.pointer(pointer).cloned().unwrap_or(Value::Null),
+        positions: doc
+            .positions
+            .iter()
+            .filter_map(|(p, pos)| Some((rekey(p)?, *pos)))
+            .collect(),
+        traps: doc
+            .traps
+            .into_iter()
+            .filter_map(|t| {
+                Some(yaml::Trap {
+                    pointer: rekey(&t.pointer)?,
+                    ..t
+                })
+            })
+            .collect(),
+    }
+}
+
 /// A short name for a JSON value's type, for messages.
 pub fn kind_of(v: &Value) -> &'static str {
     match v {
@@ -233,7 +269,11 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
                     }
                 }
             }
-            ValueSource::Overlay { name, text } => {
+            ValueSource::Overlay {
+                name,
+                text,
+                pointer,
+            } => {
                 let origin = |pos| Origin::Builtin {
                     name: name.clone(),
                     pos,
@@ -241,6 +281,7 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
                 match yaml::read_one(text) {
                     Err(e) => errors.push(yaml_error(name, true, e)),
                     Ok(doc) => {
+                        let doc = subdocument(doc, pointer);
                         if let Err(d) = merge_document(&mut merged, doc, &origin, name) {
                             errors.push(*d);
                         }
