@@ -78,50 +78,45 @@ impl Proxy<'_> {
     }
 }
 
+/// `auth.oauth` and `ingress.oauth2-proxy` are two structs with the same fields (serde's
+/// `flatten` cannot share them under `deny_unknown_fields`); one expansion reads either.
+macro_rules! proxy_view {
+    ($o:expr, $mode:expr, $prefix:literal, $pointer:literal) => {{
+        let o = $o;
+        Proxy {
+            mode: $mode,
+            prefix: $prefix,
+            pointer: $pointer,
+            image: non_empty(&o.image),
+            issuer_url: non_empty(&o.oidc_issuer_url),
+            client_id: non_empty(&o.client_id),
+            client_secret: non_empty(&o.client_secret),
+            client_details_from_secret: non_empty(&o.client_details_from_secret),
+            email_domain: non_empty(&o.email_domain),
+            session_store: o.session_store_type,
+            redis_url: non_empty(&o.redis_url),
+            redis_secret: non_empty(&o.redis_secret),
+            redis_image: non_empty(&o.redis_image),
+            cookie_refresh: o.cookie_refresh.as_ref(),
+            cookie_expire: o.cookie_expire.as_ref(),
+            use_https: o.use_https,
+            cookie_secret: non_empty(&o.cookie_secret),
+            cookie_secret_from_secret: non_empty(&o.cookie_secret_from_secret),
+        }
+    }};
+}
+
 fn from_api(o: &OAuth) -> Proxy<'_> {
-    Proxy {
-        mode: Mode::Api,
-        prefix: "auth.oauth",
-        pointer: "/auth/oauth",
-        image: non_empty(&o.image),
-        issuer_url: non_empty(&o.oidc_issuer_url),
-        client_id: non_empty(&o.client_id),
-        client_secret: non_empty(&o.client_secret),
-        client_details_from_secret: non_empty(&o.client_details_from_secret),
-        email_domain: non_empty(&o.email_domain),
-        session_store: o.session_store_type,
-        redis_url: non_empty(&o.redis_url),
-        redis_secret: non_empty(&o.redis_secret),
-        redis_image: non_empty(&o.redis_image),
-        cookie_refresh: o.cookie_refresh.as_ref(),
-        cookie_expire: o.cookie_expire.as_ref(),
-        use_https: o.use_https,
-        cookie_secret: non_empty(&o.cookie_secret),
-        cookie_secret_from_secret: non_empty(&o.cookie_secret_from_secret),
-    }
+    proxy_view!(o, Mode::Api, "auth.oauth", "/auth/oauth")
 }
 
 fn from_ingress(o: &IngressOAuth2Proxy) -> Proxy<'_> {
-    Proxy {
-        mode: Mode::Ingress,
-        prefix: "ingress.oauth2-proxy",
-        pointer: "/ingress/oauth2-proxy",
-        image: non_empty(&o.image),
-        issuer_url: non_empty(&o.oidc_issuer_url),
-        client_id: non_empty(&o.client_id),
-        client_secret: non_empty(&o.client_secret),
-        client_details_from_secret: non_empty(&o.client_details_from_secret),
-        email_domain: non_empty(&o.email_domain),
-        session_store: o.session_store_type,
-        redis_url: non_empty(&o.redis_url),
-        redis_secret: non_empty(&o.redis_secret),
-        redis_image: non_empty(&o.redis_image),
-        cookie_refresh: o.cookie_refresh.as_ref(),
-        cookie_expire: o.cookie_expire.as_ref(),
-        use_https: o.use_https,
-        cookie_secret: non_empty(&o.cookie_secret),
-        cookie_secret_from_secret: non_empty(&o.cookie_secret_from_secret),
-    }
+    proxy_view!(
+        o,
+        Mode::Ingress,
+        "ingress.oauth2-proxy",
+        "/ingress/oauth2-proxy"
+    )
 }
 
 /// The legacy ingress OAuth is on (it needs the Ingress it annotates).
