@@ -951,3 +951,37 @@ fn set_guesses_types_like_helm_where_kubernetes_owns_the_shape() {
         ["metadata"]["annotations"];
     assert_eq!(annotations["build"], "007", "a leading zero keeps the text");
 }
+
+// --- the chart's own values file ---------------------------------------------------------------
+
+/// Shell comments and blank lines, which differ between the chart's default pre-deploy hook and
+/// ours, removed from every string in an object.
+fn without_shell_comments(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains('\n') => {
+            *s = s
+                .lines()
+                .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        Value::Array(a) => a.iter_mut().for_each(without_shell_comments),
+        Value::Object(m) => m.values_mut().for_each(without_shell_comments),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_charts_own_values_file_is_accepted_and_means_the_defaults() {
+    // A copy of the chart's values.yaml: every key it declares must load, and since they are the
+    // defaults, the render must be skygen's default render.
+    let upstream = include_str!("fixtures/reference/upstream-values.yaml");
+    let mut from_upstream = render(upstream);
+    let mut defaults = render("");
+    from_upstream.iter_mut().for_each(without_shell_comments);
+    defaults.iter_mut().for_each(without_shell_comments);
+    assert_eq!(names(&from_upstream), names(&defaults));
+    for (a, b) in from_upstream.iter().zip(&defaults) {
+        assert_eq!(a, b, "{} differs", a["metadata"]["name"]);
+    }
+}
