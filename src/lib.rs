@@ -2,18 +2,20 @@
 //! Kubernetes YAML.
 //!
 //! The pipeline, one module per stage: [`values`] (load, merge, validate) → [`render`]
-//! (templates → objects) → [`manifest`] (normalize, emit). [`run`] wires them for the command
-//! line and returns an [`ExitStatus`]; `main` only prints and exits.
+//! (templates → objects) → [`manifest`] (normalize, emit to stdout or a directory). [`diff`]
+//! compares two sets of objects. [`run`] wires them for the command line and returns an
+//! [`ExitStatus`]; `main` only prints and exits.
 
 pub mod cli;
 pub mod diagnostics;
+pub mod diff;
 pub mod inputs;
 pub mod manifest;
 pub mod render;
 pub mod values;
 pub mod yaml;
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 
 use clap::{CommandFactory, FromArgMatches};
 use serde_json::Value;
@@ -117,6 +119,7 @@ pub fn run(
     Ok(match parsed.command {
         cli::Command::Render(args) => render_command(&args, &sub, stdin),
         cli::Command::Validate(args) => validate_command(&args, &sub, stdin),
+        cli::Command::Diff(args) => diff_command(&args, &sub, stdin),
         cli::Command::Values => Outcome {
             stdout: values::DEFAULTS_YAML.to_owned(),
             diagnostics: vec![],
@@ -139,16 +142,139 @@ fn render_command(
         Ok(i) => i,
         Err(d) => return Outcome::failed(d),
     };
-    match render_deployment(&inputs, stdin) {
-        Ok(r) => Outcome {
-            stdout: match args.format {
-                cli::Format::Yaml => manifest::to_yaml_stream(&r.objects),
-                cli::Format::Json => manifest::to_json_list(&r.objects),
-            },
-            diagnostics: r.warnings,
-            status: ExitStatus::Success,
+    if args.output_dir.is_some() && given_on_command_line(matches, "format") {
+        return Outcome::failed(vec![Diagnostic::error(
+            diagnostics::Code::Usage,
+            "--format applies to stdout; -o/--output-dir always writes YAML files",
+        )
+        .with_help("drop --format, or drop -o to print JSON")]);
+    }
+    let r = match render_deployment(&inputs, stdin) {
+        Ok(r) => r,
+        Err(d) => return Outcome::failed(d),
+    };
+    let stdout = match (&args.output_dir, args.format) {
+        (Some(dir), _) => match manifest::dir::write_dir(std::path::Path::new(dir), &r.objects) {
+            Ok(_) => String::new(),
+            Err(mut d) => {
+                d.extend(r.warnings);
+                return Outcome::failed(d);
+            }
         },
-        Err(d) => Outcome::failed(d),
+        (None, cli::Format::Yaml) => manifest::to_yaml_stream(&r.objects),
+        (None, cli::Format::Json) => manifest::to_json_list(&r.objects),
+    };
+    Outcome {
+        stdout,
+        diagnostics: r.warnings,
+        status: ExitStatus::Success,
+    }
+}
+
+fn given_on_command_line(matches: &clap::ArgMatches, id: &str) -> bool {
+    matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+}
+
+/// The render input flags (clap ids and spellings), which `diff` takes only with `--against`.
+const RENDER_INPUT_FLAGS: &[(&str, &str)] = &[
+    ("release_name", "--release-name"),
+    ("namespace", "--namespace"),
+    ("values", "--values"),
+    ("set", "--set"),
+    ("set_string", "--set-string"),
+    ("set_file", "--set-file"),
+    ("set_json", "--set-json"),
+    ("kube_version", "--kube-version"),
+    (
+        "allow_vulnerable_ingress_nginx",
+        "--allow-vulnerable-ingress-nginx",
+    ),
+];
+
+fn diff_command(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dyn Read) -> Outcome {
+    let usage = |m: String, help: &str| {
+        Outcome::failed(vec![
+            Diagnostic::error(diagnostics::Code::Usage, m).with_help(help)
+        ])
+    };
+    let mut warnings = Vec::new();
+    let sides = match (&args.against, &args.old, &args.new) {
+        (Some(against), _, _) => {
+            let inputs = match inputs::from_args(&args.inputs, matches) {
+                Ok(i) => i,
+                Err(d) => return Outcome::failed(d),
+            };
+            let stdin_values = inputs
+                .sources
+                .contains(&values::ValueSource::File("-".into()));
+            if against == "-" && stdin_values {
+                return usage(
+                    "--against - and -f - cannot both read standard input".into(),
+                    "save one of them to a file",
+                );
+            }
+            let old = diff::input::load(against, stdin);
+            let new = render_deployment(&inputs, stdin).map(|r| {
+                warnings = r.warnings;
+                r.objects
+            });
+            (old, new)
+        }
+        (None, Some(old), Some(new)) => {
+            let given: Vec<&str> = RENDER_INPUT_FLAGS
+                .iter()
+                .filter(|(id, _)| given_on_command_line(matches, id))
+                .map(|(_, flag)| *flag)
+                .collect();
+            if !given.is_empty() {
+                return usage(
+                    format!("{} only apply with --against DIR", given.join(", ")),
+                    "to compare with a fresh render, use `skygen diff --against DIR` with the render flags, or pipe `skygen render …` into `skygen diff OLD -`",
+                );
+            }
+            if old == "-" && new == "-" {
+                return usage(
+                    "OLD and NEW cannot both be `-` (standard input)".into(),
+                    "save one of them to a file",
+                );
+            }
+            (diff::input::load(old, stdin), diff::input::load(new, stdin))
+        }
+        _ => unreachable!("clap requires OLD and NEW without --against; this is a skygen bug"),
+    };
+    let (old, new) = match sides {
+        (Ok(o), Ok(n)) => (o, n),
+        (o, n) => {
+            let mut errors: Vec<Diagnostic> =
+                o.err().into_iter().chain(n.err()).flatten().collect();
+            errors.extend(warnings);
+            return Outcome::failed(errors);
+        }
+    };
+    let opts = diff::Options {
+        context: args.context,
+        show_secrets: args.show_secrets,
+    };
+    let report = diff::compare(old, new, &opts);
+    let color = match args.color {
+        cli::ColorChoice::Always => true,
+        cli::ColorChoice::Never => false,
+        cli::ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    Outcome {
+        stdout: match args.format {
+            cli::DiffFormat::Text => diff::print::text(&report, opts.context, color),
+            cli::DiffFormat::Json => diff::print::json(&report),
+        },
+        diagnostics: warnings,
+        status: if report.is_empty() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
+        },
     }
 }
 
