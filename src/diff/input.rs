@@ -14,6 +14,9 @@ use crate::diagnostics::{Code, Diagnostic, Origin};
 use crate::manifest::{self, dir, ObjectId};
 use crate::yaml;
 
+/// One side of a diff: its objects in canonical form, or why it could not be read.
+pub type Loaded = Result<Vec<Value>, Vec<Diagnostic>>;
+
 /// An object and where it was read, for messages about duplicates.
 struct Located {
     value: Value,
@@ -21,7 +24,7 @@ struct Located {
 }
 
 /// Read one side of a diff: `-` (stdin), a directory written by `render -o`, or a manifest file.
-pub fn load(spec: &str, stdin: &mut dyn Read) -> Result<Vec<Value>, Vec<Diagnostic>> {
+pub fn load(spec: &str, stdin: &mut dyn Read) -> Loaded {
     let mut objects = Vec::new();
     let mut errors = Vec::new();
     if spec == "-" {
@@ -61,6 +64,30 @@ pub fn load(spec: &str, stdin: &mut dyn Read) -> Result<Vec<Value>, Vec<Diagnost
     } else {
         Err(errors)
     }
+}
+
+/// Read both sides of a diff, in parallel when both come from disk (parsing is most of a
+/// diff's time). At most one side may be `-`; standard input is read first, on this thread.
+pub fn load_pair(old: &str, new: &str, stdin: &mut dyn Read) -> (Loaded, Loaded) {
+    let mut piped = Vec::new();
+    if old == "-" || new == "-" {
+        if let Err(e) = stdin.take(dir::MAX_FILE_BYTES + 1).read_to_end(&mut piped) {
+            let err = Err(vec![stdin_error(e.to_string())]);
+            return if old == "-" {
+                (err, load(new, &mut std::io::empty()))
+            } else {
+                (load(old, &mut std::io::empty()), err)
+            };
+        }
+    }
+    std::thread::scope(|s| {
+        let old_side = s.spawn(|| load(old, &mut piped.as_slice()));
+        let new_side = load(new, &mut piped.as_slice());
+        let old_side = old_side
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (old_side, new_side)
+    })
 }
 
 fn stdin_error(message: String) -> Diagnostic {
