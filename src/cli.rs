@@ -76,7 +76,7 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
     /// Render inputs, used with --against only.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Render inputs (with --against)")]
     pub inputs: InputArgs,
 }
 

@@ -518,6 +518,38 @@ fn bad_inputs_exit_2_with_file_and_line() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("kustomization.yaml"), "{}", r.stderr);
 
+    // A kustomization that transforms its resources cannot be compared file by file.
+    let patched = t.join("patched");
+    std::fs::create_dir(&patched).unwrap();
+    std::fs::write(
+        Path::new(&patched).join("kustomization.yaml"),
+        "resources:\n- a.yaml\npatches:\n- path: p.yaml\n",
+    )
+    .unwrap();
+    let r = run(&["diff", &patched, &golden("default")]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("kustomization.yaml:4:3: skygen diff reads only `resources`"),
+        "{}",
+        r.stderr
+    );
+    let escaping = t.join("escaping");
+    std::fs::create_dir(&escaping).unwrap();
+    std::fs::write(
+        Path::new(&escaping).join("kustomization.yaml"),
+        "resources:\n- ../x.yaml\n",
+    )
+    .unwrap();
+    let r = run(&["diff", &escaping, &golden("default")]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("resources[0]: a resource must be a file path inside the directory"),
+        "{}",
+        r.stderr
+    );
+
     let r = run(&["diff", "-", "-"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("cannot both be `-`"), "{}", r.stderr);
@@ -681,6 +713,10 @@ fn an_error_leaves_the_directory_untouched() {
     // No temporary directory is left beside DIR.
     let beside: Vec<String> = snapshot(&t.0.to_string_lossy()).into_keys().collect();
     assert_eq!(beside, ["bad.yaml", "deploy"]);
+    // --format json does not apply to files.
+    let r = run(&["render", "-o", &dir, "--format", "json"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(snapshot(&dir), before);
     // DIR that is a file: refused.
     let file = t.write("file", "x");
     let r = run(&["render", "-o", &file]);

@@ -53,6 +53,9 @@ pub fn load(spec: &str, stdin: &mut dyn Read) -> Loaded {
     } else {
         match dir::read_text(Path::new(spec)) {
             Ok(text) => parse_into(spec, &text, &mut objects, &mut errors),
+            Err(e) if !Path::new(spec).exists() => errors.push((*e).with_help(
+                "give a manifest file, a directory written by `skygen render -o DIR`, or `-` for standard input",
+            )),
             Err(e) => errors.push(*e),
         }
     }
