@@ -252,7 +252,7 @@ fn diff_command(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dy
         }
     };
     let opts = diff::Options {
-        context: args.context,
+        context: args.context.min(diff::MAX_CONTEXT),
         show_secrets: args.show_secrets,
     };
     let report = diff::compare(old, new, &opts);

@@ -572,6 +572,21 @@ fn bad_inputs_exit_2_with_file_and_line() {
     assert_eq!(r.code, 2);
 }
 
+#[test]
+fn huge_context_shows_whole_objects() {
+    let r = run(&[
+        "diff",
+        "-C",
+        &usize::MAX.to_string(),
+        &golden("default"),
+        &golden("nodeport"),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lines = r.stdout.lines().filter(|l| l.starts_with("@@")).count();
+    assert_eq!(lines, 1, "one hunk covers the whole object:\n{}", r.stdout);
+    assert!(r.stdout.contains("\n apiVersion: v1\n kind: Service\n"));
+}
+
 // ---------------------------------------------------------------------------
 // Color
 // ---------------------------------------------------------------------------

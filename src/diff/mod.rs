@@ -19,6 +19,10 @@ use serde_json::{Map, Value};
 
 use crate::manifest::{self, kind_rank, ObjectId};
 
+/// Most lines of context honored: more than any object has, and small enough that the diff
+/// library's arithmetic cannot overflow (`-C 18446744073709551615` once panicked).
+pub const MAX_CONTEXT: usize = 1_000_000;
+
 /// How to compare and show.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {

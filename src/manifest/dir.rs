@@ -237,6 +237,20 @@ pub fn write_dir(dir: &Path, objects: &[Value]) -> Result<Written, Vec<Diagnosti
     } else {
         dir.to_path_buf()
     };
+    if !exists {
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(parent) = parent.filter(|p| !p.is_dir()) {
+            return Err(vec![io_error(
+                &dir,
+                "cannot create the output directory",
+                format!("its parent {} does not exist", parent.display()),
+            )
+            .with_help(format!(
+                "create the parent first (mkdir -p {}); skygen creates only the last directory",
+                parent.display()
+            ))]);
+        }
+    }
     let old: BTreeSet<String> = if exists {
         read_index(&dir).map_err(|d| vec![*d])?
     } else {
