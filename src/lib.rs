@@ -191,6 +191,19 @@ const RENDER_INPUT_FLAGS: &[(&str, &str)] = &[
     ),
 ];
 
+/// `--color`: `auto` colors only a terminal, and not when `NO_COLOR` is set (non-empty).
+fn use_color(choice: cli::ColorChoice) -> bool {
+    match choice {
+        cli::ColorChoice::Always => true,
+        cli::ColorChoice::Never => false,
+        cli::ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// `skygen diff`: read (or render) both sides, compare, print; exit 1 when they differ.
 fn diff_command(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dyn Read) -> Outcome {
     let usage = |m: String, help: &str| {
         Outcome::failed(vec![
@@ -238,7 +251,7 @@ fn diff_command(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dy
                     "save one of them to a file",
                 );
             }
-            (diff::input::load(old, stdin), diff::input::load(new, stdin))
+            diff::input::load_pair(old, new, stdin)
         }
         _ => unreachable!("clap requires OLD and NEW without --against; this is a skygen bug"),
     };
@@ -256,17 +269,11 @@ fn diff_command(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dy
         show_secrets: args.show_secrets,
     };
     let report = diff::compare(old, new, &opts);
-    let color = match args.color {
-        cli::ColorChoice::Always => true,
-        cli::ColorChoice::Never => false,
-        cli::ColorChoice::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
     Outcome {
         stdout: match args.format {
-            cli::DiffFormat::Text => diff::print::text(&report, opts.context, color),
+            cli::DiffFormat::Text => {
+                diff::print::text(&report, opts.context, use_color(args.color))
+            }
             cli::DiffFormat::Json => diff::print::json(&report),
         },
         diagnostics: warnings,

@@ -244,6 +244,9 @@ fn image_upgrade_with_one_line_of_context() {
         &[],
     );
     assert_eq!((piped.code, &piped.stdout), (1, &r.stdout));
+    let default = std::fs::read_to_string(golden("default")).unwrap();
+    let piped = run_with(&["diff", "-C", "1", "-", &new_path], &default, &[]);
+    assert_eq!((piped.code, &piped.stdout), (1, &r.stdout));
 }
 
 #[test]
