@@ -175,21 +175,19 @@ fn given_on_command_line(matches: &clap::ArgMatches, id: &str) -> bool {
     matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
 }
 
-/// The render input flags (clap ids and spellings), which `diff` takes only with `--against`.
-const RENDER_INPUT_FLAGS: &[(&str, &str)] = &[
-    ("release_name", "--release-name"),
-    ("namespace", "--namespace"),
-    ("values", "--values"),
-    ("set", "--set"),
-    ("set_string", "--set-string"),
-    ("set_file", "--set-file"),
-    ("set_json", "--set-json"),
-    ("kube_version", "--kube-version"),
-    (
-        "allow_vulnerable_ingress_nginx",
-        "--allow-vulnerable-ingress-nginx",
-    ),
-];
+/// The render input flags given on the command line (as `--long` spellings). `diff` takes them
+/// only with `--against`; read from [`cli::InputArgs`] itself so a flag added there is covered.
+fn render_flags_given(matches: &clap::ArgMatches) -> Vec<String> {
+    use clap::Args;
+    cli::InputArgs::augment_args(clap::Command::new("inputs"))
+        .get_arguments()
+        .filter(|a| given_on_command_line(matches, a.get_id().as_str()))
+        .map(|a| match a.get_long() {
+            Some(long) => format!("--{long}"),
+            None => a.get_id().to_string(),
+        })
+        .collect()
+}
 
 /// `--color`: `auto` colors only a terminal, and not when `NO_COLOR` is set (non-empty).
 fn use_color(choice: cli::ColorChoice) -> bool {
@@ -234,14 +232,14 @@ fn diff_command(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dy
             (old, new)
         }
         (None, Some(old), Some(new)) => {
-            let given: Vec<&str> = RENDER_INPUT_FLAGS
-                .iter()
-                .filter(|(id, _)| given_on_command_line(matches, id))
-                .map(|(_, flag)| *flag)
-                .collect();
+            let given = render_flags_given(matches);
             if !given.is_empty() {
                 return usage(
-                    format!("{} only apply with --against DIR", given.join(", ")),
+                    format!(
+                        "{} {} only with --against DIR",
+                        given.join(", "),
+                        if given.len() == 1 { "applies" } else { "apply" }
+                    ),
                     "to compare with a fresh render, use `skygen diff --against DIR` with the render flags, or pipe `skygen render …` into `skygen diff OLD -`",
                 );
             }

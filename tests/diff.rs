@@ -566,7 +566,7 @@ fn bad_inputs_exit_2_with_file_and_line() {
     ]);
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr.contains("--set only apply with --against"),
+        r.stderr.contains("--set applies only with --against"),
         "{}",
         r.stderr
     );
