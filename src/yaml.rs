@@ -113,7 +113,24 @@ fn pos_of(span: &Span) -> Pos {
 
 /// Escape one JSON pointer segment (RFC 6901).
 pub fn escape_pointer(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
+    let mut s = String::with_capacity(segment.len());
+    push_escaped(&mut s, segment);
+    s
+}
+
+/// Append one escaped pointer segment; no allocation of its own (this runs for every node read).
+fn push_escaped(out: &mut String, segment: &str) {
+    if !segment.contains(['~', '/']) {
+        out.push_str(segment);
+        return;
+    }
+    for c in segment.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
 }
 
 enum Frame {
@@ -200,10 +217,10 @@ fn count_nodes(v: &Value) -> usize {
 
 impl Builder {
     fn pointer(&self) -> String {
-        let mut s = String::new();
+        let mut s = String::with_capacity(64);
         for seg in &self.path {
             s.push('/');
-            s.push_str(&escape_pointer(seg));
+            push_escaped(&mut s, seg);
         }
         s
     }

@@ -2,6 +2,7 @@
 //! `apiVersion`/`kind`/`metadata` first, a published kind order) and are serialized once,
 //! deterministically, as a YAML stream or a Kubernetes `List`.
 
+pub mod dir;
 mod order;
 
 use serde_json::{Map, Value};

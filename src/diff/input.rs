@@ -1,0 +1,203 @@
+//! The two sides of a diff, read from disk or stdin: a manifest file (a YAML stream, a `List`,
+//! or the JSON `render --format json` prints), a directory written by `render -o`, or `-`.
+//!
+//! Takes a path as given on the command line; returns the objects in canonical form
+//! ([`crate::manifest::normalize`]) or diagnostics that name the file and line. Every object must
+//! have an identity (kind, metadata.name) and appear once. Never renders.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::diagnostics::{Code, Diagnostic, Origin};
+use crate::manifest::{self, dir, ObjectId};
+use crate::yaml;
+
+/// One side of a diff: its objects in canonical form, or why it could not be read.
+pub type Loaded = Result<Vec<Value>, Vec<Diagnostic>>;
+
+/// An object and where it was read, for messages about duplicates.
+struct Located {
+    value: Value,
+    origin: Origin,
+}
+
+/// Read one side of a diff: `-` (stdin), a directory written by `render -o`, or a manifest file.
+pub fn load(spec: &str, stdin: &mut dyn Read) -> Loaded {
+    let mut objects = Vec::new();
+    let mut errors = Vec::new();
+    if spec == "-" {
+        let mut bytes = Vec::new();
+        stdin
+            .take(dir::MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| vec![stdin_error(e.to_string())])?;
+        let text = dir::check_text(bytes).map_err(|m| vec![stdin_error(m)])?;
+        parse_into("-", &text, &mut objects, &mut errors);
+    } else if Path::new(spec).is_dir() {
+        for path in dir::resource_files(Path::new(spec))? {
+            match dir::read_text(&path) {
+                Ok(text) => parse_into(
+                    &path.display().to_string(),
+                    &text,
+                    &mut objects,
+                    &mut errors,
+                ),
+                Err(e) => errors.push((*e).with_help(format!(
+                    "the file is listed in {}; render the directory again with `skygen render -o`",
+                    dir::KUSTOMIZATION
+                ))),
+            }
+        }
+    } else {
+        match dir::read_text(Path::new(spec)) {
+            Ok(text) => parse_into(spec, &text, &mut objects, &mut errors),
+            Err(e) if !Path::new(spec).exists() => errors.push((*e).with_help(
+                "give a manifest file, a directory written by `skygen render -o DIR`, or `-` for standard input",
+            )),
+            Err(e) => errors.push(*e),
+        }
+    }
+    check_unique(&objects, &mut errors);
+    if errors.is_empty() {
+        Ok(manifest::normalize(
+            objects.into_iter().map(|o| o.value).collect(),
+        ))
+    } else {
+        Err(errors)
+    }
+}
+
+/// Read both sides of a diff, in parallel when both come from disk (parsing is most of a
+/// diff's time). At most one side may be `-`; standard input is read first, on this thread.
+pub fn load_pair(old: &str, new: &str, stdin: &mut dyn Read) -> (Loaded, Loaded) {
+    let mut piped = Vec::new();
+    if old == "-" || new == "-" {
+        if let Err(e) = stdin.take(dir::MAX_FILE_BYTES + 1).read_to_end(&mut piped) {
+            let err = Err(vec![stdin_error(e.to_string())]);
+            return if old == "-" {
+                (err, load(new, &mut std::io::empty()))
+            } else {
+                (load(old, &mut std::io::empty()), err)
+            };
+        }
+    }
+    std::thread::scope(|s| {
+        let old_side = s.spawn(|| load(old, &mut piped.as_slice()));
+        let new_side = load(new, &mut piped.as_slice());
+        let old_side = old_side
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (old_side, new_side)
+    })
+}
+
+fn stdin_error(message: String) -> Diagnostic {
+    Diagnostic::error(Code::Io, format!("cannot read standard input: {message}"))
+}
+
+fn at(path: &str, pos: Option<yaml::Pos>) -> Origin {
+    Origin::File {
+        path: path.to_owned(),
+        pos,
+    }
+}
+
+/// Parse a YAML stream and add its objects (the items of a `List` count as objects).
+fn parse_into(path: &str, text: &str, out: &mut Vec<Located>, errors: &mut Vec<Diagnostic>) {
+    let docs = match yaml::read_stream(text) {
+        Ok(d) => d,
+        Err(e) => {
+            errors.push(
+                Diagnostic::error(Code::Yaml, e.kind.to_string())
+                    .with_origin(Some(at(path, e.pos))),
+            );
+            return;
+        }
+    };
+    for doc in docs {
+        match &doc.value {
+            Value::Null => {}
+            Value::Object(m) if m.get("kind").and_then(Value::as_str) == Some("List") => {
+                match m.get("items") {
+                    Some(Value::Array(items)) => {
+                        for (i, item) in items.iter().enumerate() {
+                            check_object(path, &doc, &format!("/items/{i}"), item, out, errors);
+                        }
+                    }
+                    None => {}
+                    Some(_) => errors.push(
+                        Diagnostic::error(Code::Yaml, "the `items` of a List must be a list")
+                            .with_origin(Some(at(path, doc.position_of("/items")))),
+                    ),
+                }
+            }
+            value => check_object(path, &doc, "", value, out, errors),
+        }
+    }
+}
+
+/// Accept `value` as an object when it has what an identity needs.
+fn check_object(
+    path: &str,
+    doc: &yaml::Document,
+    pointer: &str,
+    value: &Value,
+    out: &mut Vec<Located>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let origin = at(path, doc.position_of(pointer));
+    let problem = if !value.is_object() {
+        Some("expected a Kubernetes object (a mapping), found something else")
+    } else if value
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .is_empty()
+    {
+        Some("this object has no `kind`")
+    } else if !value.get("apiVersion").is_some_and(Value::is_string) {
+        Some("this object has no `apiVersion`")
+    } else if value
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .is_empty()
+    {
+        Some("this object has no `metadata.name`")
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => errors.push(
+            Diagnostic::error(Code::InvalidValue, p)
+                .with_origin(Some(origin))
+                .with_help("skygen diff compares objects by API group, kind, namespace and name; every document needs them"),
+        ),
+        None => out.push(Located {
+            value: value.clone(),
+            origin,
+        }),
+    }
+}
+
+/// Two objects with one identity cannot be matched to the other side: refuse them.
+fn check_unique(objects: &[Located], errors: &mut Vec<Diagnostic>) {
+    let mut seen: std::collections::BTreeMap<ObjectId, &Origin> = Default::default();
+    for o in objects {
+        let id = ObjectId::of(&o.value);
+        if let Some(first) = seen.get(&id) {
+            errors.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("{id} appears twice (first at {first})"),
+                )
+                .with_origin(Some(o.origin.clone()))
+                .with_help("remove one of them; an object can be applied only once"),
+            );
+        } else {
+            seen.insert(id, &o.origin);
+        }
+    }
+}

@@ -1,0 +1,526 @@
+//! The output directory of `skygen render -o DIR`: one YAML file per object, a
+//! `kustomization.yaml` listing them in stream order (so the directory is a kustomize base), and
+//! an index of the files skygen wrote, so a later render removes the files of objects that are
+//! gone and never touches a file a person put there.
+//!
+//! Takes normalized objects; writes files. Every file is first written to a fresh directory beside
+//! DIR (same filesystem), so any error while preparing leaves DIR exactly as it was. A new DIR is
+//! then one `rename`. An existing DIR is updated by renames in an order that keeps the index a
+//! superset of what skygen wrote at every instant, so even an interrupted update never turns a
+//! skygen file into a "user's file" that would be kept forever. See: #5.
+//!
+//! Also reads such a directory back ([`resource_files`]) for `skygen diff`. Never renders.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value;
+
+use super::ObjectId;
+use crate::diagnostics::{quote, Code, Diagnostic, Origin};
+use crate::yaml;
+
+/// The kustomize base file skygen writes in DIR.
+pub const KUSTOMIZATION: &str = "kustomization.yaml";
+/// The list of files skygen wrote in DIR (its own file; a person should not edit it).
+pub const INDEX: &str = ".skygen-index.json";
+/// Largest manifest or kustomization file read back, in bytes.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// What [`write_dir`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// Files of the new render, in stream order, `kustomization.yaml` last.
+    pub files: Vec<String>,
+    /// Files of an earlier render that were removed because their objects are gone.
+    pub removed: Vec<String>,
+}
+
+/// Keep the characters a file name can safely hold; Kubernetes names are already almost safe
+/// (`system:` prefixes of ClusterRoles are the common exception).
+fn file_part(s: &str) -> String {
+    s.to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The file name of each object, in the same order: `<kind>-<name>.yaml`, lowercase; when two
+/// objects would share a name, `<kind>-<namespace>-<name>.yaml`; should that still collide (same
+/// kind, namespace and name in two API groups), a `-2`, `-3`… suffix in stream order.
+///
+/// ```
+/// let objs = vec![
+///     serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "a"}}),
+///     serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "b"}}),
+///     serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "a"}}),
+/// ];
+/// assert_eq!(
+///     skygen::manifest::dir::file_names(&objs),
+///     ["service-a-web.yaml", "service-b-web.yaml", "deployment-web.yaml"]
+/// );
+/// ```
+pub fn file_names(objects: &[Value]) -> Vec<String> {
+    let ids: Vec<ObjectId> = objects.iter().map(ObjectId::of).collect();
+    let short = |id: &ObjectId| format!("{}-{}", file_part(&id.kind), file_part(&id.name));
+    let mut uses: BTreeMap<String, usize> = BTreeMap::new();
+    for id in &ids {
+        *uses.entry(short(id)).or_default() += 1;
+    }
+    let mut taken: BTreeSet<String> = [KUSTOMIZATION.to_owned(), INDEX.to_owned()].into();
+    let mut names = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let stem = if uses[&short(id)] > 1 && !id.namespace.is_empty() {
+            format!(
+                "{}-{}-{}",
+                file_part(&id.kind),
+                file_part(&id.namespace),
+                file_part(&id.name)
+            )
+        } else {
+            short(id)
+        };
+        let mut name = format!("{stem}.yaml");
+        let mut n = 2;
+        while taken.contains(&name) {
+            name = format!("{stem}-{n}.yaml");
+            n += 1;
+        }
+        taken.insert(name.clone());
+        names.push(name);
+    }
+    names
+}
+
+/// The `kustomization.yaml` that lists `files` as resources, in order.
+pub fn kustomization(files: &[String]) -> String {
+    let doc = serde_json::json!({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": files,
+    });
+    let mut text =
+        String::from("# Written by skygen render -o; it is rewritten on every render.\n");
+    text.push_str(&super::to_yaml(&doc));
+    text
+}
+
+fn index_text(files: &BTreeSet<String>) -> String {
+    let doc = serde_json::json!({
+        "writtenBy": "skygen",
+        "comment": "Files skygen render -o wrote here; a later render removes the ones it no longer writes. Files not listed are never touched.",
+        "files": files,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).expect("JSON serializes; this is a skygen bug");
+    s.push('\n');
+    s
+}
+
+fn io_error(path: &Path, what: &str, e: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::error(Code::Io, format!("{what}: {e}")).with_origin(Some(Origin::File {
+        path: path.display().to_string(),
+        pos: None,
+    }))
+}
+
+/// Is `name` a plain file name inside the directory (no separators, not `.`/`..`)?
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0'])
+}
+
+/// The files the last render wrote, from DIR's index (empty when there is none).
+fn read_index(dir: &Path) -> Result<BTreeSet<String>, Box<Diagnostic>> {
+    let path = dir.join(INDEX);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeSet::new()),
+        Err(e) => return Err(Box::new(io_error(&path, "cannot read skygen's index", e))),
+    };
+    let bad = || {
+        Box::new(Diagnostic::error(Code::Io, "this is not an index skygen wrote (expected JSON with a `files` list of plain file names)")
+            .with_origin(Some(Origin::File { path: path.display().to_string(), pos: None }))
+            .with_help(format!("delete {INDEX} and render again; skygen then treats every file in the directory as yours and replaces none of them")))
+    };
+    let doc: Value = serde_json::from_str(&text).map_err(|_| bad())?;
+    let files = doc.get("files").and_then(Value::as_array).ok_or_else(bad)?;
+    files
+        .iter()
+        .map(|f| match f.as_str() {
+            Some(s) if is_plain_name(s) && s != INDEX => Ok(s.to_owned()),
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
+/// A directory beside DIR that is removed when dropped, unless it was renamed into place.
+struct Staging(Option<PathBuf>);
+
+impl Staging {
+    fn new(dir: &Path) -> Result<Staging, Box<Diagnostic>> {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let base = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        let path = parent.join(format!(
+            ".{base}.skygen-tmp-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir(&path).map_err(|e| {
+            Box::new(io_error(
+                &path,
+                "cannot create a temporary directory beside the output directory",
+                e,
+            ))
+        })?;
+        Ok(Staging(Some(path)))
+    }
+
+    fn path(&self) -> &Path {
+        self.0
+            .as_deref()
+            .expect("staging dir is present until consumed")
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
+}
+
+/// Write `objects` (normalized, in stream order) to `dir` as one file each plus a
+/// `kustomization.yaml`, replacing the files an earlier render wrote and keeping every other file.
+///
+/// Refuses (and changes nothing) when a file it would write exists and is not in its index: that
+/// file is someone else's.
+pub fn write_dir(dir: &Path, objects: &[Value]) -> Result<Written, Vec<Diagnostic>> {
+    let names = file_names(objects);
+    let mut files: Vec<(String, String)> = names
+        .iter()
+        .zip(objects)
+        .map(|(n, o)| (n.clone(), super::to_yaml(o)))
+        .collect();
+    files.push((KUSTOMIZATION.to_owned(), kustomization(&names)));
+
+    let exists = match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => true,
+        Ok(_) => {
+            return Err(vec![io_error(
+                dir,
+                "cannot write the output directory",
+                "it exists and is not a directory",
+            )
+            .with_help("give -o a directory path (it is created when missing)")])
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(vec![io_error(dir, "cannot use the output directory", e)]),
+    };
+    // Work beside the real directory a symlink points to, so renames stay on one filesystem.
+    let dir = if exists {
+        dir.canonicalize()
+            .map_err(|e| vec![io_error(dir, "cannot resolve the output directory", e)])?
+    } else {
+        dir.to_path_buf()
+    };
+    if !exists {
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(parent) = parent.filter(|p| !p.is_dir()) {
+            return Err(vec![io_error(
+                &dir,
+                "cannot create the output directory",
+                format!("its parent {} does not exist", parent.display()),
+            )
+            .with_help(format!(
+                "create the parent first (mkdir -p {}); skygen creates only the last directory",
+                parent.display()
+            ))]);
+        }
+    }
+    let old: BTreeSet<String> = if exists {
+        read_index(&dir).map_err(|d| vec![*d])?
+    } else {
+        BTreeSet::new()
+    };
+    if exists {
+        let foreign: Vec<Diagnostic> = files
+            .iter()
+            .filter(|(n, _)| !old.contains(n))
+            .map(|(n, _)| dir.join(n))
+            .filter(|p| std::fs::symlink_metadata(p).is_ok())
+            .map(|p| {
+                io_error(&p, "refusing to overwrite", "this file was not written by skygen")
+                    .with_help(format!("skygen writes this file name itself; move your file elsewhere, or delete it if it is an old copy of skygen's output (it is not in {INDEX})"))
+            })
+            .collect();
+        if !foreign.is_empty() {
+            return Err(foreign);
+        }
+    }
+
+    let staging = Staging::new(&dir).map_err(|d| vec![*d])?;
+    for (name, text) in &files {
+        let p = staging.path().join(name);
+        std::fs::write(&p, text).map_err(|e| vec![io_error(&p, "cannot write", e)])?;
+    }
+    let new: BTreeSet<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    let index = staging.path().join(INDEX);
+    std::fs::write(&index, index_text(&new))
+        .map_err(|e| vec![io_error(&index, "cannot write", e)])?;
+
+    let removed: Vec<String> = old.difference(&new).cloned().collect();
+    if exists {
+        commit_into(&dir, &staging, &files, &old, &new, &removed)?;
+    } else {
+        let from = staging.path().to_path_buf();
+        std::fs::rename(&from, &dir).map_err(|e| {
+            vec![io_error(
+                &dir,
+                "cannot move the rendered directory into place",
+                e,
+            )]
+        })?;
+        let mut staging = staging;
+        staging.0 = None;
+    }
+    Ok(Written {
+        files: files.into_iter().map(|(n, _)| n).collect(),
+        removed,
+    })
+}
+
+/// Move the staged files into an existing DIR. Order matters: first an index that lists old and
+/// new files, then the files, then the removals, then the final index.
+fn commit_into(
+    dir: &Path,
+    staging: &Staging,
+    files: &[(String, String)],
+    old: &BTreeSet<String>,
+    new: &BTreeSet<String>,
+    removed: &[String],
+) -> Result<(), Vec<Diagnostic>> {
+    let partial = |e: Diagnostic| {
+        vec![e.with_help(
+            "the directory may be partly updated; run the same render again to finish it",
+        )]
+    };
+    let union: BTreeSet<String> = old.union(new).cloned().collect();
+    let journal = staging.path().join(".index.journal");
+    std::fs::write(&journal, index_text(&union))
+        .map_err(|e| vec![io_error(&journal, "cannot write", e)])?;
+    std::fs::rename(&journal, dir.join(INDEX)).map_err(|e| {
+        vec![io_error(
+            &dir.join(INDEX),
+            "cannot update skygen's index",
+            e,
+        )]
+    })?;
+    for (name, text) in files {
+        let target = dir.join(name);
+        // An unchanged file keeps its timestamp: GitOps tools and editors see no change.
+        if std::fs::read(&target).is_ok_and(|b| b == text.as_bytes()) {
+            continue;
+        }
+        std::fs::rename(staging.path().join(name), &target)
+            .map_err(|e| partial(io_error(&target, "cannot replace", e)))?;
+    }
+    for name in removed {
+        let target = dir.join(name);
+        match std::fs::remove_file(&target) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(partial(io_error(&target, "cannot remove a stale file", e))),
+        }
+    }
+    std::fs::rename(staging.path().join(INDEX), dir.join(INDEX)).map_err(|e| {
+        partial(io_error(
+            &dir.join(INDEX),
+            "cannot update skygen's index",
+            e,
+        ))
+    })
+}
+
+/// The manifest files a directory lists in its `kustomization.yaml`, in order, as paths inside
+/// the directory. Refuses what `skygen diff` cannot compare faithfully: a kustomization that
+/// does more than list files (patches, generators, name prefixes…), and resources outside DIR.
+pub fn resource_files(dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+    let path = dir.join(KUSTOMIZATION);
+    let shown = path.display().to_string();
+    let at = |pos| {
+        Some(Origin::File {
+            path: shown.clone(),
+            pos,
+        })
+    };
+    let text = read_text(&path).map_err(|e| {
+        vec![(*e).with_help(format!(
+            "a directory to compare must be one written by `skygen render -o`, with its {KUSTOMIZATION}"
+        ))]
+    })?;
+    let doc = yaml::read_one(&text).map_err(|e| {
+        vec![Diagnostic::error(Code::Yaml, e.kind.to_string()).with_origin(at(e.pos))]
+    })?;
+    let Value::Object(map) = &doc.value else {
+        return Err(vec![Diagnostic::error(
+            Code::Yaml,
+            "expected a Kustomization mapping",
+        )
+        .with_origin(at(doc.position_of("")))]);
+    };
+    let mut errors = Vec::new();
+    for key in map.keys() {
+        if !matches!(key.as_str(), "apiVersion" | "kind" | "resources") {
+            let pointer = format!("/{}", yaml::escape_pointer(key));
+            errors.push(
+                Diagnostic::error(
+                    Code::Usage,
+                    format!(
+                        "skygen diff reads only `resources`; this kustomization also has {}",
+                        quote(key)
+                    ),
+                )
+                .with_origin(at(doc.position_of(&pointer)))
+                .with_help(
+                    "compare the output of `kustomize build DIR` instead (a manifest file, or `-`)",
+                ),
+            );
+        }
+    }
+    let mut files = Vec::new();
+    match map.get("resources") {
+        None => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let pos = doc.position_of(&format!("/resources/{i}"));
+                let inside = item.as_str().filter(|s| {
+                    let p = Path::new(s);
+                    !s.is_empty()
+                        && p.components()
+                            .all(|c| matches!(c, std::path::Component::Normal(_)))
+                });
+                match inside {
+                    Some(s) => files.push(dir.join(s)),
+                    None => errors.push(
+                        Diagnostic::error(
+                            Code::Usage,
+                            "a resource must be a file path inside the directory",
+                        )
+                        .with_key(format!("resources[{i}]"))
+                        .with_origin(at(pos))
+                        .with_help(
+                            "skygen diff does not follow remote bases, absolute paths or `..`",
+                        ),
+                    ),
+                }
+            }
+        }
+        Some(_) => errors.push(
+            Diagnostic::error(Code::Yaml, "`resources` must be a list of file names")
+                .with_origin(at(doc.position_of("/resources"))),
+        ),
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Read a manifest or kustomization file as UTF-8 text, bounded in size.
+pub fn read_text(path: &Path) -> Result<String, Box<Diagnostic>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Box::new(io_error(path, "cannot read", "no such file")),
+        _ => Box::new(io_error(path, "cannot read", e)),
+    })?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(Box::new(io_error(path, "cannot read", "it is a directory")));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Box::new(io_error(path, "cannot read", e)))?;
+    check_text(bytes).map_err(|m| Box::new(io_error(path, "cannot read", m)))
+}
+
+/// Refuse oversized, binary or non-UTF-8 input.
+pub fn check_text(bytes: Vec<u8>) -> Result<String, String> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "larger than {} MiB, too big for a manifest",
+            MAX_FILE_BYTES / 1024 / 1024
+        ));
+    }
+    if bytes.contains(&0) {
+        return Err("a binary file (it contains NUL bytes), expected YAML".into());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(api: &str, kind: &str, ns: &str, name: &str) -> Value {
+        let mut o = json!({"apiVersion": api, "kind": kind, "metadata": {"name": name}});
+        if !ns.is_empty() {
+            o["metadata"]["namespace"] = json!(ns);
+        }
+        o
+    }
+
+    #[test]
+    fn names_are_lowercase_safe_and_unique() {
+        let objs = [
+            obj(
+                "rbac.authorization.k8s.io/v1",
+                "ClusterRole",
+                "",
+                "system:Reader",
+            ),
+            obj("v1", "Secret", "a", "x"),
+            obj("v1", "Secret", "b", "x"),
+            obj("v1", "Thing", "a", "x"),
+            obj("example.com/v1", "Thing", "a", "x"),
+        ];
+        assert_eq!(
+            file_names(&objs),
+            [
+                "clusterrole-system_reader.yaml",
+                "secret-a-x.yaml",
+                "secret-b-x.yaml",
+                "thing-a-x.yaml",
+                "thing-a-x-2.yaml"
+            ]
+        );
+    }
+
+    #[test]
+    fn plain_names_only() {
+        for bad in ["", ".", "..", "a/b", "../x", "a\\b"] {
+            assert!(!is_plain_name(bad), "{bad}");
+        }
+        assert!(is_plain_name("service-x.yaml"));
+    }
+}
