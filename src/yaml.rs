@@ -155,10 +155,27 @@ struct Builder {
     anchors: HashMap<usize, (Value, usize)>,
     nodes: usize,
     root: Option<Value>,
+    /// Nodes deeper than this get no position (and no trap); `position_of` falls back to the
+    /// nearest recorded parent.
+    position_depth: usize,
 }
 
 /// Read a whole YAML stream.
 pub fn read_stream(text: &str) -> Result<Vec<Document>, ReadError> {
+    read_stream_with_positions(text, usize::MAX)
+}
+
+/// Read a whole YAML stream, recording positions only for nodes at most `depth` levels deep.
+/// For inputs that only need to point at objects (manifests to diff), this skips most of the
+/// cost of building JSON pointers; YAML 1.1 traps are not recorded below that depth either.
+pub fn read_stream_shallow(text: &str, depth: usize) -> Result<Vec<Document>, ReadError> {
+    read_stream_with_positions(text, depth)
+}
+
+fn read_stream_with_positions(
+    text: &str,
+    position_depth: usize,
+) -> Result<Vec<Document>, ReadError> {
     let mut options = Options::default();
     options.flow_nesting_limit = MAX_DEPTH;
     options.block_nesting_limit = MAX_DEPTH;
@@ -171,6 +188,7 @@ pub fn read_stream(text: &str) -> Result<Vec<Document>, ReadError> {
         anchors: HashMap::new(),
         nodes: 0,
         root: None,
+        position_depth,
     };
     for item in parser {
         let (event, span) = item.map_err(|e| {
@@ -225,6 +243,16 @@ impl Builder {
         s
     }
 
+    /// Remember where the node just entered starts, if it is shallow enough; returns its pointer.
+    fn record(&mut self, pos: Pos) -> Option<String> {
+        if self.path.len() > self.position_depth {
+            return None;
+        }
+        let ptr = self.pointer();
+        self.doc.positions.insert(ptr.clone(), pos);
+        Some(ptr)
+    }
+
     fn bump(&mut self, n: usize, pos: Pos) -> Result<(), ReadError> {
         self.nodes += n;
         if self.nodes > MAX_NODES {
@@ -238,6 +266,13 @@ impl Builder {
 
     /// Push the path segment for a node that is about to start at the current position.
     fn enter(&mut self) {
+        if self.path.len() >= self.position_depth {
+            // Keeps the depth count; the segment itself is never read.
+            if !self.stack.is_empty() {
+                self.path.push(String::new());
+            }
+            return;
+        }
         match self.stack.last() {
             Some(Frame::Seq { items, .. }) => self.path.push(items.len().to_string()),
             Some(Frame::Map {
@@ -277,8 +312,7 @@ impl Builder {
                     return self.set_key(value, pos);
                 }
                 self.enter();
-                let ptr = self.pointer();
-                self.doc.positions.insert(ptr, pos);
+                self.record(pos);
                 self.leave();
                 self.complete(value, 0, pos)?;
             }
@@ -306,15 +340,15 @@ impl Builder {
                     return self.set_key(key, pos);
                 }
                 self.enter();
-                let ptr = self.pointer();
-                if trap {
-                    self.doc.traps.push(Trap {
-                        pointer: ptr.clone(),
-                        text: text.to_string(),
-                        pos,
-                    });
+                if let Some(ptr) = self.record(pos) {
+                    if trap {
+                        self.doc.traps.push(Trap {
+                            pointer: ptr,
+                            text: text.to_string(),
+                            pos,
+                        });
+                    }
                 }
-                self.doc.positions.insert(ptr, pos);
                 self.leave();
                 self.complete(value, anchor, pos)?;
             }
@@ -333,8 +367,7 @@ impl Builder {
                     });
                 }
                 self.enter();
-                let ptr = self.pointer();
-                self.doc.positions.insert(ptr, pos);
+                self.record(pos);
                 let frame = if matches!(event, Event::SequenceStart(..)) {
                     Frame::Seq {
                         items: Vec::new(),
@@ -623,6 +656,22 @@ mod tests {
         assert_eq!(doc.positions["/a/b"], Pos { line: 2, col: 6 });
         assert_eq!(doc.positions["/a/c/0"], Pos { line: 4, col: 5 });
         assert_eq!(doc.position_of("/a/c/0/zzz"), Some(Pos { line: 4, col: 5 }));
+    }
+
+    #[test]
+    fn shallow_reading_keeps_values_and_stops_positions_at_the_depth() {
+        let text = "a:\n  b:\n    c: [1, {d: on}]\n---\nx: 1\n";
+        let full = read_stream(text).unwrap();
+        let shallow = read_stream_shallow(text, 2).unwrap();
+        let values = |docs: &[Document]| docs.iter().map(|d| d.value.clone()).collect::<Vec<_>>();
+        assert_eq!(values(&full), values(&shallow));
+        let doc = &shallow[0];
+        assert_eq!(doc.positions["/a/b"], Pos { line: 3, col: 5 });
+        assert!(!doc.positions.contains_key("/a/b/c"));
+        assert_eq!(doc.position_of("/a/b/c/1/d"), Some(Pos { line: 3, col: 5 }));
+        assert!(doc.traps.is_empty(), "no traps below the depth");
+        assert_eq!(full[0].traps.len(), 1);
+        assert_eq!(shallow[1].positions["/x"], Pos { line: 5, col: 4 });
     }
 
     #[test]

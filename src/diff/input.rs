@@ -106,7 +106,8 @@ fn at(path: &str, pos: Option<yaml::Pos>) -> Origin {
 
 /// Parse a YAML stream and add its objects (the items of a `List` count as objects).
 fn parse_into(path: &str, text: &str, out: &mut Vec<Located>, errors: &mut Vec<Diagnostic>) {
-    let docs = match yaml::read_stream(text) {
+    // Messages point at objects and List items, never deeper.
+    let docs = match yaml::read_stream_shallow(text, 3) {
         Ok(d) => d,
         Err(e) => {
             errors.push(
