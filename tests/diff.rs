@@ -769,3 +769,35 @@ fn pruning_removes_only_files_skygen_wrote() {
     assert_eq!(run(&["render", "-o", &dir]).code, 0);
     assert_eq!(snapshot(&dir), before);
 }
+
+// ---------------------------------------------------------------------------
+// Found in review (see: #5)
+// ---------------------------------------------------------------------------
+
+/// Two kinds skygen does not know (they share one place in the kind order) with the same
+/// namespace and name once made `diff` panic: the ids of both sides were not merged.
+#[test]
+fn unknown_kinds_with_one_name_are_two_objects() {
+    let t = TempDir::new("crds");
+    let objs = |a: u32| {
+        format!(
+            "apiVersion: example.com/v1\nkind: Foo\nmetadata: {{name: x, namespace: n}}\nspec: {{a: {a}}}\n---\n\
+             apiVersion: example.com/v1\nkind: Bar\nmetadata: {{name: x, namespace: n}}\nspec: {{a: {a}}}\n"
+        )
+    };
+    let old = t.write("old.yaml", objs(1));
+    let new = t.write("new.yaml", objs(2));
+    let r = run(&["diff", &old, &new, "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let kinds: Vec<&str> = doc["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["Bar", "Foo"]);
+    assert_eq!(doc["summary"]["changed"], 2);
+    let r = run(&["diff", &old, &old]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+}

@@ -13,7 +13,7 @@ pub mod input;
 mod mask;
 pub mod print;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
@@ -105,7 +105,11 @@ pub fn compare(old: Vec<Value>, new: Vec<Value>, opts: &Options) -> Report {
     };
     let mut old = by_id(old);
     let mut new = by_id(new);
-    let mut ids: Vec<ObjectId> = old.keys().chain(new.keys()).cloned().collect();
+    // Merge the two sides' ids as a set first: the stream order below ranks every unknown kind
+    // alike, so equal ids need not end up next to each other there.
+    let ids: BTreeSet<ObjectId> = old.keys().chain(new.keys()).cloned().collect();
+    let mut ids: Vec<ObjectId> = ids.into_iter().collect();
+    // Stable: ids of one rank, namespace, name and group keep the set's order (by kind).
     ids.sort_by(|a, b| {
         (kind_rank(&a.kind), &a.namespace, &a.name, &a.group).cmp(&(
             kind_rank(&b.kind),
@@ -114,7 +118,6 @@ pub fn compare(old: Vec<Value>, new: Vec<Value>, opts: &Options) -> Report {
             &b.group,
         ))
     });
-    ids.dedup();
     let mut objects = Vec::new();
     for id in ids {
         let mask = !opts.show_secrets && mask::is_secret(&id);
