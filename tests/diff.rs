@@ -781,8 +781,8 @@ fn unknown_kinds_with_one_name_are_two_objects() {
     let t = TempDir::new("crds");
     let objs = |a: u32| {
         format!(
-            "apiVersion: example.com/v1\nkind: Foo\nmetadata: {{name: x, namespace: n}}\nspec: {{a: {a}}}\n---\n\
-             apiVersion: example.com/v1\nkind: Bar\nmetadata: {{name: x, namespace: n}}\nspec: {{a: {a}}}\n"
+            "apiVersion: example.com/v1\nkind: Foo\nmetadata: {{name: x, namespace: ns}}\nspec: {{a: {a}}}\n---\n\
+             apiVersion: example.com/v1\nkind: Bar\nmetadata: {{name: x, namespace: ns}}\nspec: {{a: {a}}}\n"
         )
     };
     let old = t.write("old.yaml", objs(1));
@@ -800,4 +800,52 @@ fn unknown_kinds_with_one_name_are_two_objects() {
     assert_eq!(doc["summary"]["changed"], 2);
     let r = run(&["diff", &old, &old]);
     assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+}
+
+/// Names come from files a reviewer may not trust (a pull request's output directory): a
+/// newline or terminal escape in a name must not forge lines or colors in the diff.
+#[test]
+fn control_characters_in_names_are_escaped_in_headers() {
+    let t = TempDir::new("escape");
+    let new = t.write(
+        "new.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"x\\n0 changed, 0 added, 0 removed\\e[2J\"\n  namespace: \"n\\tm\"\n",
+    );
+    let empty = t.write("empty.yaml", "");
+    let r = run(&["diff", &empty, &new, "--color", "never"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let first = r.stdout.lines().next().unwrap();
+    assert_eq!(
+        first,
+        r#""n\tm", "x\n0 changed, 0 added, 0 removed\u{1b}[2J", ConfigMap (v1) has been added:"#
+    );
+    assert!(!r.stdout.contains('\u{1b}'), "{}", r.stdout);
+    assert_eq!(
+        r.stdout.lines().last(),
+        Some("0 changed, 1 added, 0 removed")
+    );
+}
+
+/// YAML 1.1 reads an unquoted `n` as false; such a namespace is not a string, and the object
+/// once silently became cluster-scoped (matched against nothing on the other side).
+#[test]
+fn a_namespace_that_is_not_a_string_is_an_error() {
+    let t = TempDir::new("nsbool");
+    let doc = t.write(
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: n\n",
+    );
+    let ok = t.write(
+        "ok.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: null\n",
+    );
+    let r = run(&["diff", &doc, &ok]);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(
+        r.stderr.contains("cm.yaml:1:1")
+            && r.stderr.contains("`metadata.namespace` must be a string"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("ok.yaml"), "{}", r.stderr);
 }

@@ -167,6 +167,12 @@ fn check_object(
         .is_empty()
     {
         Some("this object has no `metadata.name`")
+    } else if value
+        .pointer("/metadata/namespace")
+        .is_some_and(|ns| !ns.is_null() && !ns.is_string())
+    {
+        // YAML 1.1 reads an unquoted `n`, `no` or `on` as a boolean.
+        Some("`metadata.namespace` must be a string (quote it if YAML reads it as a boolean or number)")
     } else {
         None
     };

@@ -29,19 +29,32 @@ fn push_styled(out: &mut String, style: &str, color: bool, line: &str) {
 /// `v1` and a cluster-scoped object has no namespace part, as in helm-diff.
 pub fn header(diff: &ObjectDiff) -> String {
     let id = &diff.id;
-    let group = if id.group.is_empty() { "v1" } else { &id.group };
+    let (namespace, name, kind) = (shown(&id.namespace), shown(&id.name), shown(&id.kind));
+    let group = if id.group.is_empty() {
+        "v1".into()
+    } else {
+        shown(&id.group)
+    };
     let what = match diff.change {
         Change::Changed => "has changed",
         Change::Added => "has been added",
         Change::Removed => "has been removed",
     };
-    if id.namespace.is_empty() {
-        format!("{}, {} ({group}) {what}:", id.name, id.kind)
+    if namespace.is_empty() {
+        format!("{name}, {kind} ({group}) {what}:")
     } else {
-        format!(
-            "{}, {}, {} ({group}) {what}:",
-            id.namespace, id.name, id.kind
-        )
+        format!("{namespace}, {name}, {kind} ({group}) {what}:")
+    }
+}
+
+/// A name as printed in a header: as it is, or quoted with escapes when it holds a control
+/// character. Inputs may come from files a reviewer does not trust; a newline or terminal escape
+/// in a name must not forge diff lines or colors (the YAML bodies are escaped by the emitter).
+fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        format!("{s:?}").into()
+    } else {
+        s.into()
     }
 }
 
