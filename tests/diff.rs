@@ -849,3 +849,46 @@ fn a_namespace_that_is_not_a_string_is_an_error() {
     );
     assert!(!r.stderr.contains("ok.yaml"), "{}", r.stderr);
 }
+
+/// Rendering the same output again rewrites nothing: not the object files, not the
+/// kustomization, not skygen's index (each keeps its inode; a rewrite is a rename of a new file).
+#[cfg(unix)]
+#[test]
+fn rendering_again_rewrites_no_file() {
+    use std::os::unix::fs::MetadataExt;
+    let t = TempDir::new("again");
+    let dir = t.join("deploy");
+    let inodes = || -> BTreeMap<String, u64> {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name, e.metadata().unwrap().ino())
+            })
+            .collect()
+    };
+    assert_eq!(run(&["render", "-o", &dir]).code, 0);
+    let before = inodes();
+    assert!(before.contains_key(".skygen-index.json"));
+    let r = run(&["render", "-o", &dir]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(inodes(), before);
+    // A render that only removes objects rewrites the index but not the files that stay.
+    assert_eq!(
+        run(&["render", "-o", &dir, "-f", &case("basic-auth")]).code,
+        0
+    );
+    let with_secret = inodes();
+    assert_eq!(run(&["render", "-o", &dir]).code, 0);
+    let after = inodes();
+    assert_eq!(after.len(), before.len());
+    assert_ne!(
+        after[".skygen-index.json"],
+        with_secret[".skygen-index.json"]
+    );
+    assert_eq!(
+        after["service-skypilot-api-service.yaml"],
+        before["service-skypilot-api-service.yaml"]
+    );
+}

@@ -3,11 +3,13 @@
 //! an index of the files skygen wrote, so a later render removes the files of objects that are
 //! gone and never touches a file a person put there.
 //!
-//! Takes normalized objects; writes files. Every file is first written to a fresh directory beside
-//! DIR (same filesystem), so any error while preparing leaves DIR exactly as it was. A new DIR is
-//! then one `rename`. An existing DIR is updated by renames in an order that keeps the index a
-//! superset of what skygen wrote at every instant, so even an interrupted update never turns a
-//! skygen file into a "user's file" that would be kept forever. See: #5.
+//! Takes normalized objects; writes files. Every file is first written to a fresh directory on
+//! DIR's filesystem (inside an existing DIR, beside a new one), so any error while preparing
+//! leaves DIR's files exactly as they were. A new DIR is then one `rename`. An existing DIR is
+//! updated by renames in an order that keeps the index a superset of what skygen wrote at every
+//! instant, so even an interrupted update never turns a skygen file into a "user's file" that
+//! would be kept forever; a file (the index included) whose content is unchanged is not
+//! rewritten. See: #5.
 //!
 //! Also reads such a directory back ([`resource_files`]) for `skygen diff`. Never renders.
 
@@ -159,29 +161,38 @@ fn read_index(dir: &Path) -> Result<BTreeSet<String>, Box<Diagnostic>> {
         .collect()
 }
 
-/// A directory beside DIR that is removed when dropped, unless it was renamed into place.
+/// A temporary directory on DIR's filesystem, removed when dropped unless renamed into place.
 struct Staging(Option<PathBuf>);
 
 impl Staging {
-    fn new(dir: &Path) -> Result<Staging, Box<Diagnostic>> {
+    /// For a new DIR, a directory beside it (renamed to DIR at the end). For an existing DIR, a
+    /// hidden directory inside it: files are moved from there into DIR, and inside DIR the renames
+    /// stay on one filesystem even when DIR is a mount point (a volume in a CI container), and
+    /// work when only DIR, not its parent, is writable.
+    fn new(dir: &Path, exists: bool) -> Result<Staging, Box<Diagnostic>> {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let base = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "out".into());
-        let path = parent.join(format!(
-            ".{base}.skygen-tmp-{}-{}",
+        let unique = format!(
+            "skygen-tmp-{}-{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
+        );
+        let (path, where_) = if exists {
+            (dir.join(format!(".{unique}")), "inside")
+        } else {
+            let parent = match dir.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let base = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "out".into());
+            (parent.join(format!(".{base}.{unique}")), "beside")
+        };
         std::fs::create_dir(&path).map_err(|e| {
             Box::new(io_error(
                 &path,
-                "cannot create a temporary directory beside the output directory",
+                &format!("cannot create a temporary directory {where_} the output directory"),
                 e,
             ))
         })?;
@@ -230,7 +241,7 @@ pub fn write_dir(dir: &Path, objects: &[Value]) -> Result<Written, Vec<Diagnosti
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => return Err(vec![io_error(dir, "cannot use the output directory", e)]),
     };
-    // Work beside the real directory a symlink points to, so renames stay on one filesystem.
+    // Resolve a symlink once, so every path below names the same real directory.
     let dir = if exists {
         dir.canonicalize()
             .map_err(|e| vec![io_error(dir, "cannot resolve the output directory", e)])?
@@ -272,7 +283,7 @@ pub fn write_dir(dir: &Path, objects: &[Value]) -> Result<Written, Vec<Diagnosti
         }
     }
 
-    let staging = Staging::new(&dir).map_err(|d| vec![*d])?;
+    let staging = Staging::new(&dir, exists).map_err(|d| vec![*d])?;
     for (name, text) in &files {
         let p = staging.path().join(name);
         std::fs::write(&p, text).map_err(|e| vec![io_error(&p, "cannot write", e)])?;
@@ -318,17 +329,20 @@ fn commit_into(
             "the directory may be partly updated; run the same render again to finish it",
         )]
     };
-    let union: BTreeSet<String> = old.union(new).cloned().collect();
-    let journal = staging.path().join(".index.journal");
-    std::fs::write(&journal, index_text(&union))
-        .map_err(|e| vec![io_error(&journal, "cannot write", e)])?;
-    std::fs::rename(&journal, dir.join(INDEX)).map_err(|e| {
-        vec![io_error(
-            &dir.join(INDEX),
-            "cannot update skygen's index",
-            e,
-        )]
-    })?;
+    // The index already covers every file about to be written when there is no new name.
+    if !new.is_subset(old) {
+        let union: BTreeSet<String> = old.union(new).cloned().collect();
+        let journal = staging.path().join(".index.journal");
+        std::fs::write(&journal, index_text(&union))
+            .map_err(|e| vec![io_error(&journal, "cannot write", e)])?;
+        std::fs::rename(&journal, dir.join(INDEX)).map_err(|e| {
+            vec![io_error(
+                &dir.join(INDEX),
+                "cannot update skygen's index",
+                e,
+            )]
+        })?;
+    }
     for (name, text) in files {
         let target = dir.join(name);
         // An unchanged file keeps its timestamp: GitOps tools and editors see no change.
@@ -345,6 +359,9 @@ fn commit_into(
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(partial(io_error(&target, "cannot remove a stale file", e))),
         }
+    }
+    if std::fs::read(dir.join(INDEX)).is_ok_and(|b| b == index_text(new).as_bytes()) {
+        return Ok(());
     }
     std::fs::rename(staging.path().join(INDEX), dir.join(INDEX)).map_err(|e| {
         partial(io_error(
@@ -514,6 +531,24 @@ mod tests {
                 "thing-a-x-2.yaml"
             ]
         );
+    }
+
+    /// An existing DIR may be a mount point (renames out of its parent fail) or the only
+    /// writable directory: its staging directory is inside it. A new DIR is staged beside.
+    #[test]
+    fn staging_is_inside_an_existing_dir() {
+        let base = std::env::temp_dir().join(format!("skygen-staging-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(&base).unwrap();
+        let staged = Staging::new(&base, true).unwrap();
+        assert_eq!(staged.path().parent(), Some(base.as_path()));
+        let new = base.join("new");
+        let beside = Staging::new(&new, false).unwrap();
+        assert_eq!(beside.path().parent(), Some(base.as_path()));
+        let (a, b) = (staged.path().to_path_buf(), beside.path().to_path_buf());
+        drop((staged, beside));
+        assert!(!a.exists() && !b.exists(), "dropped staging is removed");
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]
