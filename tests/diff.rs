@@ -892,3 +892,25 @@ fn rendering_again_rewrites_no_file() {
         before["service-skypilot-api-service.yaml"]
     );
 }
+
+/// kustomize refuses a directory with two kustomization files (`kustomization.yml` or
+/// `Kustomization` beside ours), so a render that would make one is refused and writes nothing.
+#[test]
+fn a_second_kustomization_file_is_refused() {
+    for other in ["kustomization.yml", "Kustomization"] {
+        let t = TempDir::new("twokust");
+        let dir = t.join("deploy");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(Path::new(&dir).join(other), "resources: [mine.yaml]\n").unwrap();
+        let before = snapshot(&dir);
+        let r = run(&["render", "-o", &dir]);
+        assert_eq!(r.code, 2, "{other}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains(&format!("{other}: refusing to write kustomization.yaml")),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(snapshot(&dir), before);
+    }
+}

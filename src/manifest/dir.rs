@@ -27,6 +27,8 @@ use crate::yaml;
 pub const KUSTOMIZATION: &str = "kustomization.yaml";
 /// The list of files skygen wrote in DIR (its own file; a person should not edit it).
 pub const INDEX: &str = ".skygen-index.json";
+/// The other file names kustomize takes for a kustomization; none may sit beside ours.
+const OTHER_KUSTOMIZATIONS: &[&str] = &["kustomization.yml", "Kustomization"];
 /// Largest manifest or kustomization file read back, in bytes.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -268,7 +270,7 @@ pub fn write_dir(dir: &Path, objects: &[Value]) -> Result<Written, Vec<Diagnosti
         BTreeSet::new()
     };
     if exists {
-        let foreign: Vec<Diagnostic> = files
+        let mut foreign: Vec<Diagnostic> = files
             .iter()
             .filter(|(n, _)| !old.contains(n))
             .map(|(n, _)| dir.join(n))
@@ -278,6 +280,16 @@ pub fn write_dir(dir: &Path, objects: &[Value]) -> Result<Written, Vec<Diagnosti
                     .with_help(format!("skygen writes this file name itself; move your file elsewhere, or delete it if it is an old copy of skygen's output (it is not in {INDEX})"))
             })
             .collect();
+        // kustomize refuses a directory with more than one kustomization file.
+        for other in OTHER_KUSTOMIZATIONS {
+            let p = dir.join(other);
+            if !old.contains(*other) && std::fs::symlink_metadata(&p).is_ok() {
+                foreign.push(
+                    io_error(&p, &format!("refusing to write {KUSTOMIZATION}"), "kustomize reads only one kustomization file in a directory, and this one is not skygen's")
+                        .with_help("give -o a directory of its own, and refer to it from your kustomization as a base (`resources: [../DIR]`)"),
+                );
+            }
+        }
         if !foreign.is_empty() {
             return Err(foreign);
         }
