@@ -91,6 +91,7 @@ pub fn file_names(objects: &[Value]) -> Vec<String> {
         } else {
             short(id)
         };
+        let stem = bounded(stem);
         let mut name = format!("{stem}.yaml");
         let mut n = 2;
         while taken.contains(&name) {
@@ -101,6 +102,25 @@ pub fn file_names(objects: &[Value]) -> Vec<String> {
         names.push(name);
     }
     names
+}
+
+/// Longest file stem kept as it is. Kubernetes names reach 253 characters and most
+/// filesystems refuse file names over 255 bytes; room is left for the kind, a `-N` suffix and
+/// `.yaml`.
+pub const MAX_STEM: usize = 200;
+
+/// `stem` itself when short enough; else its first part and a hash of the whole, so two long
+/// names that share a beginning still get two files.
+fn bounded(stem: String) -> String {
+    if stem.len() <= MAX_STEM {
+        return stem;
+    }
+    // FNV-1a: fixed and platform-independent, so the file name is the same on every run.
+    let hash = stem.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    // file_part keeps only ASCII, so any byte index is a character boundary.
+    format!("{}-{hash:016x}", &stem[..MAX_STEM - 17])
 }
 
 /// The `kustomization.yaml` that lists `files` as resources, in order.
@@ -561,6 +581,24 @@ mod tests {
         drop((staged, beside));
         assert!(!a.exists() && !b.exists(), "dropped staging is removed");
         std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn long_names_are_cut_and_stay_unique() {
+        let a = "a".repeat(253);
+        let b = format!("{}b", "a".repeat(252));
+        let names = file_names(&[
+            obj("v1", "ConfigMap", "n", &a),
+            obj("v1", "ConfigMap", "n", &b),
+            obj("v1", "ConfigMap", "n", &"c".repeat(190)),
+        ]);
+        assert!(
+            names.iter().all(|n| n.len() <= MAX_STEM + ".yaml".len()),
+            "{names:?}"
+        );
+        assert_ne!(names[0], names[1]);
+        assert!(names[0].starts_with("configmap-aaaa"), "{}", names[0]);
+        assert_eq!(names[2], format!("configmap-{}.yaml", "c".repeat(190)));
     }
 
     #[test]
