@@ -914,3 +914,38 @@ fn a_second_kustomization_file_is_refused() {
         assert_eq!(snapshot(&dir), before);
     }
 }
+
+/// Objects whose kind and name collide get the namespace in their file names; the directory is
+/// still what stdout holds, and a drift check against it is clean.
+#[test]
+fn colliding_names_get_their_namespace() {
+    let t = TempDir::new("collide");
+    let overlay = t.join("extra");
+    std::fs::create_dir(&overlay).unwrap();
+    std::fs::write(
+        Path::new(&overlay).join("overlay.yaml"),
+        "description: a second skypilot-config\nresources:\n  - cm.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(
+        Path::new(&overlay).join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: skypilot-config\n  namespace: other\ndata:\n  a: b\n",
+    )
+    .unwrap();
+    let dir = t.join("deploy");
+    let r = run(&["render", "-o", &dir, "--overlay", &overlay]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let files: Vec<String> = snapshot(&dir)
+        .into_keys()
+        .filter(|f| f.contains("skypilot-config"))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "configmap-other-skypilot-config.yaml",
+            "configmap-skypilot-skypilot-config.yaml"
+        ]
+    );
+    let r = run(&["diff", "--against", &dir, "--overlay", &overlay]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+}

@@ -268,6 +268,17 @@ mod tests {
     }
 
     #[test]
+    fn pointers_escape_tilde_before_slash() {
+        let r = compare(
+            vec![cm(json!({"a~/b": "1", "~1": "x"}))],
+            vec![cm(json!({"a~/b": "2", "~1": "y"}))],
+            &Options::default(),
+        );
+        // RFC 6901: `~` is `~0` and `/` is `~1`; escaping `~` first keeps `~1` a literal.
+        assert_eq!(r.objects[0].paths, ["/data/a~0~1b", "/data/~01"]);
+    }
+
+    #[test]
     fn identity_ignores_version() {
         let a = json!({"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h"}});
         let b = json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h"}});

@@ -58,7 +58,8 @@ fn file_part(s: &str) -> String {
 
 /// The file name of each object, in the same order: `<kind>-<name>.yaml`, lowercase; when two
 /// objects would share a name, `<kind>-<namespace>-<name>.yaml`; should that still collide (same
-/// kind, namespace and name in two API groups), a `-2`, `-3`… suffix in stream order.
+/// kind, namespace and name in two API groups), a `-2`, `-3`… suffix in stream order. A stem
+/// over [`MAX_STEM`] characters is cut, with a hash of the whole appended.
 ///
 /// ```
 /// let objs = vec![
