@@ -949,3 +949,22 @@ fn colliding_names_get_their_namespace() {
     let r = run(&["diff", "--against", &dir, "--overlay", &overlay]);
     assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
 }
+
+/// Giving a directory's `kustomization.yaml` instead of the directory points at the directory.
+#[test]
+fn a_kustomization_file_points_to_its_directory() {
+    let t = TempDir::new("kustfile");
+    let dir = t.join("deploy");
+    assert_eq!(run(&["render", "-o", &dir]).code, 0);
+    let file = format!("{dir}/kustomization.yaml");
+    let r = run(&["diff", &file, &golden("default")]);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(
+        r.stderr.contains("this is a kustomization")
+            && r.stderr.contains("give the directory that holds it"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["diff", &dir, &golden("default")]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+}

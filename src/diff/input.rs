@@ -149,6 +149,17 @@ fn check_object(
     errors: &mut Vec<Diagnostic>,
 ) {
     let origin = at(path, doc.position_of(pointer));
+    if value.get("kind").and_then(Value::as_str) == Some("Kustomization") {
+        errors.push(
+            Diagnostic::error(
+                Code::Usage,
+                "this is a kustomization, not a manifest of Kubernetes objects",
+            )
+            .with_origin(Some(origin))
+            .with_help("give the directory that holds it (skygen diff reads the files it lists)"),
+        );
+        return;
+    }
     let problem = if !value.is_object() {
         Some("expected a Kubernetes object (a mapping), found something else")
     } else if value
