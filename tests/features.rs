@@ -985,3 +985,42 @@ fn the_charts_own_values_file_is_accepted_and_means_the_defaults() {
         assert_eq!(a, b, "{} differs", a["metadata"]["name"]);
     }
 }
+
+/// Review of #6: `ingress.tls.enabled` without a host. The chart writes `hosts: [null]`, which the
+/// API server refuses at apply time; skygen used to drop the TLS entry silently (plain HTTP).
+#[test]
+fn tls_without_host_is_refused_naming_both_keys() {
+    let message = refused("ingress:\n  tls:\n    enabled: true\n");
+    assert!(message.contains("ingress.tls.enabled"), "{message}");
+    assert!(message.contains("ingress.host"), "{message}");
+    assert!(message.contains("help: set ingress.host"), "{message}");
+    // Without the Ingress there is no TLS entry to write: accepted.
+    render("ingress:\n  enabled: false\n  tls:\n    enabled: true\n");
+}
+
+/// Review of #6: `inclusterNamespace: skypilot-system` is also the system components'
+/// namespace; the chart emits that Namespace twice, skygen once (object ids stay unique, so
+/// overlays and diff can address it).
+#[test]
+fn incluster_namespace_equal_to_the_system_namespace_is_emitted_once() {
+    let objects = render("kubernetesCredentials:\n  inclusterNamespace: skypilot-system\n");
+    let namespaces: Vec<_> = objects
+        .iter()
+        .filter(|o| o["kind"] == "Namespace")
+        .map(|o| o["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(namespaces, ["skypilot-system"]);
+    let role = objects
+        .iter()
+        .find(|o| o["kind"] == "Role" && o["metadata"]["name"] == "skypilot-api-role")
+        .expect("the API Role");
+    assert_eq!(role["metadata"]["namespace"], "skypilot-system");
+    // Without the system components the workload namespace still gets its own object.
+    let objects = render(
+        "rbac:\n  manageSystemComponents: false\nkubernetesCredentials:\n  inclusterNamespace: skypilot-system\n",
+    );
+    assert_eq!(
+        objects.iter().filter(|o| o["kind"] == "Namespace").count(),
+        1
+    );
+}

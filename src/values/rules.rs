@@ -26,6 +26,7 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     database_config(v, origins, &mut out);
     quantities(v, origins, &mut out);
     probe_handlers(v, origins, &mut out);
+    tls_host(v, origins, &mut out);
     out.extend(super::auth::check(v, origins));
     unsupported(v, origins, &mut out);
     out
@@ -253,6 +254,30 @@ fn probe_handlers(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
                 .with_help(format!("set {}", dropped.join(" and "))),
             );
         }
+    }
+}
+
+/// # What it checks
+/// `ingress.tls.enabled` has an `ingress.host` to put in the certificate entry.
+/// # Why
+/// The chart writes the TLS entry for `ingress.host` alone; without a host it emits
+/// `hosts: [null]`, which the API server refuses when the Ingress is applied, after part of the
+/// stream was applied. Dropping the entry instead would serve plain HTTP although TLS was asked
+/// for.
+/// # Example
+/// `--set ingress.tls.enabled=true` with no `ingress.host`
+/// # Fix
+/// Set `ingress.host` to the name in the certificate, or `ingress.tls.enabled=false`.
+fn tls_host(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
+    if v.ingress.enabled && v.ingress.tls.enabled && non_empty(&v.ingress.host).is_none() {
+        out.push(
+            rule(
+                origins,
+                "/ingress/tls/enabled",
+                "ingress.tls.enabled needs ingress.host: the TLS entry (Secret <fullname>-tls-secrets) is for that host name, and none is set".to_owned(),
+            )
+            .with_help("set ingress.host to the host name of the certificate, or set ingress.tls.enabled=false"),
+        );
     }
 }
 
