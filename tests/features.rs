@@ -1024,3 +1024,38 @@ fn incluster_namespace_equal_to_the_system_namespace_is_emitted_once() {
         1
     );
 }
+
+/// Review of #6: a `null` removes a key, as in Helm, and the chart then renders the field as
+/// null so Kubernetes applies its own default (1 replica, a 30-second grace period, the pull
+/// policy for the image's tag). skygen used to fill in zero instead: `replicas: 0` (no API
+/// server at all), `terminationGracePeriodSeconds: 0` (killed at once) and `Always`.
+#[test]
+fn null_replicas_grace_period_and_pull_policy_leave_kubernetes_defaults() {
+    let objects = render(
+        "apiService:\n  replicas: null\n  terminationGracePeriodSeconds: null\n  imagePullPolicy: null\n  image: repo/sky:1.0\n",
+    );
+    let deployment = find(&objects, "Deployment", "skypilot-api-server");
+    assert!(deployment["spec"].get("replicas").is_none(), "{deployment}");
+    let pod = &deployment["spec"]["template"]["spec"];
+    assert!(pod.get("terminationGracePeriodSeconds").is_none(), "{pod}");
+    let api = api_container(&objects);
+    assert!(api.get("imagePullPolicy").is_none(), "{api}");
+    // The chart quotes the missing value into an empty env var.
+    assert_eq!(
+        env(api, "SKYPILOT_GRACE_PERIOD_SECONDS"),
+        Some(&json!({"name": "SKYPILOT_GRACE_PERIOD_SECONDS"}))
+    );
+    // Explicit values still go through.
+    let objects = render(
+        "apiService:\n  replicas: 0\n  terminationGracePeriodSeconds: 5\n  imagePullPolicy: IfNotPresent\n",
+    );
+    let deployment = find(&objects, "Deployment", "skypilot-api-server");
+    assert_eq!(deployment["spec"]["replicas"], 0);
+    assert_eq!(
+        deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"],
+        5
+    );
+    let api = api_container(&objects);
+    assert_eq!(api["imagePullPolicy"], "IfNotPresent");
+    assert_eq!(env(api, "SKYPILOT_GRACE_PERIOD_SECONDS").unwrap()["value"], "5");
+}

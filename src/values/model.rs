@@ -127,8 +127,9 @@ pub struct ApiService {
     /// Image of the API server container (and of the logrotate sidecar and credential init containers).
     pub image: String,
     /// Number of API server pods. More than one is only sensible with RollingUpdate and an external DB.
+    /// `null` leaves it to Kubernetes (1), as the chart does.
     #[schemars(range(min = 0))]
-    pub replicas: i64,
+    pub replicas: Option<i64>,
     pub host: BindHost,
     /// Shell run by the container before the API server starts (for example to install an
     /// admin policy). Runs after `set -e`.
@@ -145,9 +146,10 @@ pub struct ApiService {
     pub initial_basic_auth_secret: Option<String>,
     /// Header that carries the authenticated user's name from a proxy in front of the server.
     pub auth_user_header_name: Option<String>,
-    /// Seconds Kubernetes waits for the server to stop; also passed to the server.
+    /// Seconds Kubernetes waits for the server to stop; also passed to the server. `null` leaves
+    /// it to Kubernetes (30), as the chart does.
     #[schemars(range(min = 0))]
-    pub termination_grace_period_seconds: i64,
+    pub termination_grace_period_seconds: Option<i64>,
     pub dev_mode: DevMode,
     /// Liveness probe of the API container, as a Kubernetes probe. `null` removes it.
     pub liveness_probe: Option<KubeObject>,
@@ -188,8 +190,8 @@ pub struct ApiService {
     /// Also write the server's output to `~/.sky/api_server/server.log`.
     pub serve_server_log: bool,
     pub logs: Logs,
-    /// `imagePullPolicy` of the API container.
-    pub image_pull_policy: ImagePullPolicy,
+    /// `imagePullPolicy` of the API container. `null` leaves it to Kubernetes (by the image tag).
+    pub image_pull_policy: Option<ImagePullPolicy>,
     /// Node selector of the API server pod.
     pub node_selector: Option<StringMap>,
     /// Tolerations of the API server pod.
