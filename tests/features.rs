@@ -1057,5 +1057,47 @@ fn null_replicas_grace_period_and_pull_policy_leave_kubernetes_defaults() {
     );
     let api = api_container(&objects);
     assert_eq!(api["imagePullPolicy"], "IfNotPresent");
-    assert_eq!(env(api, "SKYPILOT_GRACE_PERIOD_SECONDS").unwrap()["value"], "5");
+    assert_eq!(
+        env(api, "SKYPILOT_GRACE_PERIOD_SECONDS").unwrap()["value"],
+        "5"
+    );
+}
+
+/// Review of #6: a `null` that removes a value the objects cannot do without is refused with
+/// the key and its default; the chart renders an empty image, a null Service port or an empty
+/// logrotate `size`, which fail at apply or run time. With the feature off the null is harmless.
+#[test]
+fn null_on_a_value_the_objects_need_is_refused_naming_the_key() {
+    for (yaml, key, default) in [
+        (
+            "apiService:\n  image: null\n",
+            "apiService.image",
+            "berkeleyskypilot/skypilot-nightly:latest",
+        ),
+        (
+            "gcpCredentials:\n  enabled: true\n  image: null\n",
+            "gcpCredentials.image",
+            "google/cloud-sdk:latest",
+        ),
+        (
+            "apiService:\n  metrics:\n    enabled: true\n    port: null\n",
+            "apiService.metrics.port",
+            "9090",
+        ),
+        (
+            "apiService:\n  logs:\n    retention:\n      size: null\n",
+            "apiService.logs.retention.size",
+            "10M",
+        ),
+    ] {
+        let message = refused(yaml);
+        assert!(message.contains(&format!("{key} is not set")), "{message}");
+        assert!(
+            message.contains(&format!("help: set {key} (the default is {default})")),
+            "{message}"
+        );
+    }
+    render("gcpCredentials:\n  image: null\n");
+    render("apiService:\n  metrics:\n    port: null\n");
+    render("apiService:\n  logs:\n    retention:\n      enabled: false\n      size: null\n");
 }

@@ -27,6 +27,7 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     quantities(v, origins, &mut out);
     probe_handlers(v, origins, &mut out);
     tls_host(v, origins, &mut out);
+    removed_required(v, origins, &mut out);
     out.extend(super::auth::check(v, origins));
     unsupported(v, origins, &mut out);
     out
@@ -278,6 +279,49 @@ fn tls_host(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
             )
             .with_help("set ingress.host to the host name of the certificate, or set ingress.tls.enabled=false"),
         );
+    }
+}
+
+/// # What it checks
+/// Values that a `null` removed (as in Helm) but that an object skygen renders cannot do
+/// without: `apiService.image`, `gcpCredentials.image` (with GCP credentials),
+/// `apiService.metrics.port` (with metrics) and `apiService.logs.retention.size` (with the
+/// logrotate sidecar).
+/// # Why
+/// The schema checks these values only when they are present. The chart renders an empty
+/// image, a null port or an empty `size` line; the API server or logrotate refuses them at
+/// apply or run time.
+/// # Example
+/// `--set apiService.image=null`
+/// # Fix
+/// Set the value, or remove the `null` to keep the default.
+fn removed_required(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
+    let api = &v.api_service;
+    let mut missing = |pointer: &str, default: &str| {
+        let key = super::validate_dotted(pointer);
+        out.push(
+            rule(
+                origins,
+                pointer,
+                format!("{key} is not set (a null removes the default) and the rendered objects need it"),
+            )
+            .with_help(format!("set {key} (the default is {default}), or remove the null")),
+        );
+    };
+    if api.image.is_empty() {
+        missing(
+            "/apiService/image",
+            "berkeleyskypilot/skypilot-nightly:latest",
+        );
+    }
+    if v.gcp_credentials.enabled && v.gcp_credentials.image.is_empty() {
+        missing("/gcpCredentials/image", "google/cloud-sdk:latest");
+    }
+    if api.metrics.enabled && !(1..=65535).contains(&api.metrics.port) {
+        missing("/apiService/metrics/port", "9090");
+    }
+    if api.serve_server_log && api.logs.retention.enabled && api.logs.retention.size.is_empty() {
+        missing("/apiService/logs/retention/size", "10M");
     }
 }
 
