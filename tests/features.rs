@@ -1097,6 +1097,19 @@ fn null_on_a_value_the_objects_need_is_refused_naming_the_key() {
             "{message}"
         );
     }
+    let message = refused("vastCredentials:\n  enabled: true\n  vastSecretName: null\n");
+    assert!(
+        message
+            .contains("help: set vastCredentials.vastSecretName (the default is vast-credentials)"),
+        "{message}"
+    );
+    let message = refused("awsCredentials:\n  enabled: true\n  accessKeyIdKeyName: null\n");
+    assert!(
+        message.contains("awsCredentials.accessKeyIdKeyName is not set"),
+        "{message}"
+    );
+    render("awsCredentials:\n  enabled: true\n  useCredentialsFile: true\n  accessKeyIdKeyName: null\n");
+    render("vastCredentials:\n  vastSecretName: null\n");
     render("gcpCredentials:\n  image: null\n");
     render("apiService:\n  metrics:\n    port: null\n");
     render("apiService:\n  logs:\n    retention:\n      enabled: false\n      size: null\n");

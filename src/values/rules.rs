@@ -285,8 +285,8 @@ fn tls_host(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
 /// # What it checks
 /// Values that a `null` removed (as in Helm) but that an object skygen renders cannot do
 /// without: `apiService.image`, `gcpCredentials.image` (with GCP credentials),
-/// `apiService.metrics.port` (with metrics) and `apiService.logs.retention.size` (with the
-/// logrotate sidecar).
+/// `apiService.metrics.port` (with metrics), `apiService.logs.retention.size` (with the
+/// logrotate sidecar) and the Secret names and keys of credentials that are switched on.
 /// # Why
 /// The schema checks these values only when they are present. The chart renders an empty
 /// image, a null port or an empty `size` line; the API server or logrotate refuses them at
@@ -322,6 +322,87 @@ fn removed_required(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
     }
     if api.serve_server_log && api.logs.retention.enabled && api.logs.retention.size.is_empty() {
         missing("/apiService/logs/retention/size", "10M");
+    }
+    // Secret names (and keys) of credentials that are switched on.
+    let aws = &v.aws_credentials;
+    let kube = &v.kubernetes_credentials;
+    for (on, name, pointer, default) in [
+        (
+            kube.use_kubeconfig,
+            &kube.kubeconfig_secret_name,
+            "/kubernetesCredentials/kubeconfigSecretName",
+            "kube-credentials",
+        ),
+        (
+            aws.enabled,
+            &aws.aws_secret_name,
+            "/awsCredentials/awsSecretName",
+            "aws-credentials",
+        ),
+        (
+            aws.enabled && !aws.use_credentials_file,
+            &aws.access_key_id_key_name,
+            "/awsCredentials/accessKeyIdKeyName",
+            "aws_access_key_id",
+        ),
+        (
+            aws.enabled && !aws.use_credentials_file,
+            &aws.secret_access_key_key_name,
+            "/awsCredentials/secretAccessKeyKeyName",
+            "aws_secret_access_key",
+        ),
+        (
+            v.gcp_credentials.enabled,
+            &v.gcp_credentials.gcp_secret_name,
+            "/gcpCredentials/gcpSecretName",
+            "gcp-credentials",
+        ),
+        (
+            v.runpod_credentials.enabled,
+            &v.runpod_credentials.runpod_secret_name,
+            "/runpodCredentials/runpodSecretName",
+            "runpod-credentials",
+        ),
+        (
+            v.digitalocean_credentials.enabled,
+            &v.digitalocean_credentials.digitalocean_secret_name,
+            "/digitaloceanCredentials/digitaloceanSecretName",
+            "digitalocean-credentials",
+        ),
+        (
+            v.lambda_credentials.enabled,
+            &v.lambda_credentials.lambda_secret_name,
+            "/lambdaCredentials/lambdaSecretName",
+            "lambda-credentials",
+        ),
+        (
+            v.vast_credentials.enabled,
+            &v.vast_credentials.vast_secret_name,
+            "/vastCredentials/vastSecretName",
+            "vast-credentials",
+        ),
+        (
+            v.r2_credentials.enabled,
+            &v.r2_credentials.r2_secret_name,
+            "/r2Credentials/r2SecretName",
+            "r2-credentials",
+        ),
+        (
+            v.coreweave_credentials.enabled,
+            &v.coreweave_credentials.coreweave_secret_name,
+            "/coreweaveCredentials/coreweaveSecretName",
+            "coreweave-credentials",
+        ),
+        (
+            v.nebius_credentials.enabled,
+            &v.nebius_credentials.nebius_secret_name,
+            "/nebiusCredentials/nebiusSecretName",
+            "nebius-credentials",
+        ),
+    ] {
+        if on && name.is_empty() {
+            missing(pointer, default);
+        }
     }
 }
 
