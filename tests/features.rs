@@ -1114,3 +1114,23 @@ fn null_on_a_value_the_objects_need_is_refused_naming_the_key() {
     render("apiService:\n  metrics:\n    port: null\n");
     render("apiService:\n  logs:\n    retention:\n      enabled: false\n      size: null\n");
 }
+
+/// Review of #6: a non-string annotation (`prometheus.io/port: 9090`, unquoted) is refused at
+/// its own key; Kubernetes refuses it at apply time, and the message used to be "expected a
+/// mapping, found a mapping" for the whole map.
+#[test]
+fn a_non_string_annotation_is_reported_at_its_own_key() {
+    let message = refused("apiService:\n  annotations:\n    prometheus.io/port: 9090\n");
+    assert!(
+        message.contains(
+            "apiService.annotations.prometheus.io/port: expected a string, found an integer 9090"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("-:3:"), "{message}");
+    let message = refused("rbac:\n  serviceAccountAnnotations:\n    a: true\n");
+    assert!(
+        message.contains("rbac.serviceAccountAnnotations.a: expected a string"),
+        "{message}"
+    );
+}

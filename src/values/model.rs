@@ -21,6 +21,16 @@ pub struct StringMap(
     #[schemars(with = "std::collections::BTreeMap<String, String>")] pub KubeObject,
 );
 
+/// Schema of an optional [`StringMap`]: one `["object", "null"]` node instead of `anyOf`, so a
+/// wrong entry is reported at its own key (`apiService.annotations.a: expected a string`)
+/// rather than as the whole map failing every branch.
+fn nullable_string_map(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["object", "null"],
+        "additionalProperties": {"type": "string"}
+    })
+}
+
 /// An integer or a percentage such as `25%`, as in a Deployment's rolling-update settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
@@ -172,6 +182,7 @@ pub struct ApiService {
     pub persist_ssh_config: Option<bool>,
     pub metrics: Metrics,
     /// Annotations of the API server pod template.
+    #[schemars(schema_with = "nullable_string_map")]
     pub annotations: Option<StringMap>,
     /// Skip the check that requests are at least 4 CPU and 8Gi of memory.
     pub skip_resource_check: bool,
@@ -193,6 +204,7 @@ pub struct ApiService {
     /// `imagePullPolicy` of the API container. `null` leaves it to Kubernetes (by the image tag).
     pub image_pull_policy: Option<ImagePullPolicy>,
     /// Node selector of the API server pod.
+    #[schemars(schema_with = "nullable_string_map")]
     pub node_selector: Option<StringMap>,
     /// Tolerations of the API server pod.
     pub tolerations: Option<Vec<KubeObject>>,
@@ -366,6 +378,7 @@ pub struct Storage {
     /// Bind the claim to this PersistentVolume.
     pub volume_name: Option<String>,
     /// Annotations of the claim.
+    #[schemars(schema_with = "nullable_string_map")]
     pub annotations: Option<StringMap>,
 }
 
@@ -394,6 +407,7 @@ pub struct Ingress {
     /// IngressClass of the Ingress.
     pub ingress_class_name: Option<String>,
     /// Extra annotations of the Ingress, applied last.
+    #[schemars(schema_with = "nullable_string_map")]
     pub annotations: Option<StringMap>,
     /// Sticky sessions under RollingUpdate.
     pub session_affinity: bool,
@@ -481,6 +495,7 @@ pub struct NginxController {
     /// Controller ConfigMap entries, merged over skygen's defaults.
     pub config: KubeObject,
     pub resources: Option<KubeObject>,
+    #[schemars(schema_with = "nullable_string_map")]
     pub node_selector: Option<StringMap>,
     pub tolerations: Option<Vec<KubeObject>>,
     pub affinity: Option<KubeObject>,
@@ -519,6 +534,7 @@ pub struct NginxService {
     #[serde(rename = "type")]
     pub service_type: ServiceType,
     /// Annotations of the controller Service (cloud load-balancer settings).
+    #[schemars(schema_with = "nullable_string_map")]
     pub annotations: Option<StringMap>,
     pub node_ports: NodePorts,
     #[serde(rename = "loadBalancerIP")]
@@ -580,6 +596,7 @@ pub struct Rbac {
     /// Let the server manage its system components in the `skypilot-system` namespace.
     pub manage_system_components: bool,
     /// Annotations of the ServiceAccount (IRSA, Workload Identity).
+    #[schemars(schema_with = "nullable_string_map")]
     pub service_account_annotations: Option<StringMap>,
 }
 
