@@ -985,3 +985,152 @@ fn the_charts_own_values_file_is_accepted_and_means_the_defaults() {
         assert_eq!(a, b, "{} differs", a["metadata"]["name"]);
     }
 }
+
+/// Review of #6: `ingress.tls.enabled` without a host. The chart writes `hosts: [null]`, which the
+/// API server refuses at apply time; skygen used to drop the TLS entry silently (plain HTTP).
+#[test]
+fn tls_without_host_is_refused_naming_both_keys() {
+    let message = refused("ingress:\n  tls:\n    enabled: true\n");
+    assert!(message.contains("ingress.tls.enabled"), "{message}");
+    assert!(message.contains("ingress.host"), "{message}");
+    assert!(message.contains("help: set ingress.host"), "{message}");
+    // Without the Ingress there is no TLS entry to write: accepted.
+    render("ingress:\n  enabled: false\n  tls:\n    enabled: true\n");
+}
+
+/// Review of #6: `inclusterNamespace: skypilot-system` is also the system components'
+/// namespace; the chart emits that Namespace twice, skygen once (object ids stay unique, so
+/// overlays and diff can address it).
+#[test]
+fn incluster_namespace_equal_to_the_system_namespace_is_emitted_once() {
+    let objects = render("kubernetesCredentials:\n  inclusterNamespace: skypilot-system\n");
+    let namespaces: Vec<_> = objects
+        .iter()
+        .filter(|o| o["kind"] == "Namespace")
+        .map(|o| o["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(namespaces, ["skypilot-system"]);
+    let role = objects
+        .iter()
+        .find(|o| o["kind"] == "Role" && o["metadata"]["name"] == "skypilot-api-role")
+        .expect("the API Role");
+    assert_eq!(role["metadata"]["namespace"], "skypilot-system");
+    // Without the system components the workload namespace still gets its own object.
+    let objects = render(
+        "rbac:\n  manageSystemComponents: false\nkubernetesCredentials:\n  inclusterNamespace: skypilot-system\n",
+    );
+    assert_eq!(
+        objects.iter().filter(|o| o["kind"] == "Namespace").count(),
+        1
+    );
+}
+
+/// Review of #6: a `null` removes a key, as in Helm, and the chart then renders the field as
+/// null so Kubernetes applies its own default (1 replica, a 30-second grace period, the pull
+/// policy for the image's tag). skygen used to fill in zero instead: `replicas: 0` (no API
+/// server at all), `terminationGracePeriodSeconds: 0` (killed at once) and `Always`.
+#[test]
+fn null_replicas_grace_period_and_pull_policy_leave_kubernetes_defaults() {
+    let objects = render(
+        "apiService:\n  replicas: null\n  terminationGracePeriodSeconds: null\n  imagePullPolicy: null\n  image: repo/sky:1.0\n",
+    );
+    let deployment = find(&objects, "Deployment", "skypilot-api-server");
+    assert!(deployment["spec"].get("replicas").is_none(), "{deployment}");
+    let pod = &deployment["spec"]["template"]["spec"];
+    assert!(pod.get("terminationGracePeriodSeconds").is_none(), "{pod}");
+    let api = api_container(&objects);
+    assert!(api.get("imagePullPolicy").is_none(), "{api}");
+    // The chart quotes the missing value into an empty env var.
+    assert_eq!(
+        env(api, "SKYPILOT_GRACE_PERIOD_SECONDS"),
+        Some(&json!({"name": "SKYPILOT_GRACE_PERIOD_SECONDS"}))
+    );
+    // Explicit values still go through.
+    let objects = render(
+        "apiService:\n  replicas: 0\n  terminationGracePeriodSeconds: 5\n  imagePullPolicy: IfNotPresent\n",
+    );
+    let deployment = find(&objects, "Deployment", "skypilot-api-server");
+    assert_eq!(deployment["spec"]["replicas"], 0);
+    assert_eq!(
+        deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"],
+        5
+    );
+    let api = api_container(&objects);
+    assert_eq!(api["imagePullPolicy"], "IfNotPresent");
+    assert_eq!(
+        env(api, "SKYPILOT_GRACE_PERIOD_SECONDS").unwrap()["value"],
+        "5"
+    );
+}
+
+/// Review of #6: a `null` that removes a value the objects cannot do without is refused with
+/// the key and its default; the chart renders an empty image, a null Service port or an empty
+/// logrotate `size`, which fail at apply or run time. With the feature off the null is harmless.
+#[test]
+fn null_on_a_value_the_objects_need_is_refused_naming_the_key() {
+    for (yaml, key, default) in [
+        (
+            "apiService:\n  image: null\n",
+            "apiService.image",
+            "berkeleyskypilot/skypilot-nightly:latest",
+        ),
+        (
+            "gcpCredentials:\n  enabled: true\n  image: null\n",
+            "gcpCredentials.image",
+            "google/cloud-sdk:latest",
+        ),
+        (
+            "apiService:\n  metrics:\n    enabled: true\n    port: null\n",
+            "apiService.metrics.port",
+            "9090",
+        ),
+        (
+            "apiService:\n  logs:\n    retention:\n      size: null\n",
+            "apiService.logs.retention.size",
+            "10M",
+        ),
+    ] {
+        let message = refused(yaml);
+        assert!(message.contains(&format!("{key} is not set")), "{message}");
+        assert!(
+            message.contains(&format!("help: set {key} (the default is {default})")),
+            "{message}"
+        );
+    }
+    let message = refused("vastCredentials:\n  enabled: true\n  vastSecretName: null\n");
+    assert!(
+        message
+            .contains("help: set vastCredentials.vastSecretName (the default is vast-credentials)"),
+        "{message}"
+    );
+    let message = refused("awsCredentials:\n  enabled: true\n  accessKeyIdKeyName: null\n");
+    assert!(
+        message.contains("awsCredentials.accessKeyIdKeyName is not set"),
+        "{message}"
+    );
+    render("awsCredentials:\n  enabled: true\n  useCredentialsFile: true\n  accessKeyIdKeyName: null\n");
+    render("vastCredentials:\n  vastSecretName: null\n");
+    render("gcpCredentials:\n  image: null\n");
+    render("apiService:\n  metrics:\n    port: null\n");
+    render("apiService:\n  logs:\n    retention:\n      enabled: false\n      size: null\n");
+}
+
+/// Review of #6: a non-string annotation (`prometheus.io/port: 9090`, unquoted) is refused at
+/// its own key; Kubernetes refuses it at apply time, and the message used to be "expected a
+/// mapping, found a mapping" for the whole map.
+#[test]
+fn a_non_string_annotation_is_reported_at_its_own_key() {
+    let message = refused("apiService:\n  annotations:\n    prometheus.io/port: 9090\n");
+    assert!(
+        message.contains(
+            "apiService.annotations.prometheus.io/port: expected a string, found an integer 9090"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("-:3:"), "{message}");
+    let message = refused("rbac:\n  serviceAccountAnnotations:\n    a: true\n");
+    assert!(
+        message.contains("rbac.serviceAccountAnnotations.a: expected a string"),
+        "{message}"
+    );
+}

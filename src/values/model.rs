@@ -21,6 +21,16 @@ pub struct StringMap(
     #[schemars(with = "std::collections::BTreeMap<String, String>")] pub KubeObject,
 );
 
+/// Schema of an optional [`StringMap`]: one `["object", "null"]` node instead of `anyOf`, so a
+/// wrong entry is reported at its own key (`apiService.annotations.a: expected a string`)
+/// rather than as the whole map failing every branch.
+fn nullable_string_map(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["object", "null"],
+        "additionalProperties": {"type": "string"}
+    })
+}
+
 /// An integer or a percentage such as `25%`, as in a Deployment's rolling-update settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
@@ -127,8 +137,9 @@ pub struct ApiService {
     /// Image of the API server container (and of the logrotate sidecar and credential init containers).
     pub image: String,
     /// Number of API server pods. More than one is only sensible with RollingUpdate and an external DB.
+    /// `null` leaves it to Kubernetes (1), as the chart does.
     #[schemars(range(min = 0))]
-    pub replicas: i64,
+    pub replicas: Option<i64>,
     pub host: BindHost,
     /// Shell run by the container before the API server starts (for example to install an
     /// admin policy). Runs after `set -e`.
@@ -145,9 +156,10 @@ pub struct ApiService {
     pub initial_basic_auth_secret: Option<String>,
     /// Header that carries the authenticated user's name from a proxy in front of the server.
     pub auth_user_header_name: Option<String>,
-    /// Seconds Kubernetes waits for the server to stop; also passed to the server.
+    /// Seconds Kubernetes waits for the server to stop; also passed to the server. `null` leaves
+    /// it to Kubernetes (30), as the chart does.
     #[schemars(range(min = 0))]
-    pub termination_grace_period_seconds: i64,
+    pub termination_grace_period_seconds: Option<i64>,
     pub dev_mode: DevMode,
     /// Liveness probe of the API container, as a Kubernetes probe. `null` removes it.
     pub liveness_probe: Option<KubeObject>,
@@ -170,6 +182,7 @@ pub struct ApiService {
     pub persist_ssh_config: Option<bool>,
     pub metrics: Metrics,
     /// Annotations of the API server pod template.
+    #[schemars(schema_with = "nullable_string_map")]
     pub annotations: Option<StringMap>,
     /// Skip the check that requests are at least 4 CPU and 8Gi of memory.
     pub skip_resource_check: bool,
@@ -188,9 +201,10 @@ pub struct ApiService {
     /// Also write the server's output to `~/.sky/api_server/server.log`.
     pub serve_server_log: bool,
     pub logs: Logs,
-    /// `imagePullPolicy` of the API container.
-    pub image_pull_policy: ImagePullPolicy,
+    /// `imagePullPolicy` of the API container. `null` leaves it to Kubernetes (by the image tag).
+    pub image_pull_policy: Option<ImagePullPolicy>,
     /// Node selector of the API server pod.
+    #[schemars(schema_with = "nullable_string_map")]
     pub node_selector: Option<StringMap>,
     /// Tolerations of the API server pod.
     pub tolerations: Option<Vec<KubeObject>>,
@@ -364,6 +378,7 @@ pub struct Storage {
     /// Bind the claim to this PersistentVolume.
     pub volume_name: Option<String>,
     /// Annotations of the claim.
+    #[schemars(schema_with = "nullable_string_map")]
     pub annotations: Option<StringMap>,
 }
 
@@ -392,6 +407,7 @@ pub struct Ingress {
     /// IngressClass of the Ingress.
     pub ingress_class_name: Option<String>,
     /// Extra annotations of the Ingress, applied last.
+    #[schemars(schema_with = "nullable_string_map")]
     pub annotations: Option<StringMap>,
     /// Sticky sessions under RollingUpdate.
     pub session_affinity: bool,
@@ -479,6 +495,7 @@ pub struct NginxController {
     /// Controller ConfigMap entries, merged over skygen's defaults.
     pub config: KubeObject,
     pub resources: Option<KubeObject>,
+    #[schemars(schema_with = "nullable_string_map")]
     pub node_selector: Option<StringMap>,
     pub tolerations: Option<Vec<KubeObject>>,
     pub affinity: Option<KubeObject>,
@@ -517,6 +534,7 @@ pub struct NginxService {
     #[serde(rename = "type")]
     pub service_type: ServiceType,
     /// Annotations of the controller Service (cloud load-balancer settings).
+    #[schemars(schema_with = "nullable_string_map")]
     pub annotations: Option<StringMap>,
     pub node_ports: NodePorts,
     #[serde(rename = "loadBalancerIP")]
@@ -578,6 +596,7 @@ pub struct Rbac {
     /// Let the server manage its system components in the `skypilot-system` namespace.
     pub manage_system_components: bool,
     /// Annotations of the ServiceAccount (IRSA, Workload Identity).
+    #[schemars(schema_with = "nullable_string_map")]
     pub service_account_annotations: Option<StringMap>,
 }
 

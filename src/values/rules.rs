@@ -26,6 +26,8 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     database_config(v, origins, &mut out);
     quantities(v, origins, &mut out);
     probe_handlers(v, origins, &mut out);
+    tls_host(v, origins, &mut out);
+    removed_required(v, origins, &mut out);
     out.extend(super::auth::check(v, origins));
     unsupported(v, origins, &mut out);
     out
@@ -252,6 +254,154 @@ fn probe_handlers(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
                 )
                 .with_help(format!("set {}", dropped.join(" and "))),
             );
+        }
+    }
+}
+
+/// # What it checks
+/// `ingress.tls.enabled` has an `ingress.host` to put in the certificate entry.
+/// # Why
+/// The chart writes the TLS entry for `ingress.host` alone; without a host it emits
+/// `hosts: [null]`, which the API server refuses when the Ingress is applied, after part of the
+/// stream was applied. Dropping the entry instead would serve plain HTTP although TLS was asked
+/// for.
+/// # Example
+/// `--set ingress.tls.enabled=true` with no `ingress.host`
+/// # Fix
+/// Set `ingress.host` to the name in the certificate, or `ingress.tls.enabled=false`.
+fn tls_host(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
+    if v.ingress.enabled && v.ingress.tls.enabled && non_empty(&v.ingress.host).is_none() {
+        out.push(
+            rule(
+                origins,
+                "/ingress/tls/enabled",
+                "ingress.tls.enabled needs ingress.host: the TLS entry (Secret <fullname>-tls-secrets) is for that host name, and none is set".to_owned(),
+            )
+            .with_help("set ingress.host to the host name of the certificate, or set ingress.tls.enabled=false"),
+        );
+    }
+}
+
+/// # What it checks
+/// Values that a `null` removed (as in Helm) but that an object skygen renders cannot do
+/// without: `apiService.image`, `gcpCredentials.image` (with GCP credentials),
+/// `apiService.metrics.port` (with metrics), `apiService.logs.retention.size` (with the
+/// logrotate sidecar) and the Secret names and keys of credentials that are switched on.
+/// # Why
+/// The schema checks these values only when they are present. The chart renders an empty
+/// image, a null port or an empty `size` line; the API server or logrotate refuses them at
+/// apply or run time.
+/// # Example
+/// `--set apiService.image=null`
+/// # Fix
+/// Set the value, or remove the `null` to keep the default.
+fn removed_required(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
+    let api = &v.api_service;
+    let mut missing = |pointer: &str, default: &str| {
+        let key = super::validate_dotted(pointer);
+        out.push(
+            rule(
+                origins,
+                pointer,
+                format!("{key} is not set (a null removes the default) and the rendered objects need it"),
+            )
+            .with_help(format!("set {key} (the default is {default}), or remove the null")),
+        );
+    };
+    if api.image.is_empty() {
+        missing(
+            "/apiService/image",
+            "berkeleyskypilot/skypilot-nightly:latest",
+        );
+    }
+    if v.gcp_credentials.enabled && v.gcp_credentials.image.is_empty() {
+        missing("/gcpCredentials/image", "google/cloud-sdk:latest");
+    }
+    if api.metrics.enabled && !(1..=65535).contains(&api.metrics.port) {
+        missing("/apiService/metrics/port", "9090");
+    }
+    if api.serve_server_log && api.logs.retention.enabled && api.logs.retention.size.is_empty() {
+        missing("/apiService/logs/retention/size", "10M");
+    }
+    // Secret names (and keys) of credentials that are switched on.
+    let aws = &v.aws_credentials;
+    let kube = &v.kubernetes_credentials;
+    for (on, name, pointer, default) in [
+        (
+            kube.use_kubeconfig,
+            &kube.kubeconfig_secret_name,
+            "/kubernetesCredentials/kubeconfigSecretName",
+            "kube-credentials",
+        ),
+        (
+            aws.enabled,
+            &aws.aws_secret_name,
+            "/awsCredentials/awsSecretName",
+            "aws-credentials",
+        ),
+        (
+            aws.enabled && !aws.use_credentials_file,
+            &aws.access_key_id_key_name,
+            "/awsCredentials/accessKeyIdKeyName",
+            "aws_access_key_id",
+        ),
+        (
+            aws.enabled && !aws.use_credentials_file,
+            &aws.secret_access_key_key_name,
+            "/awsCredentials/secretAccessKeyKeyName",
+            "aws_secret_access_key",
+        ),
+        (
+            v.gcp_credentials.enabled,
+            &v.gcp_credentials.gcp_secret_name,
+            "/gcpCredentials/gcpSecretName",
+            "gcp-credentials",
+        ),
+        (
+            v.runpod_credentials.enabled,
+            &v.runpod_credentials.runpod_secret_name,
+            "/runpodCredentials/runpodSecretName",
+            "runpod-credentials",
+        ),
+        (
+            v.digitalocean_credentials.enabled,
+            &v.digitalocean_credentials.digitalocean_secret_name,
+            "/digitaloceanCredentials/digitaloceanSecretName",
+            "digitalocean-credentials",
+        ),
+        (
+            v.lambda_credentials.enabled,
+            &v.lambda_credentials.lambda_secret_name,
+            "/lambdaCredentials/lambdaSecretName",
+            "lambda-credentials",
+        ),
+        (
+            v.vast_credentials.enabled,
+            &v.vast_credentials.vast_secret_name,
+            "/vastCredentials/vastSecretName",
+            "vast-credentials",
+        ),
+        (
+            v.r2_credentials.enabled,
+            &v.r2_credentials.r2_secret_name,
+            "/r2Credentials/r2SecretName",
+            "r2-credentials",
+        ),
+        (
+            v.coreweave_credentials.enabled,
+            &v.coreweave_credentials.coreweave_secret_name,
+            "/coreweaveCredentials/coreweaveSecretName",
+            "coreweave-credentials",
+        ),
+        (
+            v.nebius_credentials.enabled,
+            &v.nebius_credentials.nebius_secret_name,
+            "/nebiusCredentials/nebiusSecretName",
+            "nebius-credentials",
+        ),
+    ] {
+        if on && name.is_empty() {
+            missing(pointer, default);
         }
     }
 }
