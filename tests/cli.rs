@@ -703,6 +703,53 @@ fn unknown_flag_is_a_usage_error() {
     assert_input_error(&r, &["--no-such-flag"]);
 }
 
+#[test]
+fn credentials_never_appear_in_messages() {
+    const SECRET: &str = "Hunter2-do-not-print";
+    let oauth = [
+        "--set=auth.oauth.enabled=true",
+        "--set=auth.oauth.oidc-issuer-url=https://idp.example.com",
+        "--set=auth.oauth.client-id=sky",
+    ];
+    let cases: Vec<Vec<String>> = vec![
+        // Wrong types, by --set and --set-json.
+        vec![format!("--set=auth.oauth.client-secret[0]={SECRET}")],
+        vec![format!(
+            "--set=apiService.dbConnectionString.uri=postgresql://u:{SECRET}@db/sky"
+        )],
+        vec![format!(
+            r#"--set-json=ingress.authCredentials={{"user":"{SECRET}"}}"#
+        )],
+        // A rule refusing the value (a cookie secret of the wrong length).
+        oauth
+            .iter()
+            .map(|s| s.to_string())
+            .chain([
+                "--set=auth.oauth.client-secret=abc".to_owned(),
+                format!("--set=auth.oauth.cookie-secret={SECRET}"),
+            ])
+            .collect(),
+    ];
+    for args in cases {
+        let mut argv = vec!["render"];
+        argv.extend(args.iter().map(String::as_str));
+        let r = run(&argv);
+        assert_input_error(&r, &["value not shown"]);
+        assert!(!r.stderr.contains(SECRET), "{}", r.describe());
+    }
+    // A values file: the YAML 1.1 trap warning must not repeat the word either.
+    let dir = TempDir::new("secret-trap");
+    let file = dir.write("v.yaml", "ingress:\n  authCredentials: yes\n");
+    let r = run(&["render", "-f", &file]);
+    assert_eq!(r.status.code(), Some(0), "{}", r.describe());
+    assert!(
+        r.stderr.contains("ingress.authCredentials"),
+        "{}",
+        r.describe()
+    );
+    assert!(!r.stderr.contains("yes"), "{}", r.describe());
+}
+
 // ---------------------------------------------------------------------------
 // Positive CLI behaviour
 // ---------------------------------------------------------------------------

@@ -26,6 +26,26 @@ impl Origins {
         }
     }
 
+    /// Who set the value at `pointer`, for a message about that value: its own origin, unless
+    /// that is the defaults and a layer wrote below it (`--set a[0]=x` turning a default null
+    /// into a list), in which case that layer.
+    pub fn blame(&self, pointer: &str) -> Option<&Origin> {
+        let own = self.of(pointer);
+        if matches!(own, None | Some(Origin::Defaults)) {
+            let below = format!("{pointer}/");
+            let layer = self
+                .0
+                .range(below.clone()..)
+                .take_while(|(k, _)| k.starts_with(&below))
+                .map(|(_, o)| o)
+                .find(|o| !matches!(o, Origin::Defaults));
+            if layer.is_some() {
+                return layer;
+            }
+        }
+        own
+    }
+
     /// Forget every origin at or below `pointer`.
     pub fn clear_below(&mut self, pointer: &str) {
         let below = format!("{pointer}/");

@@ -331,6 +331,27 @@ fn apply_set(
         )
     };
     let assignments = set::parse(flag, arg).map_err(usage)?;
+    // A flag that sets a credential is shown by its keys only, in every later message.
+    let sets_secret = assignments
+        .iter()
+        .any(|a| validate::is_secret(&set::pointer(&a.path)));
+    let origin = if sets_secret && flag != SetFlag::SetFile {
+        let keys: Vec<String> = assignments
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}=<value not shown>",
+                    validate_dotted(&set::pointer(&a.path))
+                )
+            })
+            .collect();
+        Origin::Flag {
+            flag: flag.name(),
+            arg: keys.join(","),
+        }
+    } else {
+        origin
+    };
     for a in assignments {
         let value = match a.value {
             RawValue::Text(text) => typed(&text, &walker.accepts(&a.path)),

@@ -115,6 +115,9 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         let pointer = err.instance_path().as_str().to_owned();
         let instance = err.instance();
         let found = match instance.as_ref() {
+            _ if is_secret(&pointer) => {
+                format!("{} (value not shown: a secret)", kind_of(instance))
+            }
             Value::String(s) => format!("{} {}", kind_of(instance), quote(s)),
             other => format!(
                 "{} {}",
@@ -129,7 +132,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
                 format!("expected {expected}, found {found}"),
             )
             .with_key(dotted(&pointer))
-            .with_origin(merged.origins.of(&pointer).cloned()),
+            .with_origin(merged.origins.blame(&pointer).cloned()),
         );
     }
     // One message per key: anyOf branches can report the same value several times.
@@ -296,6 +299,30 @@ fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> D
 
 /// Where a text field received an unquoted YAML 1.1 word or number, keep Helm's reading as text
 /// (`yes` → "true", `0755` → "493") and say how to get what was probably meant.
+/// Values that are credentials: messages name their key and type, never their content.
+const SECRETS: [&str; 11] = [
+    "/ingress/authCredentials",
+    "/apiService/initialBasicAuthCredentials",
+    "/apiService/dbConnectionString",
+    "/apiService/sshNodePools",
+    "/slurmCredentials/config",
+    "/auth/oauth/client-secret",
+    "/auth/oauth/cookie-secret",
+    "/auth/oauth/redis-url",
+    "/ingress/oauth2-proxy/client-secret",
+    "/ingress/oauth2-proxy/cookie-secret",
+    "/ingress/oauth2-proxy/redis-url",
+];
+
+/// Whether the value at `pointer` is (part of) a credential.
+pub fn is_secret(pointer: &str) -> bool {
+    SECRETS.iter().any(|s| {
+        pointer
+            .strip_prefix(s)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
 fn coerce_traps(merged: &mut Merged, walker: &SchemaWalker<'_>, diags: &mut Vec<Diagnostic>) {
     let traps = std::mem::take(&mut merged.traps);
     for trap in traps {
@@ -314,7 +341,16 @@ fn coerce_traps(merged: &mut Merged, walker: &SchemaWalker<'_>, diags: &mut Vec<
             Value::Number(n) => n.to_string(),
             _ => continue,
         };
-        diags.push(
+        let warning = if is_secret(&trap.pointer) {
+            Diagnostic::warning(
+                Code::Yaml11Scalar,
+                format!(
+                    "an unquoted YAML 1.1 word is read as {} (as Helm and kubectl read it), not as the text written; value not shown: a secret",
+                    kind_of(slot)
+                ),
+            )
+            .with_help("quote the value if you meant the text as written")
+        } else {
             Diagnostic::warning(
                 Code::Yaml11Scalar,
                 format!(
@@ -324,9 +360,12 @@ fn coerce_traps(merged: &mut Merged, walker: &SchemaWalker<'_>, diags: &mut Vec<
                     quote(&helm_text)
                 ),
             )
-            .with_key(dotted(&trap.pointer))
-            .with_origin(Some(trap.origin.clone()))
-            .with_help(format!("quote it (\"{}\") if you meant the text {}", trap.text, quote(&trap.text))),
+            .with_help(format!("quote it (\"{}\") if you meant the text {}", trap.text, quote(&trap.text)))
+        };
+        diags.push(
+            warning
+                .with_key(dotted(&trap.pointer))
+                .with_origin(Some(trap.origin.clone())),
         );
         *slot = Value::String(helm_text);
     }
