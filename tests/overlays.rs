@@ -622,6 +622,19 @@ fn malformed_patches_are_reported_with_file_and_line() {
             "  - target: {kind: Ingress}\n    type: merge\n    expect: -1\n    patch: {}\n",
             ":6:13",
             "`expect` must be a whole number",
+        ),        (
+            // Review of #4: tolerations have no merge key, so the item was added, not deleted.
+            "unkeyed-delete",
+            "  - target: {kind: Deployment, name: skypilot-api-server}\n    type: strategic\n    patch:\n      spec:\n        template:\n          spec:\n            tolerations:\n              - key: dedicated\n                $patch: delete\n",
+            ":12:25",
+            "`tolerations` has no merge key: this list replaces",
+        ),
+        (
+            // Review of #4: a `type` that is not a string was reported as missing.
+            "type-not-a-string",
+            "  - target: {kind: Ingress}\n    type: 5\n    patch: {}\n",
+            ":5:11",
+            "`type` must be json6902, merge or strategic, found an integer",
         ),
     ];
     for (name, patches, at, msg) in cases {
@@ -811,6 +824,22 @@ fn targets_can_name_the_bundled_controller() {
         after["Service/skypilot/sky-ingress-nginx-controller"]["spec"]["externalTrafficPolicy"],
         "Local"
     );
+}
+
+/// Review of #4: a strategic patch whose `$patch` directives meet a field the object does not
+/// have used to copy the patch in as it was, so deleting an env entry a container lacks added it.
+#[test]
+fn strategic_directives_on_missing_fields_change_nothing() {
+    let dir = TempDir::new("missing");
+    let mine = dir.overlay(
+        "mine",
+        &format!(
+            "{HEAD}patches:\n  - target: {{kind: Deployment, name: \"{{{{ api_server }}}}\"}}\n    type: strategic\n    patch:\n      spec:\n        template:\n          spec:\n            initContainers:\n              - name: not-there\n                $patch: delete\n            containers:\n              - name: skypilot-api\n                envFrom: {{$patch: delete}}\n                volumeDevices:\n                  - devicePath: /dev/not-there\n                    $patch: delete\n"
+        ),
+    );
+    let before = render(&[]);
+    let after = render(&["--overlay", &mine]);
+    assert_eq!(changes(&before, &after), Vec::<String>::new());
 }
 
 #[test]

@@ -243,7 +243,7 @@ fn resources(r: &mut Reader<'_>, files: &Files, v: Option<&Value>) -> Vec<Resour
                 r.error(
                     &at,
                     why,
-                    "create it, or fix the path (relative to the overlay directory)",
+                    "put the file inside the overlay directory (links that lead out of it are refused), or fix the path (relative to the directory)",
                 );
                 continue;
             }
@@ -296,8 +296,8 @@ fn patch(r: &mut Reader<'_>, files: &Files, item: &Value, at: &str) -> Option<Pa
             None
         }
     };
-    let kind = match m.get("type").and_then(Value::as_str) {
-        Some(t) => match PatchType::from_name(t) {
+    let kind = match m.get("type") {
+        Some(Value::String(t)) => match PatchType::from_name(t) {
             Some(k) => Some(k),
             None => {
                 let names = PatchType::NAMES;
@@ -313,6 +313,17 @@ fn patch(r: &mut Reader<'_>, files: &Files, item: &Value, at: &str) -> Option<Pa
                 None
             }
         },
+        Some(other) => {
+            r.error(
+                &format!("{at}/type"),
+                format!(
+                    "`type` must be json6902, merge or strategic, found {}",
+                    crate::values::kind_of(other)
+                ),
+                "json6902 takes a list of operations; merge and strategic take a partial object",
+            );
+            None
+        }
         None => {
             r.error(
                 at,
@@ -406,7 +417,7 @@ fn patch_file(
             r.error(
                 at,
                 why,
-                "create it, or fix the path (relative to the overlay directory)",
+                "put the file inside the overlay directory (links that lead out of it are refused), or fix the path (relative to the directory)",
             );
             return None;
         }
