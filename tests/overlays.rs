@@ -914,3 +914,81 @@ fn only_the_files_overlay_yaml_names_are_read() {
     let err = fails(&["--overlay", &named]);
     assert!(err.contains("bin.yaml`: is a binary file"), "{err}");
 }
+
+/// Review of #4: EBS volumes attach to one node, so a ReadWriteMany claim on the eks class was
+/// accepted here and by Kubernetes, then stayed Pending forever.
+#[test]
+fn eks_refuses_an_access_mode_its_ebs_class_cannot_provide() {
+    for mode in ["ReadWriteMany", "ReadOnlyMany"] {
+        let err = fails(&[
+            "--overlay",
+            "eks",
+            "--set",
+            &format!("storage.accessMode={mode}"),
+        ]);
+        assert!(
+            err.contains(&format!("overlays/eks/overlay.yaml:22:5: storage.accessMode: {mode} is not possible on the eks overlay's gp3 class")),
+            "{err}"
+        );
+        assert!(
+            err.contains("help: use storage.accessMode: ReadWriteOnce"),
+            "{err}"
+        );
+    }
+    // A class of the user's own (EFS, say) may share the volume; one pod may hold it alone.
+    let efs = render(&[
+        "--overlay",
+        "eks",
+        "--set",
+        "storage.accessMode=ReadWriteMany",
+        "--set",
+        "storage.storageClassName=efs-sc",
+    ]);
+    assert_eq!(efs[PVC]["spec"]["accessModes"], json!(["ReadWriteMany"]));
+    let pod = render(&[
+        "--overlay",
+        "eks",
+        "--set",
+        "storage.accessMode=ReadWriteOncePod",
+    ]);
+    assert_eq!(pod[PVC]["spec"]["storageClassName"], "skypilot-gp3");
+}
+
+#[test]
+fn user_checks_fail_with_their_own_message_and_are_checked_when_loaded() {
+    let dir = TempDir::new("checks");
+    let mine = dir.overlay(
+        "mine",
+        &format!("{HEAD}checks:\n  - when: v.storage.size != \"20Gi\"\n    key: storage.size\n    error: \"needs 20Gi, not {{{{ v.storage.size }}}}\"\n    help: set storage.size to 20Gi\n"),
+    );
+    let err = fails(&["--overlay", &mine]);
+    assert!(
+        err.contains(&format!(
+            "{mine}/overlay.yaml:3:5: storage.size: needs 20Gi, not 10Gi"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("help: set storage.size to 20Gi"), "{err}");
+    render(&["--overlay", &mine, "--set", "storage.size=20Gi"]);
+
+    let bad = dir.overlay(
+        "bad",
+        &format!("{HEAD}checks:\n  - when: v.storage.size ==\n    error: x\n  - when: \"true\"\n    eror: x\n"),
+    );
+    let err = fails(&["--overlay", &bad]);
+    assert!(
+        err.contains(&format!("{bad}/overlay.yaml:3:11: invalid expression")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{bad}/overlay.yaml:6:11: unknown field `eror`")),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `error`?"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{bad}/overlay.yaml:5:5: `error` of a check must be a non-empty string"
+        )),
+        "{err}"
+    );
+}

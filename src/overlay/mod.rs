@@ -13,6 +13,7 @@
 //! the wrong number of them. Neither ever writes anything.
 
 mod builtin;
+mod check;
 mod config;
 mod json6902;
 mod merge;
@@ -53,6 +54,8 @@ pub struct Overlay {
     config: Option<(Map<String, Value>, Origin)>,
     resources: Vec<Resource>,
     patches: Vec<Patch>,
+    /// Value combinations the overlay cannot work with, checked before it applies.
+    checks: Vec<check::Check>,
 }
 
 /// An extra object template of an overlay.
@@ -248,6 +251,12 @@ pub fn apply(
     let env = string_environment();
     let mut errors = Vec::new();
     for overlay in overlays {
+        errors.extend(
+            overlay
+                .checks
+                .iter()
+                .filter_map(|c| c.run(&env, &resource_ctx)),
+        );
         for r in &overlay.resources {
             match render_resource(r, &resource_ctx) {
                 Ok(new) => {

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::check::Check;
 use super::patch::PatchType;
 use super::source::{relative, Files};
 use super::target::Target;
@@ -19,7 +20,9 @@ const FIELDS: &[&str] = &[
     "config",
     "resources",
     "patches",
+    "checks",
 ];
+const CHECK_FIELDS: &[&str] = &["when", "key", "error", "help"];
 const PATCH_FIELDS: &[&str] = &["target", "type", "patch", "path", "expect"];
 /// Most objects one patch may be expected to match.
 pub const MAX_EXPECT: u64 = 1000;
@@ -196,6 +199,7 @@ pub fn parse(files: &Files) -> Result<Overlay, Vec<Diagnostic>> {
             "each item has target, type and patch",
         ),
     }
+    let checks = checks(&mut r, top.get("checks"));
     if r.errors.is_empty() {
         Ok(Overlay {
             name: files.name.clone(),
@@ -207,10 +211,81 @@ pub fn parse(files: &Files) -> Result<Overlay, Vec<Diagnostic>> {
             config,
             resources,
             patches,
+            checks,
         })
     } else {
         Err(r.errors)
     }
+}
+
+fn checks(r: &mut Reader<'_>, v: Option<&Value>) -> Vec<Check> {
+    let items = match v {
+        None | Some(Value::Null) => return Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            r.error(
+                "/checks",
+                "`checks` must be a list",
+                "each item has `when` (an expression over the values, e.g. v.storage.enabled) and `error`",
+            );
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("/checks/{i}");
+        let Value::Object(m) = item else {
+            r.error(
+                &at,
+                "a check must be a mapping",
+                "give when, error, and optionally key and help",
+            );
+            continue;
+        };
+        r.known_keys(m, &at, CHECK_FIELDS);
+        let before = r.errors.len();
+        let mut text = |field: &str, required: bool| match m.get(field) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+            None if !required => None,
+            _ => {
+                r.error(
+                    &format!("{at}/{field}"),
+                    format!("`{field}` of a check must be a non-empty string"),
+                    "when: an expression such as v.storage.enabled; error, help: text that may use {{ … }}",
+                );
+                None
+            }
+        };
+        let (when, key, error, help) = (
+            text("when", true),
+            text("key", false),
+            text("error", true),
+            text("help", false),
+        );
+        if let Some(when) = &when {
+            if let Err(e) = string_environment().compile_expression(when) {
+                r.error(
+                    &format!("{at}/when"),
+                    format!("invalid expression: {e}"),
+                    "an expression over the values, e.g. v.storage.accessMode == \"ReadWriteMany\"",
+                );
+            }
+        }
+        r.templates_compile(&Value::Object(m.clone()), &at);
+        if r.errors.len() > before {
+            continue;
+        }
+        if let (Some(when), Some(error)) = (when, error) {
+            out.push(Check {
+                when,
+                key,
+                error,
+                help: help.into_iter().collect(),
+                origin: r.origin(&at),
+            });
+        }
+    }
+    out
 }
 
 fn resources(r: &mut Reader<'_>, files: &Files, v: Option<&Value>) -> Vec<Resource> {

@@ -1,0 +1,64 @@
+//! An overlay's `checks`: combinations of values the overlay cannot work with, each an error
+//! naming the values key, what goes wrong and the fix. `eks` uses one to refuse a
+//! `ReadWriteMany` state volume on its EBS class, which Kubernetes would otherwise accept and
+//! leave Pending forever.
+//!
+//! Takes the checks as read from `overlay.yaml` and the context of resource templates (`v` for
+//! the validated values, the release names); returns diagnostics. Never changes anything.
+
+use minijinja::Environment;
+use serde_json::Value;
+
+use crate::diagnostics::{Code, Diagnostic, Origin};
+
+/// One check as written: when the expression `when` is true, the overlay fails with `error`.
+#[derive(Debug)]
+pub struct Check {
+    /// A minijinja expression over the resource template context, e.g. `v.storage.enabled`.
+    pub when: String,
+    /// The values key the check is about (`storage.accessMode`), shown with the error.
+    pub key: Option<String>,
+    /// The error and help lines; templates over the same context.
+    pub error: String,
+    pub help: Vec<String>,
+    /// Where the check is written.
+    pub origin: Origin,
+}
+
+impl Check {
+    /// Evaluate the check; `None` when the values are fine.
+    pub fn run(&self, env: &Environment<'_>, ctx: &Value) -> Option<Diagnostic> {
+        let failed = |what: &str, e: minijinja::Error| {
+            Diagnostic::error(Code::Overlay, format!("check `{what}` failed to evaluate: {e}"))
+                .with_origin(Some(self.origin.clone()))
+                .with_help("checks see the same names as resource templates: v, names, release, … (docs/overlays.md)")
+        };
+        let hit = env
+            .compile_expression(&self.when)
+            .and_then(|expr| expr.eval(minijinja::value::Serde(ctx)))
+            .map_err(|e| failed(&self.when, e));
+        match hit {
+            Ok(v) if !v.is_true() => return None,
+            Ok(_) => {}
+            Err(d) => return Some(d),
+        }
+        let text = |s: &str| {
+            env.render_str(s, minijinja::value::Serde(ctx))
+                .map_err(|e| failed(s, e))
+        };
+        let mut d = match text(&self.error) {
+            Ok(msg) => Diagnostic::error(Code::Rule, msg),
+            Err(d) => return Some(d),
+        };
+        for h in &self.help {
+            match text(h) {
+                Ok(h) => d = d.with_help(h),
+                Err(e) => return Some(e),
+            }
+        }
+        if let Some(key) = &self.key {
+            d = d.with_key(key);
+        }
+        Some(d.with_origin(Some(self.origin.clone())))
+    }
+}
