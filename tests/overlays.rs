@@ -519,7 +519,7 @@ fn conflicting_overlays_are_refused() {
     let mine = dir.overlay("mine", &format!("{HEAD}conflicts: [nodeport]\n"));
     let err = fails(&["--overlay", "nodeport", "--overlay", &mine]);
     assert!(
-        err.contains("overlays `nodeport` and `mine` conflict"),
+        err.contains(&format!("overlays `nodeport` and `{mine}` conflict")),
         "{err}"
     );
 }
@@ -530,7 +530,7 @@ fn missing_requirements_and_duplicates_are_refused() {
     let mine = dir.overlay("mine", &format!("{HEAD}requires: [nodeport]\n"));
     let err = fails(&["--overlay", &mine]);
     assert!(
-        err.contains("overlay `mine` requires overlay `nodeport`"),
+        err.contains(&format!("overlay `{mine}` requires overlay `nodeport`")),
         "{err}"
     );
     assert!(err.contains("add --overlay nodeport"), "{err}");
@@ -991,4 +991,27 @@ fn user_checks_fail_with_their_own_message_and_are_checked_when_loaded() {
         )),
         "{err}"
     );
+}
+
+/// Review of #4: a user directory was known by its last component only, so a site's own
+/// `overlays/gke` tweaks next to the built-in `gke` were "given twice", and next to `eks` they
+/// "conflicted" (eks declares a conflict with the built-in gke, not with any directory so named).
+#[test]
+fn a_user_directory_named_like_a_builtin_is_not_that_builtin() {
+    let dir = TempDir::new("samename");
+    let mine = dir.overlay(
+        "gke",
+        &format!("{HEAD}patches:\n  - target: {{kind: Service, name: \"{{{{ api_service }}}}\"}}\n    type: merge\n    patch: {{metadata: {{labels: {{site: x}}}}}}\n"),
+    );
+    let both = render(&["--overlay", "gke", "--overlay", &mine]);
+    assert_eq!(
+        both["Service/skypilot/skypilot-api-service"]["metadata"]["labels"]["site"],
+        "x"
+    );
+    let with_eks = render(&["--overlay", "eks", "--overlay", &mine]);
+    assert_eq!(with_eks[PVC]["spec"]["storageClassName"], "skypilot-gp3");
+    // The same directory twice is still refused, however it is spelled.
+    let again = format!("{mine}/.");
+    let err = fails(&["--overlay", &mine, "--overlay", &again]);
+    assert!(err.contains("is given twice"), "{err}");
 }

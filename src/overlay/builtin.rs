@@ -53,6 +53,8 @@ pub fn files(name: &str) -> Option<Files> {
     let (name, files) = BUILTINS.iter().find(|(n, _)| *n == name)?;
     Some(Files {
         name: (*name).to_owned(),
+        builtin: true,
+        key: format!("built-in {name}"),
         dir: format!("overlays/{name}"),
         entries: files
             .iter()

@@ -43,6 +43,11 @@ pub use target::Target;
 pub struct Overlay {
     /// The built-in's name, or the user directory's last component.
     pub name: String,
+    /// A built-in's `conflicts` and `requires` name built-ins only, never a directory that
+    /// happens to share the name.
+    builtin: bool,
+    /// The identity of the overlay for duplicates: the built-in's name or the canonical path.
+    key: String,
     /// `overlay.yaml`'s path as shown in messages (`overlays/eks/overlay.yaml`, or the user's).
     pub file: String,
     pub description: String,
@@ -99,45 +104,67 @@ pub fn load(specs: &[String]) -> Result<Vec<Overlay>, Vec<Diagnostic>> {
     }
 }
 
+impl Overlay {
+    /// How the overlay is shown in messages: the built-in's name or the directory.
+    fn shown(&self) -> String {
+        if self.builtin {
+            quote(&self.name)
+        } else {
+            quote(self.file.trim_end_matches("/overlay.yaml"))
+        }
+    }
+
+    /// Does this overlay's `conflicts` or `requires` list (`names`) name `other`? A built-in's
+    /// lists name built-ins only; a user overlay's name built-ins and directories by last
+    /// component.
+    fn names(&self, names: &[String], other: &Overlay) -> bool {
+        names.contains(&other.name) && (!self.builtin || other.builtin)
+    }
+}
+
 /// Duplicates, conflicts (either side may declare one) and missing requirements.
 fn combination_errors(overlays: &[Overlay]) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
-    let names: Vec<&str> = overlays.iter().map(|o| o.name.as_str()).collect();
     let mut seen = BTreeSet::new();
     for (i, o) in overlays.iter().enumerate() {
-        if !seen.insert(o.name.as_str()) {
+        if !seen.insert(o.key.as_str()) {
             errors.push(
                 Diagnostic::error(
                     Code::Overlay,
-                    format!("overlay {} is given twice", quote(&o.name)),
+                    format!("overlay {} is given twice", o.shown()),
                 )
                 .with_help("give each overlay once; they are applied in the order given"),
             );
         }
         for other in &overlays[i + 1..] {
-            if o.conflicts.contains(&other.name) || other.conflicts.contains(&o.name) {
+            let (mine, theirs) = (
+                o.names(&o.conflicts, other),
+                other.names(&other.conflicts, o),
+            );
+            if mine || theirs {
                 errors.push(
                     Diagnostic::error(
                         Code::Overlay,
                         format!(
                             "overlays {} and {} conflict and cannot be combined",
-                            quote(&o.name),
-                            quote(&other.name)
+                            o.shown(),
+                            other.shown()
                         ),
                     )
                     .with_help(format!(
                         "keep one of them: both set the same things differently (see `skygen overlays`); {} declares the conflict",
-                        if o.conflicts.contains(&other.name) { &o.file } else { &other.file }
+                        if mine { &o.file } else { &other.file }
                     )),
                 );
             }
         }
         for r in &o.requires {
-            if !names.contains(&r.as_str()) {
+            let wanted = [r.clone()];
+            if !overlays.iter().any(|other| o.names(&wanted, other)) {
                 errors.push(
                     Diagnostic::error(
                         Code::Overlay,
-                        format!("overlay {} requires overlay {}", quote(&o.name), quote(r)),
+                        format!("overlay {} requires overlay {}", o.shown(), quote(r)),
                     )
                     .with_origin(Some(Origin::Builtin {
                         name: o.file.clone(),

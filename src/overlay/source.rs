@@ -29,6 +29,11 @@ pub enum Entry {
 #[derive(Debug)]
 pub struct Files {
     pub name: String,
+    /// Whether this is a built-in (whose `conflicts` and `requires` name built-ins only).
+    pub builtin: bool,
+    /// What makes two `--overlay` arguments the same overlay: the built-in's name, or the
+    /// directory's canonical path (so `./x` and `x/.` are one overlay).
+    pub key: String,
     /// The directory as shown in messages, without a trailing `/`.
     pub dir: String,
     pub entries: BTreeMap<String, Entry>,
@@ -160,6 +165,8 @@ fn read_dir(spec: &str) -> Result<Files, Vec<Diagnostic>> {
     if errors.is_empty() {
         Ok(Files {
             name,
+            builtin: false,
+            key: root.to_string_lossy().into_owned(),
             dir,
             entries: files,
         })

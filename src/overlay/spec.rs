@@ -203,6 +203,8 @@ pub fn parse(files: &Files) -> Result<Overlay, Vec<Diagnostic>> {
     if r.errors.is_empty() {
         Ok(Overlay {
             name: files.name.clone(),
+            builtin: files.builtin,
+            key: files.key.clone(),
             file,
             description,
             conflicts,
