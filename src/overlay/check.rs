@@ -28,37 +28,42 @@ pub struct Check {
 impl Check {
     /// Evaluate the check; `None` when the values are fine.
     pub fn run(&self, env: &Environment<'_>, ctx: &Value) -> Option<Diagnostic> {
-        let failed = |what: &str, e: minijinja::Error| {
-            Diagnostic::error(Code::Overlay, format!("check `{what}` failed to evaluate: {e}"))
+        self.evaluate(env, ctx).unwrap_or_else(|(what, e)| {
+            Some(
+                Diagnostic::error(
+                    Code::Overlay,
+                    format!("check `{what}` failed to evaluate: {e}"),
+                )
                 .with_origin(Some(self.origin.clone()))
-                .with_help("checks see the same names as resource templates: v, names, release, … (docs/overlays.md)")
-        };
+                .with_help("checks see the same names as resource templates: v, names, release, … (docs/overlays.md)"),
+            )
+        })
+    }
+
+    /// The check's error if `when` holds; a failure names the expression or text that failed.
+    fn evaluate(
+        &self,
+        env: &Environment<'_>,
+        ctx: &Value,
+    ) -> Result<Option<Diagnostic>, (String, minijinja::Error)> {
         let hit = env
             .compile_expression(&self.when)
             .and_then(|expr| expr.eval(minijinja::value::Serde(ctx)))
-            .map_err(|e| failed(&self.when, e));
-        match hit {
-            Ok(v) if !v.is_true() => return None,
-            Ok(_) => {}
-            Err(d) => return Some(d),
+            .map_err(|e| (self.when.clone(), e))?;
+        if !hit.is_true() {
+            return Ok(None);
         }
         let text = |s: &str| {
             env.render_str(s, minijinja::value::Serde(ctx))
-                .map_err(|e| failed(s, e))
+                .map_err(|e| (s.to_owned(), e))
         };
-        let mut d = match text(&self.error) {
-            Ok(msg) => Diagnostic::error(Code::Rule, msg),
-            Err(d) => return Some(d),
-        };
+        let mut d = Diagnostic::error(Code::Rule, text(&self.error)?);
         for h in &self.help {
-            match text(h) {
-                Ok(h) => d = d.with_help(h),
-                Err(e) => return Some(e),
-            }
+            d = d.with_help(text(h)?);
         }
         if let Some(key) = &self.key {
             d = d.with_key(key);
         }
-        Some(d.with_origin(Some(self.origin.clone())))
+        Ok(Some(d.with_origin(Some(self.origin.clone()))))
     }
 }

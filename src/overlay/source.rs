@@ -75,7 +75,7 @@ pub fn resolve(spec: &str) -> Result<Files, Vec<Diagnostic>> {
             )
             .with_help("give the directory that contains overlay.yaml")]);
         }
-        return Err(vec![super::unknown_builtin(spec)]);
+        return Err(vec![super::builtin::unknown_builtin(spec)]);
     }
     read_dir(spec)
 }

@@ -7,8 +7,9 @@ use serde_json::{Map, Value};
 use super::check::Check;
 use super::patch::PatchType;
 use super::source::{relative, Files};
+use super::strings::{is_template, string_environment};
 use super::target::Target;
-use super::{is_template, string_environment, Overlay, Patch, Resource};
+use super::{Overlay, Patch, Resource};
 use crate::diagnostics::{did_you_mean, quote, Code, Diagnostic, Origin};
 use crate::yaml::{self, Document};
 
