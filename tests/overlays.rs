@@ -1015,3 +1015,21 @@ fn a_user_directory_named_like_a_builtin_is_not_that_builtin() {
     let err = fails(&["--overlay", &mine, "--overlay", &again]);
     assert!(err.contains("is given twice"), "{err}");
 }
+
+/// Review of #4: a hidden file named in overlay.yaml was reported as missing although it exists.
+#[test]
+fn a_hidden_file_is_named_as_hidden_not_missing() {
+    let dir = TempDir::new("hidden");
+    let mine = dir.overlay("mine", &format!("{HEAD}resources: [.cm.yaml]\n"));
+    dir.write(
+        "mine/.cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    );
+    let err = fails(&["--overlay", &mine]);
+    assert!(
+        err.contains(&format!(
+            "{mine}/overlay.yaml:2:13: `{mine}/.cm.yaml` is hidden (a name starting with `.`)"
+        )),
+        "{err}"
+    );
+}

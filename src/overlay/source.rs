@@ -55,6 +55,9 @@ impl Files {
                     .map_err(|msg| format!("{shown}: {msg}"))
             }
             Some(Entry::Refused(why)) => Err(format!("{shown}: {why}")),
+            None if rel.split('/').any(|part| part.starts_with('.')) => Err(format!(
+                "{shown} is hidden (a name starting with `.`); hidden entries of an overlay directory are never read, rename it"
+            )),
             None => Err(format!("no file {} in {}", quote(rel), quote(&self.dir))),
         }
     }
