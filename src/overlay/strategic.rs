@@ -31,6 +31,7 @@ pub const MERGE_KEYS: &[(&str, &[&str])] = &[
     ("topologySpreadConstraints", &["topologyKey"]),
     ("resourceClaims", &["name"]),
     ("readinessGates", &["conditionType"]),
+    ("schedulingGates", &["name"]),
 ];
 
 const DIRECTIVE: &str = "$patch";
@@ -291,6 +292,12 @@ mod tests {
                 json!({"spec": {
                     "containers": [{"name": "api"}],
                     "initContainers": [{"name": "init", "image": "i"}]}}),
+            ),
+            (
+                "scheduling gates merge by name",
+                json!({"spec": {"schedulingGates": [{"name": "a"}, {"name": "b"}]}}),
+                json!({"spec": {"schedulingGates": [{"name": "a", "$patch": "delete"}, {"name": "c"}]}}),
+                json!({"spec": {"schedulingGates": [{"name": "b"}, {"name": "c"}]}}),
             ),
             (
                 "an item's own $patch: replace replaces that item only",
