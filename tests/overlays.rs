@@ -660,6 +660,10 @@ fn a_patch_that_does_not_fit_its_object_is_an_error() {
         err.contains("cannot apply the patch to Ingress.networking.k8s.io/skypilot/skypilot-ingress: operation 0 (/spec/nothing) failed"),
         "{err}"
     );
+    assert!(
+        err.contains("help: operations count from 0; a path's parent must exist"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -191,7 +191,10 @@ fn apply_patch(
         match patcher.apply(&mut objects[i]) {
             Ok(patch::Effect::Keep) => {}
             Ok(patch::Effect::Delete) => deleted.push(i),
-            Err(e) => return Err(fail(format!("cannot apply the patch to {}: {e}", ids[i]))),
+            Err(e) => {
+                let d = fail(format!("cannot apply the patch to {}: {e}", ids[i]));
+                return Err(Box::new(d.with_help(p.kind.apply_hint())));
+            }
         }
         let id = ObjectId::of(&objects[i]);
         if !deleted.contains(&i) && (id.kind.is_empty() || id.name.is_empty()) {
