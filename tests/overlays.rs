@@ -1037,3 +1037,26 @@ fn a_hidden_file_is_named_as_hidden_not_missing() {
         "{err}"
     );
 }
+
+/// Review of #4: a patch could rename an object onto another's identity; both were emitted, and
+/// `-o DIR` wrote them as `…-sa.yaml` and `…-sa-2.yaml`, so whichever applied last won.
+#[test]
+fn a_patch_may_not_give_an_object_the_identity_of_another() {
+    let dir = TempDir::new("clash");
+    let mine = dir.overlay(
+        "mine",
+        &format!("{HEAD}patches:\n  - target: {{kind: ServiceAccount, name: skypilot-ingress-nginx}}\n    type: merge\n    patch: {{metadata: {{name: skypilot-api-sa}}}}\n"),
+    );
+    let err = fails(&["--overlay", &mine]);
+    assert!(
+        err.contains(&format!("{mine}/overlay.yaml:3:5: the patch turns ServiceAccount/skypilot/skypilot-ingress-nginx into ServiceAccount/skypilot/skypilot-api-sa, which the deployment already has")),
+        "{err}"
+    );
+    // Renaming to a free name is fine.
+    let free = dir.overlay(
+        "free",
+        &format!("{HEAD}patches:\n  - target: {{kind: ServiceAccount, name: skypilot-ingress-nginx}}\n    type: merge\n    patch: {{metadata: {{name: renamed}}}}\n"),
+    );
+    let after = render(&["--overlay", &free]);
+    assert!(after.contains_key("ServiceAccount/skypilot/renamed"));
+}

@@ -204,6 +204,20 @@ fn apply_patch(
             )));
         }
     }
+    for &i in &matched {
+        let id = ObjectId::of(&objects[i]);
+        let clash = (0..objects.len())
+            .any(|j| j != i && !deleted.contains(&j) && ObjectId::of(&objects[j]) == id);
+        if id != ids[i] && !deleted.contains(&i) && clash {
+            return Err(Box::new(
+                fail(format!(
+                    "the patch turns {} into {id}, which the deployment already has",
+                    ids[i]
+                ))
+                .with_help("two objects with one identity would overwrite each other when applied; pick another name, or delete one of them with a strategic `$patch: delete`"),
+            ));
+        }
+    }
     for i in deleted.into_iter().rev() {
         objects.remove(i);
     }
