@@ -959,6 +959,29 @@ fn eks_refuses_an_access_mode_its_ebs_class_cannot_provide() {
 }
 
 #[test]
+fn gke_refuses_read_write_many_on_its_persistent_disk_class() {
+    let err = fails(&[
+        "--overlay",
+        "gke",
+        "--set",
+        "storage.accessMode=ReadWriteMany",
+    ]);
+    assert!(
+        err.contains("overlays/gke/overlay.yaml:20:5: storage.accessMode: ReadWriteMany is not possible on the gke overlay's standard-rwo class"),
+        "{err}"
+    );
+    let rwx = render(&[
+        "--overlay",
+        "gke",
+        "--set",
+        "storage.accessMode=ReadWriteMany",
+        "--set",
+        "storage.storageClassName=standard-rwx",
+    ]);
+    assert_eq!(rwx[PVC]["spec"]["storageClassName"], "standard-rwx");
+}
+
+#[test]
 fn user_checks_fail_with_their_own_message_and_are_checked_when_loaded() {
     let dir = TempDir::new("checks");
     let mine = dir.overlay(
