@@ -1083,3 +1083,25 @@ fn a_patch_may_not_give_an_object_the_identity_of_another() {
     let after = render(&["--overlay", &free]);
     assert!(after.contains_key("ServiceAccount/skypilot/renamed"));
 }
+
+/// Review of #4: a wrong type in `conflicts` did not name the field, and a multi-line
+/// description (which breaks `skygen overlays`' one line per overlay) was accepted.
+#[test]
+fn wrong_types_in_overlay_yaml_name_the_field() {
+    let dir = TempDir::new("types");
+    let mine = dir.overlay(
+        "mine",
+        "description: |\n  two\n  lines\nconflicts: eks\nresources: {a: b}\n",
+    );
+    let err = fails(&["--overlay", &mine]);
+    for (at, msg) in [
+        (":2:3:", "`description` must be a one-line text"),
+        (":4:12:", "`conflicts` must be a list of strings"),
+        (":5:12:", "`resources` must be a list of strings"),
+    ] {
+        assert!(
+            err.contains(&format!("{mine}/overlay.yaml{at} {msg}")),
+            "{at} {msg}:\n{err}"
+        );
+    }
+}

@@ -72,7 +72,17 @@ impl Reader<'_> {
                 .filter_map(|s| s.as_str().map(str::to_owned))
                 .collect(),
             Some(_) => {
-                self.error(pointer, "expected a list of strings", "e.g. [eks]");
+                let field = pointer.trim_start_matches('/');
+                let example = if field == "resources" {
+                    "e.g. [networkpolicy.yaml]"
+                } else {
+                    "e.g. [eks]"
+                };
+                self.error(
+                    pointer,
+                    format!("`{field}` must be a list of strings"),
+                    example,
+                );
                 Vec::new()
             }
         }
@@ -144,7 +154,9 @@ pub fn parse(files: &Files) -> Result<Overlay, Vec<Diagnostic>> {
     r.known_keys(top, "", FIELDS);
 
     let description = match top.get("description") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
+        Some(Value::String(s)) if !s.trim().is_empty() && !s.trim().contains('\n') => {
+            s.trim().to_owned()
+        }
         _ => {
             r.error(
                 "/description",
