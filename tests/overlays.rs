@@ -519,7 +519,7 @@ fn conflicting_overlays_are_refused() {
     let mine = dir.overlay("mine", &format!("{HEAD}conflicts: [nodeport]\n"));
     let err = fails(&["--overlay", "nodeport", "--overlay", &mine]);
     assert!(
-        err.contains("overlays `nodeport` and `mine` conflict"),
+        err.contains(&format!("overlays `nodeport` and `{mine}` conflict")),
         "{err}"
     );
 }
@@ -530,7 +530,7 @@ fn missing_requirements_and_duplicates_are_refused() {
     let mine = dir.overlay("mine", &format!("{HEAD}requires: [nodeport]\n"));
     let err = fails(&["--overlay", &mine]);
     assert!(
-        err.contains("overlay `mine` requires overlay `nodeport`"),
+        err.contains(&format!("overlay `{mine}` requires overlay `nodeport`")),
         "{err}"
     );
     assert!(err.contains("add --overlay nodeport"), "{err}");
@@ -622,6 +622,19 @@ fn malformed_patches_are_reported_with_file_and_line() {
             "  - target: {kind: Ingress}\n    type: merge\n    expect: -1\n    patch: {}\n",
             ":6:13",
             "`expect` must be a whole number",
+        ),        (
+            // Review of #4: tolerations have no merge key, so the item was added, not deleted.
+            "unkeyed-delete",
+            "  - target: {kind: Deployment, name: skypilot-api-server}\n    type: strategic\n    patch:\n      spec:\n        template:\n          spec:\n            tolerations:\n              - key: dedicated\n                $patch: delete\n",
+            ":12:25",
+            "`tolerations` has no merge key: this list replaces",
+        ),
+        (
+            // Review of #4: a `type` that is not a string was reported as missing.
+            "type-not-a-string",
+            "  - target: {kind: Ingress}\n    type: 5\n    patch: {}\n",
+            ":5:11",
+            "`type` must be json6902, merge or strategic, found an integer",
         ),
     ];
     for (name, patches, at, msg) in cases {
@@ -645,6 +658,10 @@ fn a_patch_that_does_not_fit_its_object_is_an_error() {
     let err = fails(&["--overlay", &mine]);
     assert!(
         err.contains("cannot apply the patch to Ingress.networking.k8s.io/skypilot/skypilot-ingress: operation 0 (/spec/nothing) failed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("help: operations count from 0; a path's parent must exist"),
         "{err}"
     );
 }
@@ -813,6 +830,22 @@ fn targets_can_name_the_bundled_controller() {
     );
 }
 
+/// Review of #4: a strategic patch whose `$patch` directives meet a field the object does not
+/// have used to copy the patch in as it was, so deleting an env entry a container lacks added it.
+#[test]
+fn strategic_directives_on_missing_fields_change_nothing() {
+    let dir = TempDir::new("missing");
+    let mine = dir.overlay(
+        "mine",
+        &format!(
+            "{HEAD}patches:\n  - target: {{kind: Deployment, name: \"{{{{ api_server }}}}\"}}\n    type: strategic\n    patch:\n      spec:\n        template:\n          spec:\n            initContainers:\n              - name: not-there\n                $patch: delete\n            containers:\n              - name: skypilot-api\n                envFrom: {{$patch: delete}}\n                volumeDevices:\n                  - devicePath: /dev/not-there\n                    $patch: delete\n"
+        ),
+    );
+    let before = render(&[]);
+    let after = render(&["--overlay", &mine]);
+    assert_eq!(changes(&before, &after), Vec::<String>::new());
+}
+
 #[test]
 fn a_strategic_delete_removes_a_whole_object() {
     let dir = TempDir::new("delete");
@@ -884,4 +917,191 @@ fn only_the_files_overlay_yaml_names_are_read() {
     dir.write("named/bin.yaml", "\u{0}");
     let err = fails(&["--overlay", &named]);
     assert!(err.contains("bin.yaml`: is a binary file"), "{err}");
+}
+
+/// Review of #4: EBS volumes attach to one node, so a ReadWriteMany claim on the eks class was
+/// accepted here and by Kubernetes, then stayed Pending forever.
+#[test]
+fn eks_refuses_an_access_mode_its_ebs_class_cannot_provide() {
+    for mode in ["ReadWriteMany", "ReadOnlyMany"] {
+        let err = fails(&[
+            "--overlay",
+            "eks",
+            "--set",
+            &format!("storage.accessMode={mode}"),
+        ]);
+        assert!(
+            err.contains(&format!("overlays/eks/overlay.yaml:22:5: storage.accessMode: {mode} is not possible on the eks overlay's gp3 class")),
+            "{err}"
+        );
+        assert!(
+            err.contains("help: use storage.accessMode: ReadWriteOnce"),
+            "{err}"
+        );
+    }
+    // A class of the user's own (EFS, say) may share the volume; one pod may hold it alone.
+    let efs = render(&[
+        "--overlay",
+        "eks",
+        "--set",
+        "storage.accessMode=ReadWriteMany",
+        "--set",
+        "storage.storageClassName=efs-sc",
+    ]);
+    assert_eq!(efs[PVC]["spec"]["accessModes"], json!(["ReadWriteMany"]));
+    let pod = render(&[
+        "--overlay",
+        "eks",
+        "--set",
+        "storage.accessMode=ReadWriteOncePod",
+    ]);
+    assert_eq!(pod[PVC]["spec"]["storageClassName"], "skypilot-gp3");
+}
+
+#[test]
+fn gke_refuses_read_write_many_on_its_persistent_disk_class() {
+    let err = fails(&[
+        "--overlay",
+        "gke",
+        "--set",
+        "storage.accessMode=ReadWriteMany",
+    ]);
+    assert!(
+        err.contains("overlays/gke/overlay.yaml:20:5: storage.accessMode: ReadWriteMany is not possible on the gke overlay's standard-rwo class"),
+        "{err}"
+    );
+    let rwx = render(&[
+        "--overlay",
+        "gke",
+        "--set",
+        "storage.accessMode=ReadWriteMany",
+        "--set",
+        "storage.storageClassName=standard-rwx",
+    ]);
+    assert_eq!(rwx[PVC]["spec"]["storageClassName"], "standard-rwx");
+}
+
+#[test]
+fn user_checks_fail_with_their_own_message_and_are_checked_when_loaded() {
+    let dir = TempDir::new("checks");
+    let mine = dir.overlay(
+        "mine",
+        &format!("{HEAD}checks:\n  - when: v.storage.size != \"20Gi\"\n    key: storage.size\n    error: \"needs 20Gi, not {{{{ v.storage.size }}}}\"\n    help: set storage.size to 20Gi\n"),
+    );
+    let err = fails(&["--overlay", &mine]);
+    assert!(
+        err.contains(&format!(
+            "{mine}/overlay.yaml:3:5: storage.size: needs 20Gi, not 10Gi"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("help: set storage.size to 20Gi"), "{err}");
+    render(&["--overlay", &mine, "--set", "storage.size=20Gi"]);
+
+    let bad = dir.overlay(
+        "bad",
+        &format!("{HEAD}checks:\n  - when: v.storage.size ==\n    error: x\n  - when: \"true\"\n    eror: x\n"),
+    );
+    let err = fails(&["--overlay", &bad]);
+    assert!(
+        err.contains(&format!("{bad}/overlay.yaml:3:11: invalid expression")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{bad}/overlay.yaml:6:11: unknown field `eror`")),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `error`?"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{bad}/overlay.yaml:5:5: `error` of a check must be a non-empty string"
+        )),
+        "{err}"
+    );
+}
+
+/// Review of #4: a user directory was known by its last component only, so a site's own
+/// `overlays/gke` tweaks next to the built-in `gke` were "given twice", and next to `eks` they
+/// "conflicted" (eks declares a conflict with the built-in gke, not with any directory so named).
+#[test]
+fn a_user_directory_named_like_a_builtin_is_not_that_builtin() {
+    let dir = TempDir::new("samename");
+    let mine = dir.overlay(
+        "gke",
+        &format!("{HEAD}patches:\n  - target: {{kind: Service, name: \"{{{{ api_service }}}}\"}}\n    type: merge\n    patch: {{metadata: {{labels: {{site: x}}}}}}\n"),
+    );
+    let both = render(&["--overlay", "gke", "--overlay", &mine]);
+    assert_eq!(
+        both["Service/skypilot/skypilot-api-service"]["metadata"]["labels"]["site"],
+        "x"
+    );
+    let with_eks = render(&["--overlay", "eks", "--overlay", &mine]);
+    assert_eq!(with_eks[PVC]["spec"]["storageClassName"], "skypilot-gp3");
+    // The same directory twice is still refused, however it is spelled.
+    let again = format!("{mine}/.");
+    let err = fails(&["--overlay", &mine, "--overlay", &again]);
+    assert!(err.contains("is given twice"), "{err}");
+}
+
+/// Review of #4: a hidden file named in overlay.yaml was reported as missing although it exists.
+#[test]
+fn a_hidden_file_is_named_as_hidden_not_missing() {
+    let dir = TempDir::new("hidden");
+    let mine = dir.overlay("mine", &format!("{HEAD}resources: [.cm.yaml]\n"));
+    dir.write(
+        "mine/.cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    );
+    let err = fails(&["--overlay", &mine]);
+    assert!(
+        err.contains(&format!(
+            "{mine}/overlay.yaml:2:13: `{mine}/.cm.yaml` is hidden (a name starting with `.`)"
+        )),
+        "{err}"
+    );
+}
+
+/// Review of #4: a patch could rename an object onto another's identity; both were emitted, and
+/// `-o DIR` wrote them as `…-sa.yaml` and `…-sa-2.yaml`, so whichever applied last won.
+#[test]
+fn a_patch_may_not_give_an_object_the_identity_of_another() {
+    let dir = TempDir::new("clash");
+    let mine = dir.overlay(
+        "mine",
+        &format!("{HEAD}patches:\n  - target: {{kind: ServiceAccount, name: skypilot-ingress-nginx}}\n    type: merge\n    patch: {{metadata: {{name: skypilot-api-sa}}}}\n"),
+    );
+    let err = fails(&["--overlay", &mine]);
+    assert!(
+        err.contains(&format!("{mine}/overlay.yaml:3:5: the patch turns ServiceAccount/skypilot/skypilot-ingress-nginx into ServiceAccount/skypilot/skypilot-api-sa, which the deployment already has")),
+        "{err}"
+    );
+    // Renaming to a free name is fine.
+    let free = dir.overlay(
+        "free",
+        &format!("{HEAD}patches:\n  - target: {{kind: ServiceAccount, name: skypilot-ingress-nginx}}\n    type: merge\n    patch: {{metadata: {{name: renamed}}}}\n"),
+    );
+    let after = render(&["--overlay", &free]);
+    assert!(after.contains_key("ServiceAccount/skypilot/renamed"));
+}
+
+/// Review of #4: a wrong type in `conflicts` did not name the field, and a multi-line
+/// description (which breaks `skygen overlays`' one line per overlay) was accepted.
+#[test]
+fn wrong_types_in_overlay_yaml_name_the_field() {
+    let dir = TempDir::new("types");
+    let mine = dir.overlay(
+        "mine",
+        "description: |\n  two\n  lines\nconflicts: eks\nresources: {a: b}\n",
+    );
+    let err = fails(&["--overlay", &mine]);
+    for (at, msg) in [
+        (":2:3:", "`description` must be a one-line text"),
+        (":4:12:", "`conflicts` must be a list of strings"),
+        (":5:12:", "`resources` must be a list of strings"),
+    ] {
+        assert!(
+            err.contains(&format!("{mine}/overlay.yaml{at} {msg}")),
+            "{at} {msg}:\n{err}"
+        );
+    }
 }

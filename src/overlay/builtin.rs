@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::source::{Entry, Files};
+use crate::diagnostics::{did_you_mean, quote, Code, Diagnostic};
 
 /// Name → the overlay's files (relative path, text), in name order.
 const BUILTINS: &[(&str, &[(&str, &str)])] = &[
@@ -53,6 +54,8 @@ pub fn files(name: &str) -> Option<Files> {
     let (name, files) = BUILTINS.iter().find(|(n, _)| *n == name)?;
     Some(Files {
         name: (*name).to_owned(),
+        builtin: true,
+        key: format!("built-in {name}"),
         dir: format!("overlays/{name}"),
         entries: files
             .iter()
@@ -74,6 +77,25 @@ pub fn list() -> String {
         out.push_str(&format!("{name:<width$}{}\n", overlay.description));
     }
     out
+}
+
+/// An error for an unknown built-in, listing the built-ins.
+pub fn unknown_builtin(spec: &str) -> Diagnostic {
+    let names = builtin_names();
+    let mut d = Diagnostic::error(
+        Code::Overlay,
+        format!(
+            "unknown overlay {}: not a built-in and not a directory",
+            quote(spec)
+        ),
+    );
+    if let Some(best) = did_you_mean(spec, names.iter().copied()) {
+        d = d.with_help(format!("did you mean `{best}`?"));
+    }
+    d.with_help(format!(
+        "the built-in overlays are {} (`skygen overlays` describes them); a directory of your own must contain overlay.yaml",
+        names.join(", ")
+    ))
 }
 
 #[cfg(test)]

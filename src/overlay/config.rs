@@ -99,8 +99,8 @@ pub fn merge_config(
     if with_config.is_empty() {
         return Ok(Vec::new());
     }
-    let ctx = super::string_context(&names(&merged.tree, release), release);
-    let env = super::string_environment();
+    let ctx = super::strings::string_context(&names(&merged.tree, release), release);
+    let env = super::strings::string_environment();
     let user_origin = merged.origins.of(POINTER).cloned();
     let current = merged.tree.pointer(POINTER).cloned().unwrap_or(Value::Null);
     let has_db = [
@@ -146,17 +146,18 @@ pub fn merge_config(
     let mut first_origin: Option<Origin> = None;
     let mut added = false;
     for (overlay, (entries, origin)) in with_config {
-        let entries = match super::render_strings(&env, &Value::Object(entries.clone()), &ctx, "") {
-            Ok(Value::Object(m)) => m,
-            Ok(_) => unreachable!("rendering keeps a mapping a mapping"),
-            Err((at, e)) => {
-                errors.push(
-                    Diagnostic::error(Code::Overlay, format!("config{at}: {e}"))
-                        .with_origin(Some(origin.clone())),
-                );
-                continue;
-            }
-        };
+        let entries =
+            match super::strings::render_strings(&env, &Value::Object(entries.clone()), &ctx, "") {
+                Ok(Value::Object(m)) => m,
+                Ok(_) => unreachable!("rendering keeps a mapping a mapping"),
+                Err((at, e)) => {
+                    errors.push(
+                        Diagnostic::error(Code::Overlay, format!("config{at}: {e}"))
+                            .with_origin(Some(origin.clone())),
+                    );
+                    continue;
+                }
+            };
         if has_db {
             let mut list = Vec::new();
             leaves(&entries, "", &mut list);

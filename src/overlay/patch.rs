@@ -93,6 +93,14 @@ impl PatchType {
         }
     }
 
+    /// What usually makes a well-formed patch fail on its object, for errors.
+    pub fn apply_hint(self) -> &'static str {
+        match self {
+            PatchType::Json6902 => "operations count from 0; a path's parent must exist (add it first: {op: add, path: /metadata/labels, value: {}}); `test` fails when the object holds another value",
+            PatchType::Merge | PatchType::Strategic => "a merge-style patch applies to an object that is a mapping",
+        }
+    }
+
     /// Check the form of `patch` and make its patcher.
     pub fn build(self, patch: &Value) -> Result<Box<dyn Patcher>, Problem> {
         Ok(match self {

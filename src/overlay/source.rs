@@ -29,6 +29,11 @@ pub enum Entry {
 #[derive(Debug)]
 pub struct Files {
     pub name: String,
+    /// Whether this is a built-in (whose `conflicts` and `requires` name built-ins only).
+    pub builtin: bool,
+    /// What makes two `--overlay` arguments the same overlay: the built-in's name, or the
+    /// directory's canonical path (so `./x` and `x/.` are one overlay).
+    pub key: String,
     /// The directory as shown in messages, without a trailing `/`.
     pub dir: String,
     pub entries: BTreeMap<String, Entry>,
@@ -50,6 +55,9 @@ impl Files {
                     .map_err(|msg| format!("{shown}: {msg}"))
             }
             Some(Entry::Refused(why)) => Err(format!("{shown}: {why}")),
+            None if rel.split('/').any(|part| part.starts_with('.')) => Err(format!(
+                "{shown} is hidden (a name starting with `.`); hidden entries of an overlay directory are never read, rename it"
+            )),
             None => Err(format!("no file {} in {}", quote(rel), quote(&self.dir))),
         }
     }
@@ -70,7 +78,7 @@ pub fn resolve(spec: &str) -> Result<Files, Vec<Diagnostic>> {
             )
             .with_help("give the directory that contains overlay.yaml")]);
         }
-        return Err(vec![super::unknown_builtin(spec)]);
+        return Err(vec![super::builtin::unknown_builtin(spec)]);
     }
     read_dir(spec)
 }
@@ -160,6 +168,8 @@ fn read_dir(spec: &str) -> Result<Files, Vec<Diagnostic>> {
     if errors.is_empty() {
         Ok(Files {
             name,
+            builtin: false,
+            key: root.to_string_lossy().into_owned(),
             dir,
             entries: files,
         })

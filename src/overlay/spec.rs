@@ -4,10 +4,12 @@
 
 use serde_json::{Map, Value};
 
+use super::check::Check;
 use super::patch::PatchType;
 use super::source::{relative, Files};
+use super::strings::{is_template, string_environment};
 use super::target::Target;
-use super::{is_template, string_environment, Overlay, Patch, Resource};
+use super::{Overlay, Patch, Resource};
 use crate::diagnostics::{did_you_mean, quote, Code, Diagnostic, Origin};
 use crate::yaml::{self, Document};
 
@@ -19,7 +21,9 @@ const FIELDS: &[&str] = &[
     "config",
     "resources",
     "patches",
+    "checks",
 ];
+const CHECK_FIELDS: &[&str] = &["when", "key", "error", "help"];
 const PATCH_FIELDS: &[&str] = &["target", "type", "patch", "path", "expect"];
 /// Most objects one patch may be expected to match.
 pub const MAX_EXPECT: u64 = 1000;
@@ -68,7 +72,17 @@ impl Reader<'_> {
                 .filter_map(|s| s.as_str().map(str::to_owned))
                 .collect(),
             Some(_) => {
-                self.error(pointer, "expected a list of strings", "e.g. [eks]");
+                let field = pointer.trim_start_matches('/');
+                let example = if field == "resources" {
+                    "e.g. [networkpolicy.yaml]"
+                } else {
+                    "e.g. [eks]"
+                };
+                self.error(
+                    pointer,
+                    format!("`{field}` must be a list of strings"),
+                    example,
+                );
                 Vec::new()
             }
         }
@@ -140,7 +154,9 @@ pub fn parse(files: &Files) -> Result<Overlay, Vec<Diagnostic>> {
     r.known_keys(top, "", FIELDS);
 
     let description = match top.get("description") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
+        Some(Value::String(s)) if !s.trim().is_empty() && !s.trim().contains('\n') => {
+            s.trim().to_owned()
+        }
         _ => {
             r.error(
                 "/description",
@@ -196,9 +212,12 @@ pub fn parse(files: &Files) -> Result<Overlay, Vec<Diagnostic>> {
             "each item has target, type and patch",
         ),
     }
+    let checks = checks(&mut r, top.get("checks"));
     if r.errors.is_empty() {
         Ok(Overlay {
             name: files.name.clone(),
+            builtin: files.builtin,
+            key: files.key.clone(),
             file,
             description,
             conflicts,
@@ -207,10 +226,81 @@ pub fn parse(files: &Files) -> Result<Overlay, Vec<Diagnostic>> {
             config,
             resources,
             patches,
+            checks,
         })
     } else {
         Err(r.errors)
     }
+}
+
+fn checks(r: &mut Reader<'_>, v: Option<&Value>) -> Vec<Check> {
+    let items = match v {
+        None | Some(Value::Null) => return Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            r.error(
+                "/checks",
+                "`checks` must be a list",
+                "each item has `when` (an expression over the values, e.g. v.storage.enabled) and `error`",
+            );
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("/checks/{i}");
+        let Value::Object(m) = item else {
+            r.error(
+                &at,
+                "a check must be a mapping",
+                "give when, error, and optionally key and help",
+            );
+            continue;
+        };
+        r.known_keys(m, &at, CHECK_FIELDS);
+        let before = r.errors.len();
+        let mut text = |field: &str, required: bool| match m.get(field) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+            None if !required => None,
+            _ => {
+                r.error(
+                    &format!("{at}/{field}"),
+                    format!("`{field}` of a check must be a non-empty string"),
+                    "when: an expression such as v.storage.enabled; error, help: text that may use {{ … }}",
+                );
+                None
+            }
+        };
+        let (when, key, error, help) = (
+            text("when", true),
+            text("key", false),
+            text("error", true),
+            text("help", false),
+        );
+        if let Some(when) = &when {
+            if let Err(e) = string_environment().compile_expression(when) {
+                r.error(
+                    &format!("{at}/when"),
+                    format!("invalid expression: {e}"),
+                    "an expression over the values, e.g. v.storage.accessMode == \"ReadWriteMany\"",
+                );
+            }
+        }
+        r.templates_compile(&Value::Object(m.clone()), &at);
+        if r.errors.len() > before {
+            continue;
+        }
+        if let (Some(when), Some(error)) = (when, error) {
+            out.push(Check {
+                when,
+                key,
+                error,
+                help: help.into_iter().collect(),
+                origin: r.origin(&at),
+            });
+        }
+    }
+    out
 }
 
 fn resources(r: &mut Reader<'_>, files: &Files, v: Option<&Value>) -> Vec<Resource> {
@@ -243,7 +333,7 @@ fn resources(r: &mut Reader<'_>, files: &Files, v: Option<&Value>) -> Vec<Resour
                 r.error(
                     &at,
                     why,
-                    "create it, or fix the path (relative to the overlay directory)",
+                    "put the file inside the overlay directory (links that lead out of it are refused), or fix the path (relative to the directory)",
                 );
                 continue;
             }
@@ -296,8 +386,8 @@ fn patch(r: &mut Reader<'_>, files: &Files, item: &Value, at: &str) -> Option<Pa
             None
         }
     };
-    let kind = match m.get("type").and_then(Value::as_str) {
-        Some(t) => match PatchType::from_name(t) {
+    let kind = match m.get("type") {
+        Some(Value::String(t)) => match PatchType::from_name(t) {
             Some(k) => Some(k),
             None => {
                 let names = PatchType::NAMES;
@@ -313,6 +403,17 @@ fn patch(r: &mut Reader<'_>, files: &Files, item: &Value, at: &str) -> Option<Pa
                 None
             }
         },
+        Some(other) => {
+            r.error(
+                &format!("{at}/type"),
+                format!(
+                    "`type` must be json6902, merge or strategic, found {}",
+                    crate::values::kind_of(other)
+                ),
+                "json6902 takes a list of operations; merge and strategic take a partial object",
+            );
+            None
+        }
         None => {
             r.error(
                 at,
@@ -406,7 +507,7 @@ fn patch_file(
             r.error(
                 at,
                 why,
-                "create it, or fix the path (relative to the overlay directory)",
+                "put the file inside the overlay directory (links that lead out of it are refused), or fix the path (relative to the directory)",
             );
             return None;
         }

@@ -4,9 +4,12 @@
 //! [`MERGE_KEYS`] merge item by item: a patch item updates the object's item with the same key
 //! (containers by `name`, volume mounts by `mountPath`, …) or is appended. Directives:
 //! `$patch: delete` in a list item removes the matching item, in a mapping removes that field,
-//! at the top removes the whole object; `$patch: replace` replaces instead of merging (a list
-//! item `{$patch: replace}` makes the whole list replace). Lists are recognised by their field
-//! name, whatever the kind, which is how they appear in the objects skygen renders.
+//! at the top removes the whole object; `$patch: replace` replaces instead of merging (a
+//! mapping, a list item, or at the top the whole object; the list item `{$patch: replace}` alone
+//! makes the whole list replace). Directives that meet a field the object lacks act on nothing.
+//! Lists without a merge key (`tolerations`, `args`, …) replace whole, so a `$patch` in their
+//! items is refused. Lists are recognised by their field name, whatever the kind, which is how
+//! they appear in the objects skygen renders.
 
 use serde_json::{Map, Value};
 
@@ -28,6 +31,7 @@ pub const MERGE_KEYS: &[(&str, &[&str])] = &[
     ("topologySpreadConstraints", &["topologyKey"]),
     ("resourceClaims", &["name"]),
     ("readinessGates", &["conditionType"]),
+    ("schedulingGates", &["name"]),
 ];
 
 const DIRECTIVE: &str = "$patch";
@@ -86,7 +90,7 @@ fn check(v: &Value, field: Option<&str>, at: &str) -> Result<(), Problem> {
                     let keyed = item
                         .as_object()
                         .is_some_and(|m| keys.iter().any(|k| m.contains_key(*k)));
-                    if !keyed && directive(item) != Some("replace") {
+                    if !keyed && !is_replace_marker(item) {
                         return Err(Problem::at(
                             child,
                             format!(
@@ -100,7 +104,19 @@ fn check(v: &Value, field: Option<&str>, at: &str) -> Result<(), Problem> {
                 }
             } else {
                 for (i, item) in items.iter().enumerate() {
-                    check(item, None, &format!("{at}/{i}"))?;
+                    let child = format!("{at}/{i}");
+                    if item.get(DIRECTIVE).is_some() {
+                        // Without a merge key the patch's list replaces the object's whole list,
+                        // so a `$patch: delete` item would be added, not deleted.
+                        return Err(Problem::at(
+                            format!("{child}/{DIRECTIVE}"),
+                            format!(
+                                "`{}` has no merge key: this list replaces the object's whole list, so `$patch` here acts on nothing\nwrite the complete new list, or remove one item with a json6902 `remove` operation",
+                                field.unwrap_or("this list")
+                            ),
+                        ));
+                    }
+                    check(item, None, &child)?;
                 }
             }
         }
@@ -109,16 +125,25 @@ fn check(v: &Value, field: Option<&str>, at: &str) -> Result<(), Problem> {
     Ok(())
 }
 
-/// The patch without its directives, for content that is added as it is.
-fn clean(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .filter(|(k, _)| k.as_str() != DIRECTIVE)
-                .map(|(k, x)| (k.clone(), clean(x)))
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(clean).collect()),
+/// What a patch value becomes where the object has nothing to merge it with (the field is
+/// missing, has another shape, or is replaced): the patch merged into an empty value, so its
+/// directives act on nothing (`$patch: delete` deletes nothing) instead of being copied into the
+/// object, and `null`s vanish as they would when merged.
+fn fresh(field: &str, pv: &Value) -> Value {
+    match pv {
+        Value::Object(pm) => {
+            let mut m = Map::new();
+            merge_map(&mut m, pm);
+            Value::Object(m)
+        }
+        Value::Array(patch_items) => match merge_keys(field) {
+            Some(keys) => {
+                let mut items = Vec::new();
+                merge_list(&mut items, patch_items, keys);
+                Value::Array(items)
+            }
+            None => Value::Array(patch_items.iter().map(|x| fresh("", x)).collect()),
+        },
         other => other.clone(),
     }
 }
@@ -135,33 +160,43 @@ fn merge_map(target: &mut Map<String, Value>, patch: &Map<String, Value>) {
         match (target.get_mut(k), pv) {
             (Some(Value::Array(items)), Value::Array(patch_items)) => match merge_keys(k) {
                 Some(keys) => merge_list(items, patch_items, keys),
-                None => *items = patch_items.iter().map(clean).collect(),
+                None => *items = patch_items.iter().map(|x| fresh("", x)).collect(),
             },
-            (Some(existing), Value::Object(pm)) if directive(pv) != Some("replace") => {
-                match existing {
-                    Value::Object(em) => merge_map(em, pm),
-                    other => *other = clean(pv),
-                }
+            (Some(Value::Object(em)), Value::Object(pm)) if directive(pv) != Some("replace") => {
+                merge_map(em, pm)
             }
-            _ => {
-                target.insert(k.clone(), clean(pv));
+            (existing, _) => {
+                let new = fresh(k, pv);
+                // Directives that found nothing to act on leave no empty field behind.
+                if existing.is_some() || !is_empty(&new) || is_empty(pv) {
+                    target.insert(k.clone(), new);
+                }
             }
         }
     }
 }
 
-fn merge_list(items: &mut Vec<Value>, patch_items: &[Value], keys: &[&str]) {
-    if patch_items.iter().any(|p| directive(p) == Some("replace")) {
-        *items = patch_items
-            .iter()
-            .filter(|p| directive(p) != Some("replace"))
-            .map(clean)
-            .collect();
-        return;
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => false,
     }
-    for p in patch_items {
+}
+
+/// The list item `{$patch: replace}` alone: the patch's list replaces the object's.
+fn is_replace_marker(v: &Value) -> bool {
+    v.as_object()
+        .is_some_and(|m| m.len() == 1 && directive(v) == Some("replace"))
+}
+
+fn merge_list(items: &mut Vec<Value>, patch_items: &[Value], keys: &[&str]) {
+    if patch_items.iter().any(is_replace_marker) {
+        items.clear();
+    }
+    for p in patch_items.iter().filter(|p| !is_replace_marker(p)) {
         let Some((key, want)) = keys.iter().find_map(|k| Some((*k, p.get(*k)?))) else {
-            continue; // refused by `check`
+            unreachable!("`check` refuses keyed-list items without a key; this is a skygen bug")
         };
         let found = items.iter().position(|it| it.get(key) == Some(want));
         match (found, directive(p)) {
@@ -169,23 +204,22 @@ fn merge_list(items: &mut Vec<Value>, patch_items: &[Value], keys: &[&str]) {
                 items.remove(i);
             }
             (None, Some("delete")) => {}
-            (Some(i), Some("replace")) => items[i] = clean(p),
+            (Some(i), Some("replace")) => items[i] = fresh("", p),
             (Some(i), _) => match (&mut items[i], p) {
                 (Value::Object(em), Value::Object(pm)) => merge_map(em, pm),
-                (slot, _) => *slot = clean(p),
+                (slot, _) => *slot = fresh("", p),
             },
-            (None, _) => items.push(clean(p)),
+            (None, _) => items.push(fresh("", p)),
         }
     }
 }
 
 impl Patcher for StrategicMerge {
     fn apply(&self, object: &mut Value) -> Result<Effect, String> {
-        if directive(&self.0) == Some("delete") {
-            return Ok(Effect::Delete);
-        }
-        match (object, &self.0) {
-            (Value::Object(om), Value::Object(pm)) => merge_map(om, pm),
+        match (directive(&self.0), object, &self.0) {
+            (Some("delete"), _, _) => return Ok(Effect::Delete),
+            (Some("replace"), object, patch) => *object = fresh("", patch),
+            (_, Value::Object(om), Value::Object(pm)) => merge_map(om, pm),
             _ => return Err("the object is not a mapping".into()),
         }
         Ok(Effect::Keep)
@@ -248,6 +282,35 @@ mod tests {
                 json!({"a": {"$patch": "replace", "z": 3}, "spec": {"volumes": [{"$patch": "replace"}, {"name": "v3"}]}}),
                 json!({"a": {"z": 3}, "spec": {"volumes": [{"name": "v3"}]}}),
             ),
+            (
+                "directives where the object has nothing act on nothing instead of being copied",
+                json!({"spec": {"containers": [{"name": "api"}]}}),
+                json!({"spec": {
+                    "containers": [{"name": "api", "env": [{"name": "GONE", "$patch": "delete"}],
+                                    "lifecycle": {"preStop": {"$patch": "delete"}, "x": null}}],
+                    "initContainers": [{"$patch": "replace"}, {"name": "init", "image": "i"}]}}),
+                json!({"spec": {
+                    "containers": [{"name": "api"}],
+                    "initContainers": [{"name": "init", "image": "i"}]}}),
+            ),
+            (
+                "scheduling gates merge by name",
+                json!({"spec": {"schedulingGates": [{"name": "a"}, {"name": "b"}]}}),
+                json!({"spec": {"schedulingGates": [{"name": "a", "$patch": "delete"}, {"name": "c"}]}}),
+                json!({"spec": {"schedulingGates": [{"name": "b"}, {"name": "c"}]}}),
+            ),
+            (
+                "an item's own $patch: replace replaces that item only",
+                json!({"spec": {"volumes": [{"name": "v1", "emptyDir": {}}, {"name": "v2"}]}}),
+                json!({"spec": {"volumes": [{"name": "v1", "$patch": "replace", "hostPath": {"path": "/d"}}]}}),
+                json!({"spec": {"volumes": [{"name": "v1", "hostPath": {"path": "/d"}}, {"name": "v2"}]}}),
+            ),
+            (
+                "$patch: replace at the top replaces the object",
+                json!({"kind": "A", "metadata": {"name": "a", "labels": {"x": "1"}}, "spec": {"y": 2}}),
+                json!({"$patch": "replace", "kind": "A", "metadata": {"name": "a"}}),
+                json!({"kind": "A", "metadata": {"name": "a"}}),
+            ),
         ];
         for (name, obj, patch, want) in cases {
             assert_eq!(patched(obj, patch), want, "{name}");
@@ -271,6 +334,14 @@ mod tests {
             .unwrap();
         assert_eq!(e.pointer, "/spec/$retainKeys");
         assert!(StrategicMerge::new(&json!({"$patch": "drop"})).is_err());
+        // Tolerations have no merge key: a delete item would be added to the new list.
+        let e = StrategicMerge::new(
+            &json!({"spec": {"tolerations": [{"key": "a", "$patch": "delete"}]}}),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(e.pointer, "/spec/tolerations/0/$patch");
+        assert!(e.message.contains("no merge key"), "{}", e.message);
         assert!(StrategicMerge::new(&json!([])).is_err());
     }
 }

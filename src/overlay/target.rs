@@ -95,7 +95,7 @@ impl Target {
             ));
         }
         if let Some(sel) = &t.label_selector {
-            if !super::is_template(sel) {
+            if !super::strings::is_template(sel) {
                 parse_selector(sel).map_err(|e| ("/labelSelector".to_owned(), e))?;
             }
         }
@@ -121,7 +121,7 @@ impl Target {
 
     /// Fill in the templates; an error gives the pointer of the field and the reason.
     pub fn render(&self, env: &Environment<'_>, ctx: &Value) -> Result<Target, (String, String)> {
-        let rendered = super::render_strings(env, &self.as_value(), ctx, "")?;
+        let rendered = super::strings::render_strings(env, &self.as_value(), ctx, "")?;
         let t = Target::parse(&rendered)?;
         if let Some(sel) = &t.label_selector {
             parse_selector(sel).map_err(|e| ("/labelSelector".to_owned(), e))?;

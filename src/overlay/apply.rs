@@ -1,0 +1,225 @@
+//! Applying loaded overlays to the rendered objects, in order: each overlay's checks over the
+//! values, then its resources (extra objects from templates), then its patches (which may target
+//! those resources). Takes the objects, the overlays, the validated values and the release;
+//! returns the changed objects or every failure. Fails only for reasons that need the objects
+//! or the values; everything else was checked when the overlays were loaded.
+
+use minijinja::Environment;
+use serde_json::Value;
+
+use super::strings::{render_strings, string_context, string_environment};
+use super::{patch, Overlay, Patch, Resource};
+use crate::diagnostics::{Code, Diagnostic, Origin};
+use crate::manifest::ObjectId;
+use crate::render::Release;
+use crate::values::Validated;
+
+/// Apply the overlays, in order, to the rendered objects: each adds its resources, then applies
+/// its patches (which may target those resources). Every failure is reported.
+pub fn apply(
+    mut objects: Vec<Value>,
+    overlays: &[Overlay],
+    values: &Validated,
+    release: &Release,
+) -> Result<Vec<Value>, Vec<Diagnostic>> {
+    if overlays.is_empty() {
+        return Ok(objects);
+    }
+    let names = crate::render::names(values.values(), release);
+    let mut strings_ctx = string_context(&names, release);
+    let mut resource_ctx = crate::render::template_context(values, release);
+    // The bundled controller's names (`{{ ingress_nginx.controller }}`), which follow its own
+    // fullnameOverride.
+    if let (Some(ctx), Some(n)) = (
+        strings_ctx.as_object_mut(),
+        resource_ctx.pointer("/nginx/names"),
+    ) {
+        ctx.insert("ingress_nginx".into(), n.clone());
+    }
+    if let (Some(ctx), Some(top)) = (resource_ctx.as_object_mut(), strings_ctx.as_object()) {
+        for (k, v) in top {
+            ctx.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    let env = string_environment();
+    let mut errors = Vec::new();
+    for overlay in overlays {
+        errors.extend(
+            overlay
+                .checks
+                .iter()
+                .filter_map(|c| c.run(&env, &resource_ctx)),
+        );
+        for r in &overlay.resources {
+            match render_resource(r, &resource_ctx) {
+                Ok(new) => {
+                    for obj in new {
+                        let id = ObjectId::of(&obj);
+                        if objects.iter().any(|o| ObjectId::of(o) == id) {
+                            errors.push(
+                                Diagnostic::error(
+                                    Code::Overlay,
+                                    format!("{} adds {id}, which the deployment already has", r.name),
+                                )
+                                .with_help("change an existing object with a patch instead of adding it again"),
+                            );
+                        } else {
+                            objects.push(obj);
+                        }
+                    }
+                }
+                Err(d) => errors.push(*d),
+            }
+        }
+        for p in &overlay.patches {
+            if let Err(d) = apply_patch(&mut objects, p, &env, &strings_ctx) {
+                errors.push(*d);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(objects)
+    } else {
+        Err(errors)
+    }
+}
+
+fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Box<Diagnostic>> {
+    let mut env = crate::render::template_environment();
+    let origin = |line: Option<usize>| {
+        Some(Origin::Builtin {
+            name: r.name.clone(),
+            pos: line.map(|line| crate::yaml::Pos { line, col: 1 }),
+        })
+    };
+    let fail = |msg: String, line| {
+        Box::new(Diagnostic::error(Code::Overlay, msg)
+            .with_origin(origin(line))
+            .with_help("the overlay's resource templates follow the rules of skygen's own templates (docs/overlays.md)"))
+    };
+    env.add_template(&r.name, &r.text)
+        .map_err(|e| fail(format!("template does not compile: {e}"), e.line()))?;
+    let text = env
+        .get_template(&r.name)
+        .and_then(|t| t.render(minijinja::value::Serde(ctx)))
+        .map_err(|e| fail(format!("template failed: {e}"), e.line()))?;
+    let docs = crate::yaml::read_stream(&text).map_err(|e| {
+        fail(
+            format!("rendered invalid YAML: {}", e.kind),
+            e.pos.map(|p| p.line),
+        )
+    })?;
+    let mut out = Vec::new();
+    for doc in docs {
+        match doc.value {
+            Value::Null => {}
+            obj @ Value::Object(_) => {
+                let id = ObjectId::of(&obj);
+                if id.kind.is_empty()
+                    || id.name.is_empty()
+                    || obj.get("apiVersion").and_then(Value::as_str).is_none()
+                {
+                    return Err(fail(
+                        "an object needs apiVersion, kind and metadata.name".into(),
+                        None,
+                    ));
+                }
+                out.push(obj);
+            }
+            other => {
+                return Err(fail(
+                    format!(
+                        "rendered {} instead of an object",
+                        crate::values::kind_of(&other)
+                    ),
+                    None,
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn apply_patch(
+    objects: &mut Vec<Value>,
+    p: &Patch,
+    env: &Environment<'_>,
+    ctx: &Value,
+) -> Result<(), Box<Diagnostic>> {
+    let fail = |msg: String| {
+        Box::new(Diagnostic::error(Code::Overlay, msg).with_origin(Some(p.origin.clone())))
+    };
+    let target = p
+        .target
+        .render(env, ctx)
+        .map_err(|(at, e)| fail(format!("target{at}: {e}")))?;
+    let body =
+        render_strings(env, &p.body, ctx, "").map_err(|(at, e)| fail(format!("patch{at}: {e}")))?;
+    let patcher = p
+        .kind
+        .build(&body)
+        .map_err(|prob| fail(format!("patch{}: {}", prob.pointer, prob.message)))?;
+    let ids: Vec<ObjectId> = objects.iter().map(ObjectId::of).collect();
+    let matched: Vec<usize> = (0..objects.len())
+        .filter(|&i| target.matches(&ids[i], &objects[i]))
+        .collect();
+    if matched.len() != p.expect {
+        let mut d = Diagnostic::error(
+            Code::Overlay,
+            format!(
+                "patch target {target} matches {} object(s), expected {}",
+                matched.len(),
+                p.expect
+            ),
+        )
+        .with_origin(Some(p.origin.clone()));
+        d = if matched.is_empty() {
+            let closest = target.closest(&ids, 3);
+            if !closest.is_empty() {
+                d = d.with_help(format!("closest objects: {}", closest.join(", ")));
+            }
+            d.with_help("fix the target (names may use the release's names, e.g. \"{{ fullname }}-api-service\"), or set `expect: 0` if the object is optional")
+        } else {
+            let list: Vec<String> = matched.iter().map(|&i| ids[i].to_string()).collect();
+            d.with_help(format!("matched: {}", list.join(", ")))
+                .with_help("narrow the target (kind, name, namespace, labelSelector), or set `expect` to the number of objects it should match")
+        };
+        return Err(Box::new(d));
+    }
+    let mut deleted = Vec::new();
+    for &i in &matched {
+        match patcher.apply(&mut objects[i]) {
+            Ok(patch::Effect::Keep) => {}
+            Ok(patch::Effect::Delete) => deleted.push(i),
+            Err(e) => {
+                let d = fail(format!("cannot apply the patch to {}: {e}", ids[i]));
+                return Err(Box::new(d.with_help(p.kind.apply_hint())));
+            }
+        }
+        let id = ObjectId::of(&objects[i]);
+        if !deleted.contains(&i) && (id.kind.is_empty() || id.name.is_empty()) {
+            return Err(fail(format!(
+                "the patch leaves {} without kind or metadata.name",
+                ids[i]
+            )));
+        }
+    }
+    for &i in &matched {
+        let id = ObjectId::of(&objects[i]);
+        let clash = (0..objects.len())
+            .any(|j| j != i && !deleted.contains(&j) && ObjectId::of(&objects[j]) == id);
+        if id != ids[i] && !deleted.contains(&i) && clash {
+            return Err(Box::new(
+                fail(format!(
+                    "the patch turns {} into {id}, which the deployment already has",
+                    ids[i]
+                ))
+                .with_help("two objects with one identity would overwrite each other when applied; pick another name, or delete one of them with a strategic `$patch: delete`"),
+            ));
+        }
+    }
+    for i in deleted.into_iter().rev() {
+        objects.remove(i);
+    }
+    Ok(())
+}
