@@ -11,11 +11,12 @@
 //! everything else is written to a fresh temp dir per test. No timing is asserted (see
 //! `benches/diff.rs`).
 
+mod common;
+use common::TempDir;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
@@ -39,37 +40,6 @@ fn case(name: &str) -> String {
         .to_str()
         .unwrap()
         .to_owned()
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("skygen-diff-{}-{test}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn write(&self, name: &str, content: impl AsRef<[u8]>) -> String {
-        let path = self.0.join(name);
-        std::fs::write(&path, content).unwrap();
-        path.to_str().unwrap().to_owned()
-    }
-
-    fn join(&self, name: &str) -> String {
-        self.0.join(name).to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 struct Run {
@@ -729,7 +699,7 @@ fn an_error_leaves_the_directory_untouched() {
     );
     assert_eq!(snapshot(&dir), before);
     // No temporary directory is left beside DIR.
-    let beside: Vec<String> = snapshot(&t.0.to_string_lossy()).into_keys().collect();
+    let beside: Vec<String> = snapshot(&t.path().to_string_lossy()).into_keys().collect();
     assert_eq!(beside, ["bad.yaml", "deploy"]);
     // --format json does not apply to files.
     let r = run(&["render", "-o", &dir, "--format", "json"]);

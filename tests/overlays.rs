@@ -7,9 +7,10 @@
 //! library's `run` (the same code path as the binary) with JSON output; user overlays are
 //! written to a fresh temp directory per test, removed when the test ends.
 
+mod common;
+use common::TempDir;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{json, Value};
 use skygen::manifest::ObjectId;
@@ -463,41 +464,10 @@ fn user_overlay_targets_follow_the_release_name() {
 // Errors
 // ---------------------------------------------------------------------------
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("skygen-overlays-{}-{test}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn write(&self, name: &str, content: &str) -> String {
-        let path = self.0.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, content).unwrap();
-        path.to_string_lossy().into_owned()
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn overlay(&self, name: &str, overlay_yaml: &str) -> String {
-        self.write(&format!("{name}/overlay.yaml"), overlay_yaml);
-        self.0.join(name).to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// Writes `overlay_yaml` as `<name>/overlay.yaml` in `dir`; returns the overlay directory.
+fn overlay_dir(dir: &TempDir, name: &str, overlay_yaml: &str) -> String {
+    dir.write(&format!("{name}/overlay.yaml"), overlay_yaml);
+    dir.join(name)
 }
 
 const HEAD: &str = "description: test overlay\n";
@@ -516,7 +486,7 @@ fn conflicting_overlays_are_refused() {
     assert!(err.contains("overlays `gke` and `eks` conflict"), "{err}");
     // A user overlay may declare a conflict with a built-in.
     let dir = TempDir::new("conflict");
-    let mine = dir.overlay("mine", &format!("{HEAD}conflicts: [nodeport]\n"));
+    let mine = overlay_dir(&dir, "mine", &format!("{HEAD}conflicts: [nodeport]\n"));
     let err = fails(&["--overlay", "nodeport", "--overlay", &mine]);
     assert!(
         err.contains(&format!("overlays `nodeport` and `{mine}` conflict")),
@@ -527,7 +497,7 @@ fn conflicting_overlays_are_refused() {
 #[test]
 fn missing_requirements_and_duplicates_are_refused() {
     let dir = TempDir::new("requires");
-    let mine = dir.overlay("mine", &format!("{HEAD}requires: [nodeport]\n"));
+    let mine = overlay_dir(&dir, "mine", &format!("{HEAD}requires: [nodeport]\n"));
     let err = fails(&["--overlay", &mine]);
     assert!(
         err.contains(&format!("overlay `{mine}` requires overlay `nodeport`")),
@@ -545,7 +515,7 @@ fn missing_requirements_and_duplicates_are_refused() {
 #[test]
 fn a_patch_matching_nothing_names_the_closest_objects() {
     let dir = TempDir::new("zero");
-    let mine = dir.overlay(
+    let mine = overlay_dir(&dir,
         "mine",
         &format!("{HEAD}patches:\n  - target: {{kind: Service, name: \"{{{{ fullname }}}}-api-servce\"}}\n    type: merge\n    patch: {{metadata: {{labels: {{a: b}}}}}}\n"),
     );
@@ -570,7 +540,7 @@ fn a_patch_matching_nothing_names_the_closest_objects() {
 #[test]
 fn a_patch_matching_two_objects_lists_them() {
     let dir = TempDir::new("two");
-    let mine = dir.overlay(
+    let mine = overlay_dir(&dir,
         "mine",
         &format!("{HEAD}patches:\n  - target: {{kind: Job}}\n    type: merge\n    patch: {{metadata: {{labels: {{a: b}}}}}}\n"),
     );
@@ -638,7 +608,7 @@ fn malformed_patches_are_reported_with_file_and_line() {
         ),
     ];
     for (name, patches, at, msg) in cases {
-        let mine = dir.overlay(name, &format!("{HEAD}# line 2\npatches:\n{patches}"));
+        let mine = overlay_dir(&dir, name, &format!("{HEAD}# line 2\npatches:\n{patches}"));
         let err = fails(&["--overlay", &mine]);
         assert!(
             err.contains(&format!("{mine}/overlay.yaml{at}")),
@@ -651,7 +621,7 @@ fn malformed_patches_are_reported_with_file_and_line() {
 #[test]
 fn a_patch_that_does_not_fit_its_object_is_an_error() {
     let dir = TempDir::new("nofit");
-    let mine = dir.overlay(
+    let mine = overlay_dir(&dir,
         "mine",
         &format!("{HEAD}patches:\n  - target: {{kind: Ingress}}\n    type: json6902\n    patch: [{{op: remove, path: /spec/nothing}}]\n"),
     );
@@ -669,7 +639,7 @@ fn a_patch_that_does_not_fit_its_object_is_an_error() {
 #[test]
 fn unknown_overlay_yaml_fields_are_errors_with_file_and_line() {
     let dir = TempDir::new("fields");
-    let mine = dir.overlay("mine", &format!("{HEAD}value:\n  storage: {{size: 1Gi}}\npatches:\n  - target: {{kind: Ingress}}\n    type: merge\n    patches: {{}}\n"));
+    let mine = overlay_dir(&dir, "mine", &format!("{HEAD}value:\n  storage: {{size: 1Gi}}\npatches:\n  - target: {{kind: Ingress}}\n    type: merge\n    patches: {{}}\n"));
     let err = fails(&["--overlay", &mine]);
     assert!(
         err.contains(&format!("{mine}/overlay.yaml:3:3: unknown field `value`")),
@@ -683,7 +653,7 @@ fn unknown_overlay_yaml_fields_are_errors_with_file_and_line() {
         "{err}"
     );
     assert!(err.contains("did you mean `patch`?"), "{err}");
-    let missing = dir.overlay("nodesc", "values: {}\n");
+    let missing = overlay_dir(&dir, "nodesc", "values: {}\n");
     let err = fails(&["--overlay", &missing]);
     assert!(
         err.contains("`description` must be a one-line text"),
@@ -694,7 +664,8 @@ fn unknown_overlay_yaml_fields_are_errors_with_file_and_line() {
 #[test]
 fn overlay_values_are_checked_like_values_files() {
     let dir = TempDir::new("values");
-    let mine = dir.overlay(
+    let mine = overlay_dir(
+        &dir,
         "mine",
         &format!("{HEAD}values:\n  storage:\n    sise: 1Gi\n"),
     );
@@ -714,13 +685,17 @@ fn paths_outside_the_overlay_directory_are_refused() {
         "secret.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
     );
-    let mine = dir.overlay("mine", &format!("{HEAD}resources: [../secret.yaml]\n"));
+    let mine = overlay_dir(
+        &dir,
+        "mine",
+        &format!("{HEAD}resources: [../secret.yaml]\n"),
+    );
     let err = fails(&["--overlay", &mine]);
     assert!(
         err.contains("paths outside the overlay directory are refused"),
         "{err}"
     );
-    let abs = dir.overlay(
+    let abs = overlay_dir(&dir,
         "abs",
         &format!("{HEAD}patches:\n  - target: {{kind: Ingress}}\n    type: merge\n    path: /etc/hostname\n"),
     );
@@ -731,7 +706,7 @@ fn paths_outside_the_overlay_directory_are_refused() {
     );
     #[cfg(unix)]
     {
-        let linked = dir.overlay("linked", &format!("{HEAD}resources: [cm.yaml]\n"));
+        let linked = overlay_dir(&dir, "linked", &format!("{HEAD}resources: [cm.yaml]\n"));
         std::os::unix::fs::symlink(
             dir.path().join("secret.yaml"),
             Path::new(&linked).join("cm.yaml"),
@@ -754,10 +729,10 @@ fn directory_problems_are_errors() {
     let file = dir.write("file.yaml", HEAD);
     let err = fails(&["--overlay", &file]);
     assert!(err.contains("is a file, expected a directory"), "{err}");
-    let broken = dir.overlay("broken", "description: [unclosed\n");
+    let broken = overlay_dir(&dir, "broken", "description: [unclosed\n");
     let err = fails(&["--overlay", &broken]);
     assert!(err.contains(&format!("{broken}/overlay.yaml:")), "{err}");
-    let missing = dir.overlay("missing", &format!("{HEAD}resources: [nope.yaml]\n"));
+    let missing = overlay_dir(&dir, "missing", &format!("{HEAD}resources: [nope.yaml]\n"));
     let err = fails(&["--overlay", &missing]);
     assert!(err.contains("no file `nope.yaml`"), "{err}");
 }
@@ -766,7 +741,7 @@ fn directory_problems_are_errors() {
 fn resource_templates_follow_the_template_rules() {
     let dir = TempDir::new("resources");
     // Undefined names are errors (strict), with the template's file.
-    let mine = dir.overlay("mine", &format!("{HEAD}resources: [cm.yaml]\n"));
+    let mine = overlay_dir(&dir, "mine", &format!("{HEAD}resources: [cm.yaml]\n"));
     dir.write(
         "mine/cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ nope }}\n",
@@ -777,7 +752,7 @@ fn resource_templates_follow_the_template_rules() {
         "{err}"
     );
     // Values are JSON-escaped: a value cannot add structure.
-    let ok = dir.overlay("ok", &format!("{HEAD}resources: [cm.yaml]\n"));
+    let ok = overlay_dir(&dir, "ok", &format!("{HEAD}resources: [cm.yaml]\n"));
     dir.write(
         "ok/cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ fullname ~ \"-extra\" }}\n  namespace: {{ release.namespace }}\ndata:\n  note: {{ v.storage.annotations.note }}\n",
@@ -791,7 +766,7 @@ fn resource_templates_follow_the_template_rules() {
     let cm = &after["ConfigMap/skypilot/skypilot-extra"];
     assert_eq!(cm["data"], json!({"note": "x\ninjected: true"}));
     // An object the deployment already has cannot be added again.
-    let dup = dir.overlay("dup", &format!("{HEAD}resources: [cm.yaml]\n"));
+    let dup = overlay_dir(&dir, "dup", &format!("{HEAD}resources: [cm.yaml]\n"));
     dir.write(
         "dup/cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ names.config }}\n  namespace: {{ release.namespace }}\n",
@@ -806,8 +781,8 @@ fn resource_templates_follow_the_template_rules() {
 #[test]
 fn overlays_apply_in_the_order_given() {
     let dir = TempDir::new("order");
-    let a = dir.overlay("a", &format!("{HEAD}values:\n  storage: {{size: 20Gi}}\npatches:\n  - target: {{kind: PersistentVolumeClaim}}\n    type: merge\n    patch: {{metadata: {{labels: {{by: a}}}}}}\n"));
-    let b = dir.overlay("b", &format!("{HEAD}values:\n  storage: {{size: 30Gi}}\npatches:\n  - target: {{kind: PersistentVolumeClaim}}\n    type: merge\n    patch: {{metadata: {{labels: {{by: b}}}}}}\n"));
+    let a = overlay_dir(&dir, "a", &format!("{HEAD}values:\n  storage: {{size: 20Gi}}\npatches:\n  - target: {{kind: PersistentVolumeClaim}}\n    type: merge\n    patch: {{metadata: {{labels: {{by: a}}}}}}\n"));
+    let b = overlay_dir(&dir, "b", &format!("{HEAD}values:\n  storage: {{size: 30Gi}}\npatches:\n  - target: {{kind: PersistentVolumeClaim}}\n    type: merge\n    patch: {{metadata: {{labels: {{by: b}}}}}}\n"));
     let ab = render(&["--overlay", &a, "--overlay", &b]);
     assert_eq!(ab[PVC]["spec"]["resources"]["requests"]["storage"], "30Gi");
     assert_eq!(ab[PVC]["metadata"]["labels"]["by"], "b");
@@ -819,7 +794,7 @@ fn overlays_apply_in_the_order_given() {
 #[test]
 fn targets_can_name_the_bundled_controller() {
     let dir = TempDir::new("controller");
-    let mine = dir.overlay(
+    let mine = overlay_dir(&dir,
         "mine",
         &format!("{HEAD}patches:\n  - target: {{kind: Service, name: \"{{{{ ingress_nginx.controller }}}}\"}}\n    type: strategic\n    patch: {{spec: {{externalTrafficPolicy: Local}}}}\n"),
     );
@@ -835,7 +810,7 @@ fn targets_can_name_the_bundled_controller() {
 #[test]
 fn strategic_directives_on_missing_fields_change_nothing() {
     let dir = TempDir::new("missing");
-    let mine = dir.overlay(
+    let mine = overlay_dir(&dir,
         "mine",
         &format!(
             "{HEAD}patches:\n  - target: {{kind: Deployment, name: \"{{{{ api_server }}}}\"}}\n    type: strategic\n    patch:\n      spec:\n        template:\n          spec:\n            initContainers:\n              - name: not-there\n                $patch: delete\n            containers:\n              - name: skypilot-api\n                envFrom: {{$patch: delete}}\n                volumeDevices:\n                  - devicePath: /dev/not-there\n                    $patch: delete\n"
@@ -849,7 +824,7 @@ fn strategic_directives_on_missing_fields_change_nothing() {
 #[test]
 fn a_strategic_delete_removes_a_whole_object() {
     let dir = TempDir::new("delete");
-    let mine = dir.overlay(
+    let mine = overlay_dir(&dir,
         "mine",
         &format!("{HEAD}patches:\n  - target: {{kind: IngressClass}}\n    type: strategic\n    patch: {{$patch: delete}}\n"),
     );
@@ -875,12 +850,12 @@ fn the_overlay_example_in_the_docs_renders() {
         .collect();
     assert!(example.contains("patches:"), "{example}");
     let dir = TempDir::new("docs");
-    let mine = dir.overlay("mine", &example);
+    let mine = overlay_dir(&dir, "mine", &example);
     let fixture = root().join("tests/fixtures/overlays/all-patch-types");
     for file in ["networkpolicy.yaml", "patches/ingress.yaml"] {
         dir.write(
             &format!("mine/{file}"),
-            &std::fs::read_to_string(fixture.join(file)).unwrap(),
+            std::fs::read_to_string(fixture.join(file)).unwrap(),
         );
     }
     let err = fails(&["--overlay", &mine]);
@@ -905,7 +880,7 @@ fn the_overlay_example_in_the_docs_renders() {
 #[test]
 fn only_the_files_overlay_yaml_names_are_read() {
     let dir = TempDir::new("unnamed");
-    let mine = dir.overlay("mine", &format!("{HEAD}resources: [cm.yaml]\n"));
+    let mine = overlay_dir(&dir, "mine", &format!("{HEAD}resources: [cm.yaml]\n"));
     dir.write("mine/diagram.png", "\u{0}\u{1}binary");
     dir.write("mine/.git/config", "\u{0}");
     dir.write(
@@ -913,7 +888,7 @@ fn only_the_files_overlay_yaml_names_are_read() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: {{ release.namespace }}\n",
     );
     assert!(render(&["--overlay", &mine]).contains_key("ConfigMap/skypilot/extra"));
-    let named = dir.overlay("named", &format!("{HEAD}resources: [bin.yaml]\n"));
+    let named = overlay_dir(&dir, "named", &format!("{HEAD}resources: [bin.yaml]\n"));
     dir.write("named/bin.yaml", "\u{0}");
     let err = fails(&["--overlay", &named]);
     assert!(err.contains("bin.yaml`: is a binary file"), "{err}");
@@ -984,7 +959,7 @@ fn gke_refuses_read_write_many_on_its_persistent_disk_class() {
 #[test]
 fn user_checks_fail_with_their_own_message_and_are_checked_when_loaded() {
     let dir = TempDir::new("checks");
-    let mine = dir.overlay(
+    let mine = overlay_dir(&dir,
         "mine",
         &format!("{HEAD}checks:\n  - when: v.storage.size != \"20Gi\"\n    key: storage.size\n    error: \"needs 20Gi, not {{{{ v.storage.size }}}}\"\n    help: set storage.size to 20Gi\n"),
     );
@@ -998,7 +973,7 @@ fn user_checks_fail_with_their_own_message_and_are_checked_when_loaded() {
     assert!(err.contains("help: set storage.size to 20Gi"), "{err}");
     render(&["--overlay", &mine, "--set", "storage.size=20Gi"]);
 
-    let bad = dir.overlay(
+    let bad = overlay_dir(&dir,
         "bad",
         &format!("{HEAD}checks:\n  - when: v.storage.size ==\n    error: x\n  - when: \"true\"\n    eror: x\n"),
     );
@@ -1026,7 +1001,7 @@ fn user_checks_fail_with_their_own_message_and_are_checked_when_loaded() {
 #[test]
 fn a_user_directory_named_like_a_builtin_is_not_that_builtin() {
     let dir = TempDir::new("samename");
-    let mine = dir.overlay(
+    let mine = overlay_dir(&dir,
         "gke",
         &format!("{HEAD}patches:\n  - target: {{kind: Service, name: \"{{{{ api_service }}}}\"}}\n    type: merge\n    patch: {{metadata: {{labels: {{site: x}}}}}}\n"),
     );
@@ -1047,7 +1022,7 @@ fn a_user_directory_named_like_a_builtin_is_not_that_builtin() {
 #[test]
 fn a_hidden_file_is_named_as_hidden_not_missing() {
     let dir = TempDir::new("hidden");
-    let mine = dir.overlay("mine", &format!("{HEAD}resources: [.cm.yaml]\n"));
+    let mine = overlay_dir(&dir, "mine", &format!("{HEAD}resources: [.cm.yaml]\n"));
     dir.write(
         "mine/.cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
@@ -1066,7 +1041,7 @@ fn a_hidden_file_is_named_as_hidden_not_missing() {
 #[test]
 fn a_patch_may_not_give_an_object_the_identity_of_another() {
     let dir = TempDir::new("clash");
-    let mine = dir.overlay(
+    let mine = overlay_dir(&dir,
         "mine",
         &format!("{HEAD}patches:\n  - target: {{kind: ServiceAccount, name: skypilot-ingress-nginx}}\n    type: merge\n    patch: {{metadata: {{name: skypilot-api-sa}}}}\n"),
     );
@@ -1076,7 +1051,7 @@ fn a_patch_may_not_give_an_object_the_identity_of_another() {
         "{err}"
     );
     // Renaming to a free name is fine.
-    let free = dir.overlay(
+    let free = overlay_dir(&dir,
         "free",
         &format!("{HEAD}patches:\n  - target: {{kind: ServiceAccount, name: skypilot-ingress-nginx}}\n    type: merge\n    patch: {{metadata: {{name: renamed}}}}\n"),
     );
@@ -1089,7 +1064,8 @@ fn a_patch_may_not_give_an_object_the_identity_of_another() {
 #[test]
 fn wrong_types_in_overlay_yaml_name_the_field() {
     let dir = TempDir::new("types");
-    let mine = dir.overlay(
+    let mine = overlay_dir(
+        &dir,
         "mine",
         "description: |\n  two\n  lines\nconflicts: eks\nresources: {a: b}\n",
     );
