@@ -47,17 +47,6 @@ fn is_nginx(o: &Value) -> bool {
     o["metadata"]["labels"]["app.kubernetes.io/name"] == "ingress-nginx"
 }
 
-fn drop_nulls(v: &mut Value) {
-    match v {
-        Value::Object(m) => {
-            m.retain(|_, x| !x.is_null());
-            m.values_mut().for_each(drop_nulls);
-        }
-        Value::Array(a) => a.iter_mut().for_each(drop_nulls),
-        _ => {}
-    }
-}
-
 /// Drop what Helm adds for itself: its labels, `helm.sh/*` annotations, and maps left empty.
 fn strip_helm(meta: &mut Value) {
     let Some(m) = meta.as_object_mut() else {
@@ -80,7 +69,7 @@ fn strip_helm(meta: &mut Value) {
 }
 
 fn normalize(mut o: Value) -> Value {
-    drop_nulls(&mut o);
+    skygen::manifest::drop_nulls(&mut o);
     strip_helm(&mut o["metadata"]);
     if o["spec"]["template"]["metadata"].is_object() {
         strip_helm(&mut o["spec"]["template"]["metadata"]);

@@ -51,7 +51,7 @@ impl std::fmt::Display for ObjectId {
 }
 
 /// Remove nulls (kubectl drops them; they only add noise) everywhere in an object.
-fn drop_nulls(v: &mut Value) {
+pub fn drop_nulls(v: &mut Value) {
     match v {
         Value::Object(m) => {
             m.retain(|_, x| !x.is_null());
