@@ -94,7 +94,7 @@ pub fn build(v: &Values, release: &Release) -> Value {
     } else if let Some(s) = non_empty(&v.ingress.auth_secret) {
         Some(s.to_owned())
     } else {
-        names["basic_auth"].as_str().map(str::to_owned)
+        Some(name_of(&names, "basic_auth"))
     };
 
     let dev_mode = api.dev_mode.enabled;
@@ -216,7 +216,7 @@ pub fn build(v: &Values, release: &Release) -> Value {
             "max_surge": rolling_update.max_surge.map(|s| serde_json::to_value(s).unwrap_or(json!(1))).unwrap_or(json!(1)),
             "max_unavailable": rolling_update.max_unavailable.map(|s| serde_json::to_value(s).unwrap_or(json!(0))).unwrap_or(json!(0)),
             "storage_active": storage_active,
-            "claim": non_empty(&v.storage.existing_claim).map(str::to_owned).unwrap_or_else(|| names_state(v, release)),
+            "claim": non_empty(&v.storage.existing_claim).map(str::to_owned).unwrap_or_else(|| name_of(&names, "state")),
             "persist_ssh": storage_active && api.persist_ssh_config != Some(false),
             "readiness_probe": readiness,
             "liveness_probe": liveness,
@@ -232,7 +232,7 @@ pub fn build(v: &Values, release: &Release) -> Value {
             "user_sets_pod_ip": has_env(&v.global.extra_envs, "POD_IP") || has_env(&api.extra_envs, "POD_IP"),
             "service_accounts": service_accounts,
             "db_secret": non_empty(&api.db_connection_secret_name).map(str::to_owned)
-                .or_else(|| non_empty(&api.db_connection_string).map(|_| format!("{}-db-connection", fullname(v, release)))),
+                .or_else(|| non_empty(&api.db_connection_string).map(|_| name_of(&names, "db_connection"))),
             "pre_deploy_hook": api.pre_deploy_hook.clone().unwrap_or_default(),
             "config_text": non_empty(&api.config).unwrap_or("{}"),
         },
@@ -251,8 +251,9 @@ pub fn build(v: &Values, release: &Release) -> Value {
     })
 }
 
-fn names_state(v: &Values, release: &Release) -> String {
-    format!("{}-state", fullname(v, release))
+/// One of the names from [`names`], as an owned string.
+fn name_of(names: &Value, key: &str) -> String {
+    names[key].as_str().unwrap_or_default().to_owned()
 }
 
 #[cfg(test)]
