@@ -77,9 +77,7 @@ pub fn build(v: &Values, release: &Release) -> Value {
     let registry = v.global.image_registry.as_deref();
     let rolling = api.upgrade_strategy == UpgradeStrategy::RollingUpdate;
     let storage_active = v.storage.enabled || non_empty(&v.storage.existing_claim).is_some();
-    let ingress_auth = v.ingress.enabled
-        && (non_empty(&v.ingress.auth_secret).is_some()
-            || non_empty(&v.ingress.auth_credentials).is_some());
+    let ingress_auth = crate::values::auth::ingress_basic_auth(v);
     // Server-side basic auth or an OAuth mode replaces the ingress basic auth.
     let user_management = crate::values::auth::suppresses_ingress_basic_auth(v);
     // The chart turns service-account tokens off whenever ingress basic auth is on.
