@@ -72,7 +72,16 @@ pub fn apply(
             }
         }
         for p in &overlay.patches {
-            if let Err(d) = apply_patch(&mut objects, p, &env, &strings_ctx) {
+            match p.applies(&env, &resource_ctx) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(d) => {
+                    errors.push(*d);
+                    continue;
+                }
+            }
+            // Targets and patches see the names, and `v` for what depends on the values.
+            if let Err(d) = apply_patch(&mut objects, p, &env, &resource_ctx) {
                 errors.push(*d);
             }
         }
@@ -140,6 +149,28 @@ fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Box<Diagnost
     Ok(out)
 }
 
+impl Patch {
+    /// Does the patch's `when` hold for these values (always, without one)?
+    fn applies(&self, env: &Environment<'_>, ctx: &Value) -> Result<bool, Box<Diagnostic>> {
+        let Some(when) = &self.when else {
+            return Ok(true);
+        };
+        env.compile_expression(when)
+            .and_then(|expr| expr.eval(minijinja::value::Serde(ctx)))
+            .map(|v| v.is_true())
+            .map_err(|e| {
+                Box::new(
+                    Diagnostic::error(
+                        Code::Overlay,
+                        format!("patch condition `{when}` failed to evaluate: {e}"),
+                    )
+                    .with_origin(Some(self.origin.clone()))
+                    .with_help("`when` sees the same names as checks and resource templates: v, names, release, … (docs/overlays.md)"),
+                )
+            })
+    }
+}
+
 fn apply_patch(
     objects: &mut Vec<Value>,
     p: &Patch,
@@ -163,13 +194,12 @@ fn apply_patch(
     let matched: Vec<usize> = (0..objects.len())
         .filter(|&i| target.matches(&ids[i], &objects[i]))
         .collect();
-    if matched.len() != p.expect {
+    if let Some(expect) = p.expect.filter(|&n| n != matched.len()) {
         let mut d = Diagnostic::error(
             Code::Overlay,
             format!(
-                "patch target {target} matches {} object(s), expected {}",
+                "patch target {target} matches {} object(s), expected {expect}",
                 matched.len(),
-                p.expect
             ),
         )
         .with_origin(Some(p.origin.clone()));
