@@ -13,6 +13,7 @@ pub mod inputs;
 pub mod manifest;
 pub mod overlay;
 pub mod render;
+pub mod tooling;
 pub mod values;
 pub mod yaml;
 
@@ -94,17 +95,12 @@ pub fn render_deployment(
     inputs: &inputs::Inputs,
     stdin: &mut dyn Read,
 ) -> Result<Rendered, Vec<Diagnostic>> {
-    let overlays = overlay::load(&inputs.overlays)?;
-    // defaults < overlay values (in order) < -f files < --set flags.
-    let mut sources = overlay::value_sources(&overlays);
-    sources.extend(inputs.sources.iter().cloned());
-    let mut merged = values::load(&sources, stdin)?;
-    let mut warnings = overlay::merge_config(&mut merged, &overlays, &inputs.release)?;
-    let policy = values::Policy {
-        allow_vulnerable_ingress_nginx: inputs.allow_vulnerable_ingress_nginx,
-        kube_version: inputs.release.kube_version,
-    };
-    let validated = values::validate_with(merged, &policy)?;
+    let LoadedValues {
+        overlays,
+        validated,
+        mut warnings,
+        ..
+    } = load_values(inputs, stdin)?;
     let objects = render::render(&validated, &inputs.release)?;
     let objects = overlay::apply(
         objects.into_iter().map(|o| o.value).collect(),
@@ -117,12 +113,47 @@ pub fn render_deployment(
     Ok(Rendered { objects, warnings })
 }
 
+/// The values half of the pipeline: the overlays, the merged values (kept for
+/// `values --effective`) and their validated form, with the warnings so far.
+pub struct LoadedValues {
+    pub overlays: Vec<overlay::Overlay>,
+    pub merged: values::Merged,
+    pub validated: values::Validated,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Load the overlays, merge every value source, and validate the result.
+pub fn load_values(
+    inputs: &inputs::Inputs,
+    stdin: &mut dyn Read,
+) -> Result<LoadedValues, Vec<Diagnostic>> {
+    let overlays = overlay::load(&inputs.overlays)?;
+    // defaults < overlay values (in order) < -f files < --set flags.
+    let mut sources = overlay::value_sources(&overlays);
+    sources.extend(inputs.sources.iter().cloned());
+    let mut merged = values::load(&sources, stdin)?;
+    let warnings = overlay::merge_config(&mut merged, &overlays, &inputs.release)?;
+    let policy = values::Policy {
+        allow_vulnerable_ingress_nginx: inputs.allow_vulnerable_ingress_nginx,
+        kube_version: inputs.release.kube_version,
+    };
+    let validated = values::validate_with(merged.clone(), &policy)?;
+    Ok(LoadedValues {
+        overlays,
+        merged,
+        validated,
+        warnings,
+    })
+}
+
 /// Run skygen with command-line arguments (the first is the program name).
 pub fn run(
     args: impl IntoIterator<Item = String>,
     stdin: &mut dyn Read,
 ) -> Result<Outcome, clap::Error> {
-    let matches = cli::Cli::command().try_get_matches_from(args)?;
+    let matches = cli::Cli::command()
+        .long_version(tooling::long_version())
+        .try_get_matches_from(args)?;
     let parsed = cli::Cli::from_arg_matches(&matches)?;
     let sub = matches
         .subcommand()
@@ -132,11 +163,9 @@ pub fn run(
         cli::Command::Render(args) => render_command(&args, &sub, stdin),
         cli::Command::Validate(args) => validate_command(&args, &sub, stdin),
         cli::Command::Diff(args) => diff_command(&args, &sub, stdin),
-        cli::Command::Values => Outcome {
-            stdout: values::DEFAULTS_YAML.to_owned(),
-            diagnostics: vec![],
-            status: ExitStatus::Success,
-        },
+        cli::Command::Values(args) => tooling::values(&args, &sub, stdin),
+        cli::Command::Completion { shell } => tooling::completion(shell),
+        cli::Command::Man => tooling::man(),
         cli::Command::Overlays => Outcome {
             stdout: overlay::list_builtins(),
             diagnostics: vec![],
@@ -194,7 +223,7 @@ fn given_on_command_line(matches: &clap::ArgMatches, id: &str) -> bool {
 
 /// The render input flags given on the command line (as `--long` spellings). `diff` takes them
 /// only with `--against`; read from [`cli::InputArgs`] itself so a flag added there is covered.
-fn render_flags_given(matches: &clap::ArgMatches) -> Vec<String> {
+pub(crate) fn render_flags_given(matches: &clap::ArgMatches) -> Vec<String> {
     use clap::Args;
     cli::InputArgs::augment_args(clap::Command::new("inputs"))
         .get_arguments()

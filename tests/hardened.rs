@@ -97,7 +97,10 @@ fn hardened_fails_at_most_20_checkov_checks_and_the_docs_explain_each() {
     );
     // Hardening only removes failures.
     let new: Vec<_> = hardened_failed.difference(&default_failed).collect();
-    assert!(new.is_empty(), "hardened fails checks the default passes: {new:?}");
+    assert!(
+        new.is_empty(),
+        "hardened fails checks the default passes: {new:?}"
+    );
 
     // docs/overlays.md gives the before/after counts and a reason for every check left failing.
     let docs = std::fs::read_to_string(root().join("docs/overlays.md")).expect("docs/overlays.md");

@@ -8,7 +8,7 @@
 
 mod auth;
 mod context;
-mod ingress_nginx;
+pub(crate) mod ingress_nginx;
 pub mod shell;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};

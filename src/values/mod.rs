@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod deprecations;
+pub mod effective;
 pub mod merge;
 pub mod model;
 pub mod quantity;
