@@ -1404,7 +1404,7 @@ fn patch_when_expect_any_and_containing() {
         &dir,
         "ov",
         &format!(
-            "{HEAD}patches:\n  - when: v.storage.size == \"20Gi\"\n    target: {{kind: PersistentVolumeClaim}}\n    type: merge\n    patch: {{metadata: {{labels: {{big: \"yes\"}}}}}}\n  - target: {{kind: Secret}}\n    type: merge\n    expect: any\n    patch: {{metadata: {{labels: {{s: \"1\"}}}}}}\n  - target: {{containing: skypilot-api, kind: Service}}\n    type: merge\n    patch: {{metadata: {{labels: {{api: \"1\"}}}}}}\n"
+            "{HEAD}patches:\n  - when: v.storage.size == \"20Gi\"\n    target: {{kind: PersistentVolumeClaim}}\n    type: merge\n    patch: {{metadata: {{labels: {{big: \"yes\"}}}}}}\n  - target: {{kind: Secret}}\n    type: merge\n    expect: any\n    patch: {{metadata: {{labels: {{s: \"1\"}}}}}}\n  - target: {{containing: skypilot-api, kind: Service}}\n    type: merge\n    patch: {{metadata: {{labels: {{api: \"1\"}}}}}}\n  - target: {{kind: Ingress, name: \"{{{{ ingress }}}}\"}}\n    type: merge\n    patch: {{metadata: {{labels: {{size: \"{{{{ v.storage.size }}}}\"}}}}}}\n"
         ),
     );
     let plain = render(&["--overlay", &ov]);
@@ -1415,6 +1415,9 @@ fn patch_when_expect_any_and_containing() {
     );
     let big = render(&["--overlay", &ov, "--set", "storage.size=20Gi"]);
     assert_eq!(big[PVC]["metadata"]["labels"]["big"], "yes");
+    // Patch strings see the names (`ingress` is the Ingress's name here) and the values.
+    let ingress = &big["Ingress.networking.k8s.io/skypilot/skypilot-ingress"];
+    assert_eq!(ingress["metadata"]["labels"]["size"], "20Gi");
 
     let bad = overlay_dir(
         &dir,

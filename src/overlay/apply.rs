@@ -41,6 +41,12 @@ pub fn apply(
             ctx.entry(k.clone()).or_insert_with(|| v.clone());
         }
     }
+    // Targets and patches see the names, and `v` for what depends on the values (a JSON
+    // pointer into a list of the user's length). Not the rest of the resource context: its
+    // `ingress` (facts) would hide the name `{{ ingress }}`.
+    if let (Some(ctx), Some(v)) = (strings_ctx.as_object_mut(), resource_ctx.get("v")) {
+        ctx.insert("v".into(), v.clone());
+    }
     let env = string_environment();
     let mut errors = Vec::new();
     for overlay in overlays {
@@ -80,8 +86,7 @@ pub fn apply(
                     continue;
                 }
             }
-            // Targets and patches see the names, and `v` for what depends on the values.
-            if let Err(d) = apply_patch(&mut objects, p, &env, &resource_ctx) {
+            if let Err(d) = apply_patch(&mut objects, p, &env, &strings_ctx) {
                 errors.push(*d);
             }
         }
