@@ -122,7 +122,7 @@ mod tests {
         let mut merged = Merged {
             tree: json!({
                 "a": {"b": "on", "c": [1, {"d": "x\ny\n"}], "e": {}},
-                "k:ey": null,
+                "k: ey": null,
             }),
             origins: Default::default(),
             traps: vec![],
@@ -137,7 +137,7 @@ mod tests {
         );
         let text = to_text(&merged, true);
         assert!(text.contains("b: \"on\"  # --set a.b=on\n"), "{text}");
-        assert!(text.contains("\"k:ey\": null  # <defaults>\n"), "{text}");
+        assert!(text.contains("\"k: ey\": null  # <defaults>\n"), "{text}");
         let back = crate::yaml::read_one(&text).unwrap();
         assert_eq!(back.value, merged.tree, "{text}");
     }
