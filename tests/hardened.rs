@@ -77,6 +77,54 @@ fn checkov(file: &str) -> (BTreeSet<(String, String)>, usize) {
     (failed, count)
 }
 
+/// The same with OAuth login (oauth2-proxy and its redis): default and hardened failures.
+const OAUTH_FAILED: (usize, usize) = (85, 25);
+
+#[test]
+fn hardened_covers_oauth2_proxy_and_redis() {
+    let dir = TempDir::new("checkov-oauth");
+    let case = root().join("tests/cases/oauth.values.yaml");
+    let case = case.to_str().expect("UTF-8 path");
+    let base = ["--release-name", "sky", "-n", "auth", "-f", case];
+    let default = render(&dir, "default.yaml", &base);
+    let mut with = base.to_vec();
+    with.extend(["--overlay", "hardened"]);
+    let hardened = render(&dir, "hardened.yaml", &with);
+    let other = std::thread::spawn(move || checkov(&default));
+    let (hardened_failed, hardened_count) = checkov(&hardened);
+    let (default_failed, default_count) = other.join().expect("checkov thread");
+    assert_eq!(
+        (default_count, hardened_count),
+        OAUTH_FAILED,
+        "update docs/overlays.md; hardened still fails: {hardened_failed:#?}"
+    );
+    let new: Vec<_> = hardened_failed.difference(&default_failed).collect();
+    assert!(
+        new.is_empty(),
+        "hardened fails checks the default passes: {new:?}"
+    );
+    let docs = std::fs::read_to_string(root().join("docs/overlays.md")).expect("docs/overlays.md");
+    for n in [OAUTH_FAILED.0, OAUTH_FAILED.1] {
+        assert!(
+            docs.contains(&format!("{n} failed checks")),
+            "docs/overlays.md: {n}"
+        );
+    }
+    let section = docs
+        .split("### `hardened`")
+        .nth(1)
+        .expect("hardened section");
+    for (id, _) in hardened_failed
+        .iter()
+        .filter(|(_, r)| r.contains("oauth2-proxy"))
+    {
+        assert!(
+            section.contains(&format!("`{id}`")),
+            "{id} left without a reason"
+        );
+    }
+}
+
 #[test]
 fn hardened_fails_at_most_20_checkov_checks_and_the_docs_explain_each() {
     let dir = TempDir::new("checkov");

@@ -1431,3 +1431,61 @@ fn patch_when_expect_any_and_containing() {
     );
     assert!(err.contains("or `any`"), "{err}");
 }
+
+#[test]
+fn hardened_oauth_pods_have_no_token_and_probe_their_own_ports() {
+    let case = root().join("tests/cases/oauth.values.yaml");
+    let base = [
+        "--release-name",
+        "sky",
+        "-n",
+        "auth",
+        "-f",
+        case.to_str().unwrap(),
+    ];
+    let mut with = base.to_vec();
+    with.extend(["--overlay", "hardened"]);
+    let out = render(&with);
+    for (name, container) in [
+        ("sky-oauth2-proxy", "oauth2-proxy"),
+        ("sky-oauth2-proxy-redis", "redis"),
+    ] {
+        let pod = &out[&format!("Deployment.apps/auth/{name}")]["spec"]["template"]["spec"];
+        assert_eq!(pod["automountServiceAccountToken"], false, "{name}");
+        assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{name}");
+        let c = &pod["containers"][0];
+        assert_eq!(c["name"], container);
+        assert_eq!(
+            c["securityContext"]["readOnlyRootFilesystem"], true,
+            "{name}"
+        );
+        // The probes check the port the container listens on.
+        let port = &c["ports"][0]["containerPort"];
+        for probe in ["livenessProbe", "readinessProbe"] {
+            let p = &c[probe];
+            let probed = if p["httpGet"].is_object() {
+                &p["httpGet"]["port"]
+            } else {
+                &p["tcpSocket"]["port"]
+            };
+            assert_eq!(probed, port, "{name} {probe}");
+        }
+        // Each is reachable only from the pods that need it.
+        let np = &out[&format!("NetworkPolicy.networking.k8s.io/auth/{name}")];
+        assert_eq!(
+            np["spec"]["ingress"][0]["ports"][0]["port"], *port,
+            "{name}"
+        );
+    }
+    // redis writes only /data, an emptyDir now.
+    let redis = &out["Deployment.apps/auth/sky-oauth2-proxy-redis"]["spec"]["template"]["spec"];
+    assert_eq!(redis["volumes"], json!([{"name": "data", "emptyDir": {}}]));
+    assert_eq!(
+        redis["containers"][0]["volumeMounts"],
+        json!([{"name": "data", "mountPath": "/data"}])
+    );
+    // Without OAuth nothing of this applies (the patches' `when`), and nothing fails.
+    assert!(!render(&["--overlay", "hardened"])
+        .keys()
+        .any(|k| k.contains("oauth2")));
+}
