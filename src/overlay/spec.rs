@@ -339,7 +339,7 @@ fn resources(r: &mut Reader<'_>, files: &Files, v: Option<&Value>) -> Vec<Resour
             }
         };
         let name = files.display(&rel);
-        let mut env = crate::render::template_environment();
+        let mut env = crate::templates::rules();
         if let Err(e) = env.add_template(&name, &text) {
             r.errors.push(
                 Diagnostic::error(Code::Overlay, format!("template does not compile: {e}"))

@@ -79,6 +79,20 @@ pub fn merge_layer(
     }
 }
 
+/// Merge `layer` into `base` with the same rules, where no provenance is kept (a subchart's
+/// defaults under the user's map, as Helm merges a parent chart's values over a subchart's).
+///
+/// ```
+/// let mut base = serde_json::json!({"requests": {"cpu": "100m", "memory": "90Mi"}});
+/// skygen::values::merge::deep_merge(&mut base, serde_json::json!({"requests": {"cpu": "1", "memory": null}}));
+/// assert_eq!(base, serde_json::json!({"requests": {"cpu": "1"}}));
+/// ```
+pub fn deep_merge(base: &mut Value, layer: Value) {
+    merge_layer(base, layer, "", &mut Origins::default(), &|_| {
+        Origin::Defaults
+    });
+}
+
 fn merge_maps(
     base: &mut Map<String, Value>,
     layer: Map<String, Value>,

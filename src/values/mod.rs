@@ -7,9 +7,12 @@
 
 pub mod auth;
 pub mod deprecations;
+pub mod kube_version;
 pub mod merge;
 pub mod model;
+pub mod nginx_image;
 pub mod quantity;
+pub mod resolve;
 pub mod rules;
 pub mod schema;
 pub mod set;
@@ -27,6 +30,7 @@ use crate::yaml::{self, Pos};
 use merge::Origins;
 use set::{RawValue, Seg, SetFlag};
 
+pub use resolve::{Release, Resolved};
 pub use validate::{validate, validate_with, Policy, Validated};
 
 /// skygen's default values, with comments (printed by `skygen values`).
@@ -70,40 +74,23 @@ pub struct Merged {
 
 /// Read a file (or stdin for `-`) as UTF-8 text, refusing what cannot be a values file.
 pub fn read_text(path: &str, stdin: &mut dyn Read) -> Result<String, String> {
-    let mut bytes = Vec::new();
-    if path == "-" {
-        stdin
-            .take(MAX_INPUT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
+    use crate::text::{self, TextError};
+    let read = if path == "-" {
+        text::read_bounded(stdin, MAX_INPUT_BYTES)
     } else {
-        let p = Path::new(path);
-        let meta = std::fs::metadata(p).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_owned(),
-            _ => format!("cannot read: {e}"),
-        })?;
-        if meta.is_dir() {
-            return Err("is a directory, expected a YAML file".into());
-        }
-        let file = std::fs::File::open(p).map_err(|e| format!("cannot open: {e}"))?;
-        file.take(MAX_INPUT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read: {e}"))?;
-    }
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(format!(
+        text::read_file(Path::new(path), MAX_INPUT_BYTES)
+    };
+    read.map_err(|e| match e {
+        TextError::NotFound => "no such file".to_owned(),
+        TextError::IsDirectory => "is a directory, expected a YAML file".into(),
+        TextError::Io(e) if path == "-" => format!("cannot read standard input: {e}"),
+        TextError::Io(e) => format!("cannot read: {e}"),
+        TextError::TooBig => format!(
             "larger than {} MiB; a values file is never that big",
             MAX_INPUT_BYTES / 1024 / 1024
-        ));
-    }
-    if bytes.contains(&0) {
-        return Err("is a binary file (it contains NUL bytes), expected YAML text".into());
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
+        ),
+        TextError::Binary => "is a binary file (it contains NUL bytes), expected YAML text".into(),
+        TextError::NotUtf8(at) => format!("is not UTF-8 text (invalid byte at offset {at})"),
     })
 }
 

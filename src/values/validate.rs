@@ -3,22 +3,34 @@
 use serde_json::Value;
 
 use super::model::Values;
+use super::resolve::{resolve, Release, Resolved};
 use super::schema::SchemaWalker;
 use super::set::Seg;
 use super::{kind_of, rules, schema, Merged};
 use crate::diagnostics::{did_you_mean, quote, Code, Diagnostic};
 
-/// Values that passed every check. Only [`validate`] builds one, so nothing renders unchecked
-/// input.
+/// Values that passed every check, for one release, with what they mean resolved. Only
+/// [`validate`] builds one, so nothing renders unchecked input.
 #[derive(Clone, Debug)]
 pub struct Validated {
     values: Values,
+    resolved: Resolved,
     warnings: Vec<Diagnostic>,
 }
 
 impl Validated {
+    /// The values, legacy spellings folded into their current keys.
     pub fn values(&self) -> &Values {
         &self.values
+    }
+
+    /// Names, images, auth modes and the other facts the values imply for the release.
+    pub fn resolved(&self) -> &Resolved {
+        &self.resolved
+    }
+
+    pub fn release(&self) -> &Release {
+        &self.resolved.release
     }
 
     /// Findings that do not stop the render (YAML 1.1 words, deprecated keys).
@@ -70,22 +82,14 @@ fn segs(pointer: &str) -> Vec<Seg> {
         .collect()
 }
 
-/// Choices from the command line that change what the rules accept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Choices from the command line that change what the rules accept, and the release the values
+/// are for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Policy {
     /// `--allow-vulnerable-ingress-nginx`: accept controller images older than the CVE-2025-1974 fix.
     pub allow_vulnerable_ingress_nginx: bool,
-    /// `--kube-version`, as `(major, minor)`.
-    pub kube_version: (u32, u32),
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            allow_vulnerable_ingress_nginx: false,
-            kube_version: (1, 35),
-        }
-    }
+    /// `--release-name`, `--namespace` and `--kube-version`.
+    pub release: Release,
 }
 
 /// [`validate_with`] the default policy.
@@ -141,7 +145,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
-    let values: Values = match serde_json::from_value(merged.tree.clone()) {
+    let mut values: Values = match serde_json::from_value(merged.tree.clone()) {
         Ok(v) => v,
         Err(e) => {
             diags.push(Diagnostic::error(
@@ -161,13 +165,15 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     diags.extend(super::deprecations::check_kube_version(
         &values,
         &merged.origins,
-        policy.kube_version,
+        policy.release.kube_version,
     ));
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
+    let resolved = resolve(&mut values, &policy.release);
     Ok(Validated {
         values,
+        resolved,
         warnings: diags,
     })
 }
