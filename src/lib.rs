@@ -16,6 +16,7 @@ pub mod diff;
 pub mod inputs;
 pub mod manifest;
 pub mod overlay;
+pub mod pointer;
 pub mod render;
 pub mod templates;
 mod text;

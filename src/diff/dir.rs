@@ -45,7 +45,7 @@ pub fn resource_files(dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     for key in map.keys() {
         if !matches!(key.as_str(), "apiVersion" | "kind" | "resources") {
-            let pointer = format!("/{}", yaml::escape_pointer(key));
+            let pointer = format!("/{}", crate::pointer::escape(key));
             errors.push(
                 Diagnostic::error(
                     Code::Usage,

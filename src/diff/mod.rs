@@ -202,7 +202,7 @@ fn changed_paths(old: &Value, new: &Value, at: &mut String, out: &mut Vec<String
             for k in keys {
                 let len = at.len();
                 at.push('/');
-                at.push_str(&crate::yaml::escape_pointer(k));
+                at.push_str(&crate::pointer::escape(k));
                 match (o.get(k), n.get(k)) {
                     (Some(a), Some(b)) => changed_paths(a, b, at, out),
                     _ => out.push(at.clone()),

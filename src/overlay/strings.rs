@@ -59,7 +59,7 @@ pub fn render_strings(
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, x)| {
-                    let child = format!("{at}/{}", crate::yaml::escape_pointer(k));
+                    let child = format!("{at}/{}", crate::pointer::escape(k));
                     Ok((k.clone(), render_strings(env, x, ctx, &child)?))
                 })
                 .collect::<Result<_, (String, String)>>()?,

@@ -69,7 +69,7 @@ impl Target {
         };
         let mut t = Target::default();
         for (k, x) in m {
-            let at = format!("/{}", crate::yaml::escape_pointer(k));
+            let at = format!("/{}", crate::pointer::escape(k));
             let Some(s) = x.as_str() else {
                 return Err((at, format!("target field `{k}` must be a string")));
             };

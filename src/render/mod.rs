@@ -1,6 +1,9 @@
-//! Stage 3: render. Turns [`Validated`] values into Kubernetes objects.
+//! Stage 3: render. Turns [`Validated`] values into [`Rendered`] Kubernetes objects, each with
+//! the name of its template.
 //!
-//! Templates (`templates/`, embedded in the binary) are minijinja. In `.yaml` templates every
+//! Templates (`templates/`, embedded in the binary and compiled once by [`crate::templates`])
+//! are minijinja; they see the typed [`Context`] that `context` builds from the validated values
+//! and their resolved model. In `.yaml` templates every
 //! `{{ … }}` is written as JSON, which is always a correctly quoted YAML flow node, so a value
 //! can never change the structure around it; `.sh` templates shell-quote every value. Each
 //! rendered template is parsed at once and a parse failure names the template and line. What

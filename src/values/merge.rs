@@ -101,7 +101,7 @@ fn merge_maps(
     origin_at: &dyn Fn(&str) -> Origin,
 ) {
     for (key, value) in layer {
-        let child = format!("{pointer}/{}", crate::yaml::escape_pointer(&key));
+        let child = format!("{pointer}/{}", crate::pointer::escape(&key));
         if value.is_null() {
             // Helm: a null removes the key, whatever the layers below set.
             base.shift_remove(&key);
@@ -127,7 +127,7 @@ fn record(value: &Value, pointer: &str, origins: &mut Origins, origin_at: &dyn F
     match value {
         Value::Object(m) => {
             for (k, v) in m {
-                let child = format!("{pointer}/{}", crate::yaml::escape_pointer(k));
+                let child = format!("{pointer}/{}", crate::pointer::escape(k));
                 record(v, &child, origins, origin_at);
             }
         }

@@ -17,10 +17,21 @@ use super::rules::non_empty;
 pub const DEFAULT_RELEASE_NAME: &str = "skypilot";
 /// The default of `-n/--namespace`.
 pub const DEFAULT_NAMESPACE: &str = "skypilot";
-/// The default of `--kube-version`: the newest Kubernetes minor skygen is tested with.
+/// The default of `--kube-version`, `major.minor`: the newest Kubernetes minor skygen is tested
+/// with. The one place it is written ([`Release::default`] reads it too).
 pub const DEFAULT_KUBE_VERSION: &str = "1.35";
+
 /// [`DEFAULT_KUBE_VERSION`] as `(major, minor)`.
-pub const DEFAULT_KUBE_VERSION_PAIR: (u32, u32) = (1, 35);
+pub fn default_kube_version() -> (u32, u32) {
+    let (major, minor) = DEFAULT_KUBE_VERSION
+        .split_once('.')
+        .expect("DEFAULT_KUBE_VERSION is major.minor; this is a skygen bug");
+    let num = |s: &str| {
+        s.parse()
+            .expect("DEFAULT_KUBE_VERSION is numeric; this is a skygen bug")
+    };
+    (num(major), num(minor))
+}
 
 /// The release being rendered: what Helm takes from the command line and the cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +47,7 @@ impl Default for Release {
         Release {
             name: DEFAULT_RELEASE_NAME.into(),
             namespace: DEFAULT_NAMESPACE.into(),
-            kube_version: DEFAULT_KUBE_VERSION_PAIR,
+            kube_version: default_kube_version(),
         }
     }
 }

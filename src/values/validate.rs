@@ -51,36 +51,8 @@ const REMOVED_KEYS: &[(&str, &str)] = &[
     ("/podSecurityContext/allowPrivilegeEscalation", "moved to securityContext.allowPrivilegeEscalation"),
 ];
 
-/// `/apiService/image` → `apiService.image`; `/a/0/b` → `a[0].b`.
-pub fn dotted(pointer: &str) -> String {
-    let mut out = String::new();
-    for seg in pointer.split('/').skip(1) {
-        let seg = seg.replace("~1", "/").replace("~0", "~");
-        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
-            out.push_str(&format!("[{seg}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(&seg);
-        }
-    }
-    out
-}
-
-fn segs(pointer: &str) -> Vec<Seg> {
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|s| {
-            let s = s.replace("~1", "/").replace("~0", "~");
-            match s.parse::<usize>() {
-                Ok(i) if !s.is_empty() => Seg::Index(i),
-                _ => Seg::Key(s),
-            }
-        })
-        .collect()
-}
+pub use crate::pointer::dotted;
+use crate::pointer::to_path as segs;
 
 /// Choices from the command line that change what the rules accept, and the release the values
 /// are for.
