@@ -143,6 +143,6 @@ pub fn run(
         cli::Command::Diff(args) => commands::diff(&args, &sub, stdin),
         cli::Command::Values => Outcome::ok(values::DEFAULTS_YAML.to_owned(), vec![]),
         cli::Command::Overlays => Outcome::ok(overlay::list_builtins(), vec![]),
-        cli::Command::Schema => Outcome::ok(values::schema::generate_text(), vec![]),
+        cli::Command::Schema => Outcome::ok(values::schema::SCHEMA_TEXT.to_owned(), vec![]),
     })
 }

@@ -99,7 +99,8 @@ pub fn render(values: &Validated) -> Result<Rendered, Vec<Diagnostic>> {
                 continue;
             }
         };
-        match crate::yaml::read_stream(&text) {
+        // Positions below the document are never needed: a parse error carries its own.
+        match crate::yaml::read_stream_shallow(&text, 0) {
             Ok(docs) => {
                 for doc in docs {
                     match doc.value {

@@ -15,6 +15,7 @@ pub mod quantity;
 pub mod resolve;
 pub mod rules;
 pub mod schema;
+pub mod schema_check;
 pub mod set;
 mod validate;
 

@@ -78,10 +78,14 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     unknown_keys(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
     coerce_traps(&mut merged, &walker, &mut diags);
 
-    let validator = jsonschema::options()
-        .build(schema)
-        .expect("the generated schema compiles; this is a skygen bug");
-    for err in validator.iter_errors(&merged.tree) {
+    // Valid values (the common case) need no jsonschema validator; anything else gets one,
+    // which finds and explains every error.
+    let fast = super::schema_check::check(schema, &merged.tree);
+    let errors = match fast {
+        super::schema_check::Verdict::Valid => None,
+        _ => Some(schema::validator().iter_errors(&merged.tree)),
+    };
+    for err in errors.into_iter().flatten() {
         if matches!(
             err.kind(),
             jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }
