@@ -276,12 +276,13 @@ mod tests {
 
     fn jsonschema_valid(schema: &Value, inst: &Value) -> bool {
         let v = jsonschema::options().build(schema).unwrap();
-        !v.iter_errors(inst).any(|e| {
+        let invalid = v.iter_errors(inst).any(|e| {
             !matches!(
                 e.kind(),
                 jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }
             )
-        })
+        });
+        !invalid
     }
 
     /// Whenever the fast check says valid or invalid, jsonschema (as the validate stage reads
