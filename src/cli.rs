@@ -105,8 +105,10 @@ pub enum Format {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Release name (a DNS-1123 label of at most 53 characters), the prefix of object names.
+    /// `render` and `validate` take it more than once to render several releases from the same
+    /// values in one run.
     #[arg(long, default_value = crate::values::resolve::DEFAULT_RELEASE_NAME, value_name = "NAME")]
-    pub release_name: String,
+    pub release_name: Vec<String>,
     /// Namespace of the release's namespaced objects.
     #[arg(short = 'n', long, default_value = crate::values::resolve::DEFAULT_NAMESPACE, value_name = "NS")]
     pub namespace: String,

@@ -126,6 +126,80 @@ pub fn render_deployment(
     Ok(Deployment { objects, warnings })
 }
 
+/// The pipeline for several releases of the same inputs (`--release-name` given more than once),
+/// in the order given. Everything built once per process (the template environment, the schema,
+/// the parsed defaults) is shared; standard input is read once and replayed to each release.
+/// Every release's problems are reported.
+///
+/// ```
+/// let inputs = skygen::inputs::Inputs {
+///     sources: vec![],
+///     overlays: vec![],
+///     release: skygen::values::Release::default(),
+///     allow_vulnerable_ingress_nginx: false,
+/// };
+/// let names = ["blue".to_owned(), "green".to_owned()];
+/// let out = skygen::render_releases(&inputs, &names, &mut std::io::empty()).unwrap();
+/// assert!(out[1].objects.iter().any(|o| o["metadata"]["name"] == "green-api-server"));
+/// ```
+pub fn render_releases(
+    inputs: &inputs::Inputs,
+    names: &[String],
+    stdin: &mut dyn Read,
+) -> Result<Vec<Deployment>, Vec<Diagnostic>> {
+    let mut buffered = None;
+    let mut out = Vec::new();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    for name in names {
+        let mut replay = Replay {
+            source: &mut *stdin,
+            buffer: &mut buffered,
+            pos: 0,
+        };
+        match render_deployment(&inputs::for_release(inputs, name), &mut replay) {
+            Ok(d) => out.push(d),
+            Err(d) => {
+                // The same values give the same problem for every release: report it once.
+                for e in d {
+                    if !errors.contains(&e) {
+                        errors.push(e);
+                    }
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Standard input read once (bounded as a values file is) and replayed from the start to each
+/// release; within one release it reads as stdin does (a second reader finds it consumed).
+struct Replay<'a> {
+    source: &'a mut dyn Read,
+    buffer: &'a mut Option<Vec<u8>>,
+    pos: usize,
+}
+
+impl Read for Replay<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.buffer.is_none() {
+            let mut all = Vec::new();
+            (&mut *self.source)
+                .take(values::MAX_INPUT_BYTES + 1)
+                .read_to_end(&mut all)?;
+            *self.buffer = Some(all);
+        }
+        let all = self.buffer.as_deref().unwrap_or_default();
+        let n = out.len().min(all.len() - self.pos);
+        out[..n].copy_from_slice(&all[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 /// Run skygen with command-line arguments (the first is the program name).
 pub fn run(
     args: impl IntoIterator<Item = String>,

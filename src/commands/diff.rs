@@ -46,6 +46,12 @@ pub fn diff(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dyn Re
                 Ok(i) => i,
                 Err(d) => return Outcome::failed(d),
             };
+            if inputs::release_names(&args.inputs).len() > 1 {
+                return usage(
+                    "diff --against takes one --release-name".into(),
+                    "compare one release at a time",
+                );
+            }
             let stdin_values = inputs
                 .sources
                 .contains(&values::ValueSource::File("-".into()));

@@ -132,6 +132,14 @@ impl Manifest {
         }
     }
 
+    /// Several releases' manifests, one after the other (each already canonical; the whole is
+    /// in release order, not re-sorted).
+    pub fn concat(parts: Vec<Manifest>) -> Manifest {
+        Manifest {
+            objects: parts.into_iter().flat_map(|m| m.objects).collect(),
+        }
+    }
+
     pub fn into_objects(self) -> Vec<Value> {
         self.objects
     }

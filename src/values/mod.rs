@@ -223,26 +223,37 @@ pub fn kind_of(v: &Value) -> &'static str {
     }
 }
 
+/// The defaults as the first layer, parsed once per process (several releases in one run share
+/// them). They are embedded text that every test reads, so a failure is a skygen bug.
+fn merged_defaults() -> Merged {
+    static DEFAULTS: std::sync::OnceLock<Merged> = std::sync::OnceLock::new();
+    DEFAULTS
+        .get_or_init(|| {
+            let mut merged = Merged::empty();
+            let doc = yaml::read_one(DEFAULTS_YAML)
+                .expect("the embedded defaults are valid YAML; this is a skygen bug");
+            merge_document(
+                &mut merged,
+                doc,
+                &|_| Origin::Defaults,
+                "the defaults",
+                Nulls::Remove,
+            )
+            .expect("the embedded defaults are a mapping; this is a skygen bug");
+            // The defaults are trusted text; their plain scalars are not user mistakes.
+            merged.traps.clear();
+            merged
+        })
+        .clone()
+}
+
 /// Load and merge all sources over the defaults. Every problem is reported, not just the first.
 pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec<Diagnostic>> {
     // Two trees, as in Helm: the defaults (with the overlays' values, skygen's own layer below
     // the user's), and the user's values (files, then flags). The user's tree is coalesced over
     // the defaults at the end, so a flag that replaces a map (`--set-json storage={…}`) replaces
     // only what the user wrote before, never the defaults below it. See: #10.
-    let mut merged = Merged::empty();
-    let defaults =
-        yaml::read_one(DEFAULTS_YAML).map_err(|e| vec![yaml_error("defaults.yaml", true, e)])?;
-    if let Err(d) = merge_document(
-        &mut merged,
-        defaults,
-        &|_| Origin::Defaults,
-        "the defaults",
-        Nulls::Remove,
-    ) {
-        return Err(vec![*d]);
-    }
-    // The defaults are trusted text; their plain scalars are not user mistakes.
-    merged.traps.clear();
+    let mut merged = merged_defaults();
     let mut user = Merged::empty();
 
     let schema = schema::shared();

@@ -54,9 +54,15 @@ fn all(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
 fn regex(pattern: &str) -> Option<regex::Regex> {
     static CACHE: OnceLock<Mutex<HashMap<String, Option<regex::Regex>>>> = OnceLock::new();
     // Classes whose meaning differs between ECMA 262 and Rust's regex (Unicode `\d`, `\w`, …).
-    if pattern.contains(['\\']) && pattern.chars().collect::<Vec<_>>().windows(2).any(|w| {
-        w[0] == '\\' && matches!(w[1], 'd' | 'D' | 'w' | 'W' | 's' | 'S' | 'b' | 'B' | 'p' | 'P' | 'u' | 'c' | 'k')
-    }) {
+    if pattern.contains(['\\'])
+        && pattern.chars().collect::<Vec<_>>().windows(2).any(|w| {
+            w[0] == '\\'
+                && matches!(
+                    w[1],
+                    'd' | 'D' | 'w' | 'W' | 's' | 'S' | 'b' | 'B' | 'p' | 'P' | 'u' | 'c' | 'k'
+                )
+        })
+    {
         return None;
     }
     let cache = CACHE.get_or_init(Default::default);
@@ -137,9 +143,9 @@ impl<'a> Checker<'a> {
                 },
                 "properties" => match (inst.as_object(), kv.as_object()) {
                     (None, _) => Valid,
-                    (Some(obj), Some(props)) => all(obj
-                        .iter()
-                        .filter_map(|(name, val)| Some(self.node(props.get(name)?, val, in_branch)))),
+                    (Some(obj), Some(props)) => all(obj.iter().filter_map(|(name, val)| {
+                        Some(self.node(props.get(name)?, val, in_branch))
+                    })),
                     _ => Unsure,
                 },
                 "additionalProperties" => match inst.as_object() {
@@ -290,7 +296,9 @@ mod tests {
     #[test]
     fn agrees_with_jsonschema() {
         let schema = crate::values::schema::shared();
-        let base = crate::values::load(&[], &mut std::io::empty()).unwrap().tree;
+        let base = crate::values::load(&[], &mut std::io::empty())
+            .unwrap()
+            .tree;
         let mut cases = vec![base.clone()];
         let edits: &[(&str, Value)] = &[
             ("/apiService/metrics/port", json!(0)),
@@ -309,15 +317,24 @@ mod tests {
             ("/apiService/replicas", json!(2)),
             ("/apiService/upgradeStrategy", json!("RollingUpdate")),
             ("/apiService/upgradeStrategy", json!("Rolling")),
-            ("/apiService/rollingUpdate", json!({"maxSurge": "25%", "maxUnavailable": 0})),
-            ("/apiService/rollingUpdate", json!({"maxSurge": "25", "maxUnavailable": -1})),
+            (
+                "/apiService/rollingUpdate",
+                json!({"maxSurge": "25%", "maxUnavailable": 0}),
+            ),
+            (
+                "/apiService/rollingUpdate",
+                json!({"maxSurge": "25", "maxUnavailable": -1}),
+            ),
             ("/storage/size", json!("10Gi")),
             ("/storage/size", json!(10)),
             ("/storage/accessMode", json!("ReadWriteMany")),
             ("/storage/accessMode", json!("ReadWriteSome")),
             ("/apiService/annotations", json!({"a": "b"})),
             ("/apiService/annotations", json!({"a": 1})),
-            ("/apiService/extraEnvs", json!([{"name": "A", "value": "b"}])),
+            (
+                "/apiService/extraEnvs",
+                json!([{"name": "A", "value": "b"}]),
+            ),
             ("/apiService/extraEnvs", json!("A=b")),
             ("/ingress/enabled", json!("yes")),
             ("/auth/oauth/enabled", json!(true)),
@@ -325,8 +342,14 @@ mod tests {
             ("/auth/oauth/cookie-refresh", json!([30])),
             ("/rbac/serviceAccountName", json!("sa")),
             ("/rbac/serviceAccountName", json!("SA_")),
-            ("/ingress-nginx/controller/service/nodePorts/http", json!(30000)),
-            ("/ingress-nginx/controller/service/nodePorts/http", json!(true)),
+            (
+                "/ingress-nginx/controller/service/nodePorts/http",
+                json!(30000),
+            ),
+            (
+                "/ingress-nginx/controller/service/nodePorts/http",
+                json!(true),
+            ),
             ("/ingress-nginx/controller/replicaCount", json!(1.5)),
         ];
         for (pointer, value) in edits {
@@ -349,7 +372,14 @@ mod tests {
             }
             decided += 1;
         }
-        assert_eq!(check(schema, &base), Valid, "the defaults take the fast path");
-        assert!(decided >= cases.len() - 4, "the fast check decides most cases");
+        assert_eq!(
+            check(schema, &base),
+            Valid,
+            "the defaults take the fast path"
+        );
+        assert!(
+            decided >= cases.len() - 4,
+            "the fast check decides most cases"
+        );
     }
 }
