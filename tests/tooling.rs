@@ -284,3 +284,18 @@ fn readme_shows_install_completions_and_the_three_gitops_paths() {
     }
     assert_eq!(ran, 5, "render, render -o, argocd, flux, diff --against");
 }
+
+#[test]
+fn effective_values_take_one_release() {
+    let out = skygen(&[
+        "values",
+        "--effective",
+        "--release-name",
+        "a",
+        "--release-name",
+        "b",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("one --release-name"));
+}

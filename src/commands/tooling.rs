@@ -65,7 +65,7 @@ pub fn long_version() -> String {
 /// given inputs (validated like a render, so an input error is reported as render reports it).
 pub fn values(args: &cli::ValuesArgs, matches: &clap::ArgMatches, stdin: &mut dyn Read) -> Outcome {
     if !args.effective {
-        let given = crate::render_flags_given(matches);
+        let given = super::diff::render_flags_given(matches);
         if !given.is_empty() {
             return Outcome::failed(vec![Diagnostic::error(
                 Code::Usage,
@@ -81,6 +81,13 @@ pub fn values(args: &cli::ValuesArgs, matches: &clap::ArgMatches, stdin: &mut dy
         Ok(i) => i,
         Err(d) => return Outcome::failed(d),
     };
+    if inputs::release_names(&args.inputs).len() > 1 {
+        return Outcome::failed(vec![Diagnostic::error(
+            Code::Usage,
+            "values --effective takes one --release-name",
+        )
+        .with_help("run it once per release (overlay config may name the release)")]);
+    }
     match crate::load_values(&inputs, stdin) {
         Ok(loaded) => Outcome {
             stdout: format!(
