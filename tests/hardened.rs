@@ -77,22 +77,28 @@ fn checkov(file: &str) -> (BTreeSet<(String, String)>, usize) {
     (failed, count)
 }
 
+/// checkov's failures for a render with `args`, without and with `--overlay hardened`.
+fn measure(args: &[&str]) -> [(BTreeSet<(String, String)>, usize); 2] {
+    let dir = TempDir::new("checkov");
+    let default = render(&dir, "default.yaml", args);
+    let mut with = args.to_vec();
+    with.extend(["--overlay", "hardened"]);
+    let hardened = render(&dir, "hardened.yaml", &with);
+    // Both at once: checkov spends most of its time starting.
+    let other = std::thread::spawn(move || checkov(&default));
+    let hardened = checkov(&hardened);
+    [other.join().expect("checkov thread"), hardened]
+}
+
 /// The same with OAuth login (oauth2-proxy and its redis): default and hardened failures.
 const OAUTH_FAILED: (usize, usize) = (85, 25);
 
 #[test]
 fn hardened_covers_oauth2_proxy_and_redis() {
-    let dir = TempDir::new("checkov-oauth");
     let case = root().join("tests/cases/oauth.values.yaml");
     let case = case.to_str().expect("UTF-8 path");
-    let base = ["--release-name", "sky", "-n", "auth", "-f", case];
-    let default = render(&dir, "default.yaml", &base);
-    let mut with = base.to_vec();
-    with.extend(["--overlay", "hardened"]);
-    let hardened = render(&dir, "hardened.yaml", &with);
-    let other = std::thread::spawn(move || checkov(&default));
-    let (hardened_failed, hardened_count) = checkov(&hardened);
-    let (default_failed, default_count) = other.join().expect("checkov thread");
+    let [(default_failed, default_count), (hardened_failed, hardened_count)] =
+        measure(&["--release-name", "sky", "-n", "auth", "-f", case]);
     assert_eq!(
         (default_count, hardened_count),
         OAUTH_FAILED,
@@ -127,13 +133,7 @@ fn hardened_covers_oauth2_proxy_and_redis() {
 
 #[test]
 fn hardened_fails_at_most_20_checkov_checks_and_the_docs_explain_each() {
-    let dir = TempDir::new("checkov");
-    let default = render(&dir, "default.yaml", &[]);
-    let hardened = render(&dir, "hardened.yaml", &["--overlay", "hardened"]);
-    // Both at once: checkov spends most of its time starting.
-    let other = std::thread::spawn(move || checkov(&default));
-    let (hardened_failed, hardened_count) = checkov(&hardened);
-    let (default_failed, default_count) = other.join().expect("checkov thread");
+    let [(default_failed, default_count), (hardened_failed, hardened_count)] = measure(&[]);
 
     assert_eq!(
         default_count, DEFAULT_FAILED,
