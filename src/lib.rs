@@ -6,6 +6,7 @@
 //! emit to stdout or a directory). [`diff`] compares two sets of objects. [`run`] wires them for
 //! the command line and returns an [`ExitStatus`]; `main` only prints and exits.
 
+pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod diff;
@@ -23,12 +24,14 @@ use serde_json::Value;
 
 use diagnostics::Diagnostic;
 
-/// How a run ended: 0 ok, 1 differences or a failed check, 2 usage or input error.
+/// How a run ended: 0 ok, 1 differences or a failed check, 2 usage or input error, 3 a diff
+/// risk named by `--fail-on`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
     Success,
     Failure,
     Error,
+    Risk,
 }
 
 impl ExitStatus {
@@ -37,6 +40,7 @@ impl ExitStatus {
             ExitStatus::Success => 0,
             ExitStatus::Failure => 1,
             ExitStatus::Error => 2,
+            ExitStatus::Risk => 3,
         }
     }
 }
@@ -132,6 +136,7 @@ pub fn run(
         cli::Command::Render(args) => render_command(&args, &sub, stdin),
         cli::Command::Validate(args) => validate_command(&args, &sub, stdin),
         cli::Command::Diff(args) => diff_command(&args, &sub, stdin),
+        cli::Command::Check(args) => check_command(&args, stdin),
         cli::Command::Values => Outcome {
             stdout: values::DEFAULTS_YAML.to_owned(),
             diagnostics: vec![],
@@ -225,6 +230,16 @@ fn diff_command(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dy
             Diagnostic::error(diagnostics::Code::Usage, m).with_help(help)
         ])
     };
+    let fail_on = match diff::risk::parse_fail_on(&args.fail_on) {
+        Ok(k) => k,
+        Err(d) => return Outcome::failed(vec![*d]),
+    };
+    if args.show_secrets && args.format == cli::DiffFormat::Markdown {
+        return usage(
+            "--show-secrets cannot be used with --format markdown".into(),
+            "a pull-request comment is read by everyone with access to the repository; drop --show-secrets",
+        );
+    }
     let mut warnings = Vec::new();
     let sides = match (&args.against, &args.old, &args.new) {
         (Some(against), _, _) => {
@@ -282,6 +297,7 @@ fn diff_command(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dy
     let opts = diff::Options {
         context: args.context.min(diff::MAX_CONTEXT),
         show_secrets: args.show_secrets,
+        ignore_defaults: args.ignore_defaults,
     };
     let report = diff::compare(old, new, &opts);
     Outcome {
@@ -290,9 +306,49 @@ fn diff_command(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dy
                 diff::print::text(&report, opts.context, use_color(args.color))
             }
             cli::DiffFormat::Json => diff::print::json(&report),
+            cli::DiffFormat::Markdown => {
+                diff::markdown::render(&report, &diff::markdown::Limits::default())
+            }
         },
         diagnostics: warnings,
-        status: if report.is_empty() {
+        status: if report.has_risk(&fail_on) {
+            ExitStatus::Risk
+        } else if report.is_empty() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
+        },
+    }
+}
+
+/// `skygen check`: read every release's render, report collisions; exit 1 when there are any.
+fn check_command(args: &cli::CheckArgs, stdin: &mut dyn Read) -> Outcome {
+    if args.renders.iter().filter(|r| *r == "-").count() > 1 {
+        return Outcome::failed(vec![Diagnostic::error(
+            diagnostics::Code::Usage,
+            "only one RENDER can be `-` (standard input)",
+        )
+        .with_help("save the others to files or `render -o` directories")]);
+    }
+    let mut releases = Vec::new();
+    let mut errors = Vec::new();
+    for source in &args.renders {
+        match diff::input::load(source, stdin) {
+            Ok(objects) => releases.push(check::Release {
+                source: source.clone(),
+                objects,
+            }),
+            Err(d) => errors.extend(d),
+        }
+    }
+    if !errors.is_empty() {
+        return Outcome::failed(errors);
+    }
+    let found = check::collisions(&releases);
+    Outcome {
+        stdout: check::print(&releases, &found),
+        diagnostics: vec![],
+        status: if found.is_empty() {
             ExitStatus::Success
         } else {
             ExitStatus::Failure
