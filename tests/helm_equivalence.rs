@@ -5,6 +5,8 @@
 //! (names, namespaces, labels, selectors, env, volumes, script commands, rules) must match.
 //! The ingress-nginx subchart's objects are compared in `tests/ingress_nginx.rs`.
 
+mod common;
+use common::unquote_safe_words;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -82,30 +84,6 @@ fn canonical(v: &mut Value) {
         }
         _ => {}
     }
-}
-
-/// `"word"` → `word` in a script line when the word has no character the shell treats
-/// specially: the two spell the same shell word, so the quotes carry no meaning.
-fn unquote_safe_words(line: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
-    let mut out = String::new();
-    let mut rest = line;
-    while let Some(start) = rest.find('"') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        match after.find('"') {
-            Some(end) if end > 0 && after[..end].chars().all(safe) => {
-                out.push_str(&after[..end]);
-                rest = &after[end + 1..];
-            }
-            _ => {
-                out.push('"');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 fn cases() -> Vec<String> {

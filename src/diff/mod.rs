@@ -176,6 +176,9 @@ pub fn compare(old: Vec<Value>, new: Vec<Value>, opts: &Options) -> Report {
                 if mask {
                     mask::mask_pair(Some(&mut o), Some(&mut n));
                 }
+                if !opts.show_secrets {
+                    mask::mask_env_pair(Some(&mut o), Some(&mut n));
+                }
                 ObjectDiff {
                     id,
                     change: Change::Changed,
@@ -195,6 +198,9 @@ pub fn compare(old: Vec<Value>, new: Vec<Value>, opts: &Options) -> Report {
                 };
                 if mask {
                     mask::mask_pair(Some(&mut v), None);
+                }
+                if !opts.show_secrets {
+                    mask::mask_env_pair(Some(&mut v), None);
                 }
                 let text = manifest::to_yaml(&v);
                 let (old_text, new_text) = match change {
