@@ -99,10 +99,15 @@ fn unlisted_changes(case: &str, old: &[Value], new: &[Value], report: &Report) -
         }
         let (o, n) = (find(old, &d.id), find(new, &d.id));
         for p in &d.paths {
-            let (a, b) = (o.pointer(p).and_then(Value::as_str), n.pointer(p).and_then(Value::as_str));
+            let (a, b) = (
+                o.pointer(p).and_then(Value::as_str),
+                n.pointer(p).and_then(Value::as_str),
+            );
             let listed = match (d.id.kind.as_str(), a, b) {
                 // "Script comments" (and the blank lines and trailing newline around them).
-                ("Deployment", Some(a), Some(b)) if p.contains("/args/") => commands(a) == commands(b),
+                ("Deployment", Some(a), Some(b)) if p.contains("/args/") => {
+                    commands(a) == commands(b)
+                }
                 // "`apiService.config` written as a `|-` block (its trailing newline removed)".
                 ("ConfigMap", Some(a), Some(b)) if p == "/data/config.yaml" => {
                     a.trim_end_matches('\n') == b.trim_end_matches('\n')
@@ -153,7 +158,9 @@ fn assert_safe(case: &str, report: &Report) {
 
 #[test]
 fn helm_compat_lists_the_differences_this_test_accepts() {
-    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/helm-compat.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/helm-compat.md"))
+            .unwrap();
     assert!(doc.contains("Script comments"));
     assert!(doc.contains("`apiService.config` written as a `|-` block"));
     assert!(doc.contains("helm.sh/"));
@@ -173,7 +180,11 @@ fn taking_over_each_reference_release_changes_only_what_helm_compat_lists() {
         bad.extend(unlisted_changes(case, &helm, &new, &report));
         // Helm's labels and annotations never show, in any object or pod template.
         for d in &report.objects {
-            assert!(!d.old_text.contains("helm.sh/") && !d.old_text.contains("managed-by: Helm"), "{case}: {}", d.id);
+            assert!(
+                !d.old_text.contains("helm.sh/") && !d.old_text.contains("managed-by: Helm"),
+                "{case}: {}",
+                d.id
+            );
         }
         // The API server's pod is replaced once (its script's wording differs), nothing else.
         let restarts: Vec<String> = report
@@ -182,13 +193,18 @@ fn taking_over_each_reference_release_changes_only_what_helm_compat_lists() {
             .filter(|d| d.risks.iter().any(|r| r.kind.as_str() == "restart"))
             .map(|d| d.id.name.clone())
             .collect();
-        assert_eq!(restarts, [format!("{}-api-server", fullname(case))], "{case}");
+        assert_eq!(
+            restarts,
+            [format!("{}-api-server", fullname(case))],
+            "{case}"
+        );
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
 fn fullname(case: &str) -> String {
-    let text = std::fs::read_to_string(fixtures().join(format!("reference/{case}.values.yaml"))).unwrap();
+    let text =
+        std::fs::read_to_string(fixtures().join(format!("reference/{case}.values.yaml"))).unwrap();
     text.lines()
         .take(3)
         .find_map(|l| l.strip_prefix("# release: "))
@@ -204,11 +220,12 @@ fn helm_get_manifest_leaves_out_hooks_which_then_show_as_added() {
             .into_iter()
             .filter(|o| !is_hook(o))
             .collect();
-        let hooks: Vec<String> = load(&fixtures().join(format!("reference/{case}.helm-output.yaml")))
-            .iter()
-            .filter(|o| is_hook(o))
-            .map(|o| skygen::manifest::ObjectId::of(o).to_string())
-            .collect();
+        let hooks: Vec<String> =
+            load(&fixtures().join(format!("reference/{case}.helm-output.yaml")))
+                .iter()
+                .filter(|o| is_hook(o))
+                .map(|o| skygen::manifest::ObjectId::of(o).to_string())
+                .collect();
         let report = diff::compare(helm, render(&case), &Options::default());
         assert_safe(&case, &report);
         let mut added: Vec<String> = report
@@ -249,7 +266,10 @@ fn a_live_dump_with_ignore_defaults_shows_only_real_changes() {
         changed,
         [
             // The key only the last `kubectl apply` set: its removal is seen.
-            ("ConfigMap/skypilot/skypilot-config".to_owned(), vec!["/data/legacy".to_owned()]),
+            (
+                "ConfigMap/skypilot/skypilot-config".to_owned(),
+                vec!["/data/legacy".to_owned()]
+            ),
             (
                 "Deployment.apps/skypilot/skypilot-api-server".to_owned(),
                 vec![
@@ -262,9 +282,9 @@ fn a_live_dump_with_ignore_defaults_shows_only_real_changes() {
     // Without --ignore-defaults the server's defaults show as removals (and the defaulted
     // storage class looks like a change of an immutable field): the reason for the flag.
     let plain = diff::compare(live, new, &Options::default());
-    assert!(plain
-        .objects
+    assert!(plain.objects.iter().any(|d| d
+        .paths
         .iter()
-        .any(|d| d.paths.iter().any(|p| p.ends_with("/terminationMessagePath"))));
+        .any(|p| p.ends_with("/terminationMessagePath"))));
     assert!(plain.has_risk(&[skygen::diff::risk::RiskKind::Immutable]));
 }

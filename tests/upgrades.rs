@@ -14,7 +14,9 @@ use skygen::render::Release;
 use skygen::values::ValueSource;
 
 fn dir(pair: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/upgrades").join(pair)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/upgrades")
+        .join(pair)
 }
 
 fn render(pair: &str, side: &str, overlays: &[&str]) -> Vec<Value> {
@@ -152,13 +154,23 @@ fn every_pair_has_exactly_the_reasoned_risk_classes() {
             let lines: Vec<String> = report
                 .objects
                 .iter()
-                .flat_map(|o| o.risks.iter().map(move |r| format!("  {} {}: {}", o.id, r.kind, r.message)))
+                .flat_map(|o| {
+                    o.risks
+                        .iter()
+                        .map(move |r| format!("  {} {}: {}", o.id, r.kind, r.message))
+                })
                 .collect();
-            failures.push(format!("{pair}: expected {want:?} ({why}), got {got:?}\n{}", lines.join("\n")));
+            failures.push(format!(
+                "{pair}: expected {want:?} ({why}), got {got:?}\n{}",
+                lines.join("\n")
+            ));
         }
         for o in &report.objects {
             for r in &o.risks {
-                assert!(!r.message.is_empty() && !r.message.contains('\n'), "{pair}: one line: {r:?}");
+                assert!(
+                    !r.message.is_empty() && !r.message.contains('\n'),
+                    "{pair}: one line: {r:?}"
+                );
             }
         }
     }
@@ -170,10 +182,22 @@ fn risks_name_the_field_that_causes_them() {
     let r = pair_report("image-bump", &[]);
     let api = &r.objects[0];
     assert_eq!(api.id.name, "skypilot-api-server");
-    let restart = api.risks.iter().find(|r| r.kind.as_str() == "restart").unwrap();
+    let restart = api
+        .risks
+        .iter()
+        .find(|r| r.kind.as_str() == "restart")
+        .unwrap();
     assert_eq!(restart.path, "/spec/template/spec/containers/0/image");
-    assert!(restart.message.contains("containers[skypilot-api].image"), "{}", restart.message);
-    let down = api.risks.iter().find(|r| r.kind.as_str() == "downtime").unwrap();
+    assert!(
+        restart.message.contains("containers[skypilot-api].image"),
+        "{}",
+        restart.message
+    );
+    let down = api
+        .risks
+        .iter()
+        .find(|r| r.kind.as_str() == "downtime")
+        .unwrap();
     assert_eq!(down.path, "/spec/strategy/type");
     let r = pair_report("storage-class", &[]);
     assert_eq!(r.objects[0].risks[0].path, "/spec/storageClassName");
@@ -193,32 +217,54 @@ fn markdown_comment_has_counts_a_risk_table_and_a_section_per_object() {
         let md = markdown::render(&report, &markdown::Limits::default());
         let (c, a, r) = report.counts();
         assert!(
-            md.starts_with(&format!("### skygen diff: {c} changed, {a} added, {r} removed")),
+            md.starts_with(&format!(
+                "### skygen diff: {c} changed, {a} added, {r} removed"
+            )),
             "{pair}: {md}"
         );
         assert_eq!(sections(&md).len(), report.objects.len(), "{pair}");
-        assert_eq!(md.matches("</details>").count(), report.objects.len(), "{pair}");
+        assert_eq!(
+            md.matches("</details>").count(),
+            report.objects.len(),
+            "{pair}"
+        );
         for class in *expected {
-            assert!(md.contains(&format!("| `{class}` |")), "{pair}: {class} in the table");
+            assert!(
+                md.contains(&format!("| `{class}` |")),
+                "{pair}: {class} in the table"
+            );
         }
         if expected.is_empty() {
             assert!(md.contains("No risks found."), "{pair}");
         }
         let risks: usize = report.objects.iter().map(|o| o.risks.len()).sum();
-        let rows = md.lines().filter(|l| l.starts_with("| ") && l.contains(" | `") && !l.starts_with("| `")).count();
+        let rows = md
+            .lines()
+            .filter(|l| l.starts_with("| ") && l.contains(" | `") && !l.starts_with("| `"))
+            .count();
         assert_eq!(rows, risks, "{pair}: one row per risk");
         // Every fence opened is closed.
-        assert_eq!(md.lines().filter(|l| l.starts_with("```")).count() % 2, 0, "{pair}");
+        assert_eq!(
+            md.lines().filter(|l| l.starts_with("```")).count() % 2,
+            0,
+            "{pair}"
+        );
     }
 }
 
 #[test]
 fn markdown_masks_secrets() {
     // The htpasswd line of the basic-auth Secret and the OAuth client secret in the proxy's env.
-    let md = markdown::render(&pair_report("auth-removed", &[]), &markdown::Limits::default());
+    let md = markdown::render(
+        &pair_report("auth-removed", &[]),
+        &markdown::Limits::default(),
+    );
     assert!(md.contains("<hidden, 46 bytes>"), "{md}");
     assert!(!md.contains("$apr1$"), "{md}");
-    let md = markdown::render(&pair_report("cookie-secret-source", &[]), &markdown::Limits::default());
+    let md = markdown::render(
+        &pair_report("cookie-secret-source", &[]),
+        &markdown::Limits::default(),
+    );
     assert!(!md.contains("s3cr3t-client-value"), "{md}");
 }
 
@@ -231,13 +277,20 @@ fn markdown_is_bounded_and_says_what_was_cut() {
         max_risk_rows: 1,
     };
     let md = markdown::render(&report, &limits);
-    assert!(md.chars().count() <= limits.max_chars, "{} chars", md.chars().count());
+    assert!(
+        md.chars().count() <= limits.max_chars,
+        "{} chars",
+        md.chars().count()
+    );
     assert!(md.contains("more lines cut"), "{md}");
     assert!(md.contains("1 more risks not listed"), "{md}");
     let shown = sections(&md).len();
     assert!(shown < report.objects.len());
     assert!(
-        md.contains(&format!("the diffs of {} more objects are not shown", report.objects.len() - shown)),
+        md.contains(&format!(
+            "the diffs of {} more objects are not shown",
+            report.objects.len() - shown
+        )),
         "{md}"
     );
     // The default bound holds for the largest pair too.

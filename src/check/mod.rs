@@ -5,8 +5,8 @@
 //! - the same object identity in two releases (last apply wins; a prune or an uninstall of one
 //!   deletes the other's object), with a message of its own for cluster-scoped objects (the same
 //!   release name in two namespaces), IngressClasses and objects in `skypilot-system`;
-//! - two ingress-nginx controllers claiming one class (`--ingress-class`) or one controller
-//!   value (`--controller-class`): both serve the same Ingresses;
+//! - two ingress-nginx controllers claiming one controller value (`--controller-class`): both
+//!   serve every Ingress of the IngressClasses with that value;
 //! - one `nodePort` in two Services (the second is refused);
 //! - overlapping host + path between Ingresses of one class, and between HTTPRoutes attached to
 //!   one Gateway: one release's requests reach the other's server.
@@ -147,12 +147,21 @@ fn controller_claims(objs: &[Value]) -> Vec<(String, String, String)> {
                     .map(workload::containers)
                     .unwrap_or_default()
                     .iter()
-                    .flat_map(|(_, c)| c.get("args").and_then(Value::as_array).into_iter().flatten())
+                    .flat_map(|(_, c)| {
+                        c.get("args")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                    })
                     .filter_map(Value::as_str)
                     .find_map(|a| a.strip_prefix(flag).map(str::to_owned))
                     .unwrap_or_default()
             };
-            (ObjectId::of(o).to_string(), arg("--ingress-class="), arg("--controller-class="))
+            (
+                ObjectId::of(o).to_string(),
+                arg("--ingress-class="),
+                arg("--controller-class="),
+            )
         })
         .collect()
 }
@@ -160,12 +169,15 @@ fn controller_claims(objs: &[Value]) -> Vec<(String, String, String)> {
 fn controllers(a: &[Value], b: &[Value], push: &mut Push) {
     for (ida, class_a, ctl_a) in controller_claims(a) {
         for (idb, class_b, ctl_b) in controller_claims(b) {
-            let what = if !class_a.is_empty() && class_a == class_b {
-                format!("class {class_a}")
-            } else if !ctl_a.is_empty() && ctl_a == ctl_b {
-                format!("controller value {ctl_a}")
-            } else {
+            // ingress-nginx serves an Ingress whose IngressClass names its `--controller-class`;
+            // `--ingress-class` only matters for the legacy annotation, so the value decides.
+            if ctl_a.is_empty() || ctl_a != ctl_b {
                 continue;
+            }
+            let what = if class_a == class_b {
+                format!("controller value {ctl_a} (and class {class_a})")
+            } else {
+                format!("controller value {ctl_a}")
             };
             push(
                 CollisionKind::ControllerClass,
@@ -179,7 +191,12 @@ fn controllers(a: &[Value], b: &[Value], push: &mut Push) {
 fn node_ports_of(objs: &[Value]) -> Vec<(String, i64)> {
     let mut out = vec![];
     for o in objs.iter().filter(|o| ObjectId::of(o).kind == "Service") {
-        for p in o.pointer("/spec/ports").and_then(Value::as_array).into_iter().flatten() {
+        for p in o
+            .pointer("/spec/ports")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(n) = p.get("nodePort").and_then(Value::as_i64) {
                 out.push((ObjectId::of(o).to_string(), n));
             }
@@ -239,11 +256,30 @@ fn ingress_rules(objs: &[Value]) -> Vec<(Option<String>, Option<String>, String,
     let mut out = vec![];
     for o in objs.iter().filter(|o| ObjectId::of(o).kind == "Ingress") {
         let class = crate::diff::risk::exposure_class_of(o);
-        for rule in o.pointer("/spec/rules").and_then(Value::as_array).into_iter().flatten() {
+        for rule in o
+            .pointer("/spec/rules")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let host = rule.get("host").and_then(Value::as_str).map(str::to_owned);
-            for p in rule.pointer("/http/paths").and_then(Value::as_array).into_iter().flatten() {
-                let path = p.get("path").and_then(Value::as_str).unwrap_or("/").to_owned();
-                out.push((class.clone(), host.clone(), path, ObjectId::of(o).to_string()));
+            for p in rule
+                .pointer("/http/paths")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let path = p
+                    .get("path")
+                    .and_then(Value::as_str)
+                    .unwrap_or("/")
+                    .to_owned();
+                out.push((
+                    class.clone(),
+                    host.clone(),
+                    path,
+                    ObjectId::of(o).to_string(),
+                ));
             }
         }
     }
@@ -254,7 +290,8 @@ fn ingress_routes(a: &[Value], b: &[Value], push: &mut Push) {
     let mut seen = std::collections::BTreeSet::new();
     for (ca, ha, pa, ia) in ingress_rules(a) {
         for (cb, hb, pb, ib) in ingress_rules(b) {
-            if ca != cb || !hosts_overlap(ha.as_deref(), hb.as_deref()) || !paths_overlap(&pa, &pb) {
+            if ca != cb || !hosts_overlap(ha.as_deref(), hb.as_deref()) || !paths_overlap(&pa, &pb)
+            {
                 continue;
             }
             if !seen.insert((ia.clone(), ib.clone())) {
@@ -299,19 +336,41 @@ fn route_matches(objs: &[Value]) -> Vec<(String, Option<String>, String, String)
         };
         let hosts = strs(o.pointer("/spec/hostnames"));
         let mut paths = vec![];
-        for rule in o.pointer("/spec/rules").and_then(Value::as_array).into_iter().flatten() {
-            let matches = rule.get("matches").and_then(Value::as_array).cloned().unwrap_or_default();
+        for rule in o
+            .pointer("/spec/rules")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let matches = rule
+                .get("matches")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             if matches.is_empty() {
                 paths.push("/".to_owned());
             }
             for m in matches {
-                paths.push(m.pointer("/path/value").and_then(Value::as_str).unwrap_or("/").to_owned());
+                paths.push(
+                    m.pointer("/path/value")
+                        .and_then(Value::as_str)
+                        .unwrap_or("/")
+                        .to_owned(),
+                );
             }
         }
-        for parent in o.pointer("/spec/parentRefs").and_then(Value::as_array).into_iter().flatten() {
+        for parent in o
+            .pointer("/spec/parentRefs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let gw = format!(
                 "{}/{}",
-                parent.get("namespace").and_then(Value::as_str).unwrap_or(&id.namespace),
+                parent
+                    .get("namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&id.namespace),
                 parent.get("name").and_then(Value::as_str).unwrap_or("")
             );
             for h in &hosts {
@@ -328,7 +387,8 @@ fn http_routes(a: &[Value], b: &[Value], push: &mut Push) {
     let mut seen = std::collections::BTreeSet::new();
     for (ga, ha, pa, ia) in route_matches(a) {
         for (gb, hb, pb, ib) in route_matches(b) {
-            if ga != gb || !hosts_overlap(ha.as_deref(), hb.as_deref()) || !paths_overlap(&pa, &pb) {
+            if ga != gb || !hosts_overlap(ha.as_deref(), hb.as_deref()) || !paths_overlap(&pa, &pb)
+            {
                 continue;
             }
             if seen.insert((ia.clone(), ib.clone())) {
@@ -364,7 +424,10 @@ pub fn print(releases: &[Release], found: &[Collision]) -> String {
         ));
     }
     let n = found.len();
-    out.push_str(&format!("\n{n} collision{}\n", if n == 1 { "" } else { "s" }));
+    out.push_str(&format!(
+        "\n{n} collision{}\n",
+        if n == 1 { "" } else { "s" }
+    ));
     out
 }
 
@@ -382,7 +445,10 @@ mod tests {
         assert!(paths_overlap("/", "/team-b(/|$)(.*)"));
         assert!(hosts_overlap(None, Some("a.example.com")));
         assert!(hosts_overlap(Some("*.example.com"), Some("a.example.com")));
-        assert!(!hosts_overlap(Some("*.example.com"), Some("a.b.example.com")));
+        assert!(!hosts_overlap(
+            Some("*.example.com"),
+            Some("a.b.example.com")
+        ));
         assert!(!hosts_overlap(Some("a.example.com"), Some("b.example.com")));
     }
 }

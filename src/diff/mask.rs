@@ -139,16 +139,35 @@ fn is_secret_env(name: &str) -> bool {
 /// variable name, with their pointers.
 fn secret_envs(obj: &Value) -> Vec<(String, String, String)> {
     let mut out = vec![];
-    for tpl in ["/spec/template/spec", "/spec/jobTemplate/spec/template/spec"] {
+    for tpl in [
+        "/spec/template/spec",
+        "/spec/jobTemplate/spec/template/spec",
+    ] {
         for list in ["initContainers", "containers"] {
             let at = format!("{tpl}/{list}");
-            let Some(Value::Array(cs)) = obj.pointer(&at) else { continue };
+            let Some(Value::Array(cs)) = obj.pointer(&at) else {
+                continue;
+            };
             for (i, c) in cs.iter().enumerate() {
-                let cname = c.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
-                for (j, e) in c.get("env").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                let cname = c
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned();
+                for (j, e) in c
+                    .get("env")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
                     let name = e.get("name").and_then(Value::as_str).unwrap_or("");
                     if is_secret_env(name) && e.get("value").is_some() {
-                        out.push((format!("{list}/{cname}"), name.to_owned(), format!("{at}/{i}/env/{j}/value")));
+                        out.push((
+                            format!("{list}/{cname}"),
+                            name.to_owned(),
+                            format!("{at}/{i}/env/{j}/value"),
+                        ));
                     }
                 }
             }
@@ -168,20 +187,34 @@ pub fn mask_env_pair(mut old: Option<&mut Value>, mut new: Option<&mut Value>) {
         .into_iter()
         .flat_map(|(l, is_old)| l.iter().map(move |x| (is_old, x)))
     {
-        let (other, this_side) = if list { (&after, old.as_deref()) } else { (&before, new.as_deref()) };
+        let (other, this_side) = if list {
+            (&after, old.as_deref())
+        } else {
+            (&before, new.as_deref())
+        };
         let counterpart = other.iter().find(|(c, n, _)| c == container && n == name);
         let here = value_of(this_side, p).unwrap_or(Value::Null);
         let there = counterpart.and_then(|(_, _, op)| {
             value_of(if list { new.as_deref() } else { old.as_deref() }, op)
         });
         let side = match there {
-            Some(t) if t != here => if list { Side::Old } else { Side::New },
+            Some(t) if t != here => {
+                if list {
+                    Side::Old
+                } else {
+                    Side::New
+                }
+            }
             _ => Side::Same,
         };
         masks.push((list, p.clone(), placeholder(&here, false, side)));
     }
     for (is_old, p, m) in masks {
-        let target = if is_old { old.as_deref_mut() } else { new.as_deref_mut() };
+        let target = if is_old {
+            old.as_deref_mut()
+        } else {
+            new.as_deref_mut()
+        };
         if let Some(v) = target.and_then(|t| t.pointer_mut(&p)) {
             *v = m;
         }
@@ -195,13 +228,27 @@ mod tests {
 
     #[test]
     fn credential_env_values_are_masked() {
-        let dep = |v: &str| json!({"spec": {"template": {"spec": {"containers": [{"name": "p",
-            "env": [{"name": "OAUTH2_PROXY_COOKIE_SECRET", "value": v}, {"name": "PORT", "value": "1"}]}]}}}});
+        let dep = |v: &str| {
+            json!({"spec": {"template": {"spec": {"containers": [{"name": "p",
+            "env": [{"name": "OAUTH2_PROXY_COOKIE_SECRET", "value": v}, {"name": "PORT", "value": "1"}]}]}}}})
+        };
         let (mut old, mut new) = (dep("abc"), dep("abcd"));
         mask_env_pair(Some(&mut old), Some(&mut new));
-        assert_eq!(old.pointer("/spec/template/spec/containers/0/env/0/value").unwrap(), "<hidden, 3 bytes, old value>");
-        assert_eq!(new.pointer("/spec/template/spec/containers/0/env/0/value").unwrap(), "<hidden, 4 bytes, new value>");
-        assert_eq!(new.pointer("/spec/template/spec/containers/0/env/1/value").unwrap(), "1");
+        assert_eq!(
+            old.pointer("/spec/template/spec/containers/0/env/0/value")
+                .unwrap(),
+            "<hidden, 3 bytes, old value>"
+        );
+        assert_eq!(
+            new.pointer("/spec/template/spec/containers/0/env/0/value")
+                .unwrap(),
+            "<hidden, 4 bytes, new value>"
+        );
+        assert_eq!(
+            new.pointer("/spec/template/spec/containers/0/env/1/value")
+                .unwrap(),
+            "1"
+        );
     }
 
     #[test]

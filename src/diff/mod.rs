@@ -105,7 +105,12 @@ impl Report {
         risk::RiskKind::ALL
             .iter()
             .map(|k| {
-                let n = self.objects.iter().flat_map(|o| &o.risks).filter(|r| r.kind == *k).count();
+                let n = self
+                    .objects
+                    .iter()
+                    .flat_map(|o| &o.risks)
+                    .filter(|r| r.kind == *k)
+                    .count();
                 (*k, n)
             })
             .collect()

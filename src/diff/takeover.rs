@@ -15,8 +15,8 @@
 //!   `nodePort`s and `healthCheckNodePort`, a PVC's `volumeName`, a Job's generated selector and
 //!   labels.
 //!
-//! A key the new side sets to the same value is never removed, so two Helm renders compare as
-//! they are. Fields the server *defaulted* (`dnsPolicy`, `terminationMessagePath`,
+//! A field or key the new side has too is never removed (it shows as changed, or not at all),
+//! so two Helm renders, or two dumps, compare as they are. Fields the server *defaulted* (`dnsPolicy`, `terminationMessagePath`,
 //! `revisionHistoryLimit`, …) cannot be told from fields a user set, so they stay unless
 //! [`prune_to_set_fields`] (`--ignore-defaults`) keeps only the fields the new side sets plus
 //! those the last `kubectl apply` set (its annotation), so removals are still seen.
@@ -67,9 +67,18 @@ pub fn last_applied(obj: &Value) -> Option<Value> {
 /// Remove from `old` what Helm and the server added (see the module doc), keeping anything
 /// `new` (the same object on the other side) sets to the same value.
 pub fn clean_old(old: &mut Value, new: Option<&Value>) {
-    let Some(obj) = old.as_object_mut() else { return };
-    obj.shift_remove("status");
-    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("").to_owned();
+    let new_has = |pointer: &str| new.and_then(|n| n.pointer(pointer)).is_some();
+    let Some(obj) = old.as_object_mut() else {
+        return;
+    };
+    if !new_has("/status") {
+        obj.shift_remove("status");
+    }
+    let kind = obj
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
     let name = obj
         .get("metadata")
         .and_then(|m| m.get("name"))
@@ -78,9 +87,13 @@ pub fn clean_old(old: &mut Value, new: Option<&Value>) {
         .to_owned();
     if let Some(Value::Object(meta)) = obj.get_mut("metadata") {
         for k in SERVER_METADATA {
-            meta.shift_remove(*k);
+            if !new_has(&format!("/metadata/{k}")) {
+                meta.shift_remove(*k);
+            }
         }
-        if let Some(Value::Array(f)) = meta.get_mut("finalizers") {
+        if new_has("/metadata/finalizers") {
+            // Kept as they are: the new side has finalizers too.
+        } else if let Some(Value::Array(f)) = meta.get_mut("finalizers") {
             f.retain(|x| x != "kubernetes.io/pvc-protection");
             if f.is_empty() {
                 meta.shift_remove("finalizers");
@@ -88,7 +101,11 @@ pub fn clean_old(old: &mut Value, new: Option<&Value>) {
         }
         if kind == "Namespace" {
             if let Some(Value::Object(labels)) = meta.get_mut("labels") {
-                if labels.get("kubernetes.io/metadata.name").and_then(Value::as_str) == Some(name.as_str()) {
+                if labels
+                    .get("kubernetes.io/metadata.name")
+                    .and_then(Value::as_str)
+                    == Some(name.as_str())
+                {
                     labels.shift_remove("kubernetes.io/metadata.name");
                 }
             }
@@ -137,31 +154,41 @@ fn metadata_pointers(obj: &Value) -> Vec<String> {
 }
 
 fn clean_metadata(meta: &mut Map<String, Value>, kept: Option<&Value>) {
-    let keeps = |field: &str, k: &str, v: &Value| {
-        kept.and_then(|m| m.get(field)).and_then(|m| m.get(k)) == Some(v)
+    // A key the new side has too stays, so it shows as changed (or not at all), never added.
+    let keeps = |field: &str, k: &str| {
+        kept.and_then(|m| m.get(field))
+            .and_then(|m| m.get(k))
+            .is_some()
     };
     if let Some(Value::Object(labels)) = meta.get_mut("labels") {
         labels.retain(|k, v| {
             let bookkeeping = LABELS
                 .iter()
                 .any(|(name, value)| k == name && value.is_none_or(|x| v == x));
-            !bookkeeping || keeps("labels", k, v)
+            !bookkeeping || keeps("labels", k)
         });
     }
     if let Some(Value::Object(ann)) = meta.get_mut("annotations") {
-        ann.retain(|k, v| {
-            !ANNOTATION_PREFIXES.iter().any(|p| k.starts_with(p)) || keeps("annotations", k, v)
+        ann.retain(|k, _| {
+            !ANNOTATION_PREFIXES.iter().any(|p| k.starts_with(p)) || keeps("annotations", k)
         });
     }
     for field in ["labels", "annotations"] {
-        if meta.get(field).is_some_and(|m| m.as_object().is_some_and(Map::is_empty)) {
+        if meta
+            .get(field)
+            .is_some_and(|m| m.as_object().is_some_and(Map::is_empty))
+        {
             meta.shift_remove(field);
         }
     }
 }
 
 fn unset_if_new_lacks(old: &mut Value, new: Option<&Value>, at: &str, key: &str) {
-    if new.and_then(|n| n.pointer(at)).and_then(|s| s.get(key)).is_some() {
+    if new
+        .and_then(|n| n.pointer(at))
+        .and_then(|s| s.get(key))
+        .is_some()
+    {
         return;
     }
     if let Some(Value::Object(m)) = old.pointer_mut(at) {
@@ -180,9 +207,9 @@ fn unset_allocated_service(old: &mut Value, new: Option<&Value>) {
         .unwrap_or_default();
     if let Some(Value::Array(ports)) = old.pointer_mut("/spec/ports") {
         for p in ports {
-            let same = new_ports.iter().find(|np| {
-                np.get("name") == p.get("name") && np.get("port") == p.get("port")
-            });
+            let same = new_ports
+                .iter()
+                .find(|np| np.get("name") == p.get("name") && np.get("port") == p.get("port"));
             if same.is_none_or(|np| np.get("nodePort").is_none()) {
                 if let Some(m) = p.as_object_mut() {
                     m.shift_remove("nodePort");
@@ -205,7 +232,10 @@ fn unset_job_selector(old: &mut Value, new: Option<&Value>) {
         labels.retain(|k, _| {
             !matches!(
                 k.as_str(),
-                "controller-uid" | "job-name" | "batch.kubernetes.io/controller-uid" | "batch.kubernetes.io/job-name"
+                "controller-uid"
+                    | "job-name"
+                    | "batch.kubernetes.io/controller-uid"
+                    | "batch.kubernetes.io/job-name"
             )
         });
         if labels.is_empty() {
@@ -224,7 +254,10 @@ fn unset_job_selector(old: &mut Value, new: Option<&Value>) {
 pub fn prune_to_set_fields(old: &mut Value, new: &Value, applied: Option<&Value>) {
     match old {
         Value::Object(m) => {
-            let has = |v: Option<&Value>, k: &str| v.and_then(Value::as_object).is_some_and(|o| o.contains_key(k));
+            let has = |v: Option<&Value>, k: &str| {
+                v.and_then(Value::as_object)
+                    .is_some_and(|o| o.contains_key(k))
+            };
             let (new_obj, applied_obj) = (new.is_object(), applied.is_some_and(Value::is_object));
             if !new_obj && !applied_obj {
                 return;
@@ -243,17 +276,24 @@ pub fn prune_to_set_fields(old: &mut Value, new: &Value, applied: Option<&Value>
             }
         }
         Value::Array(items) => {
-            let Some(new_items) = new.as_array() else { return };
+            let Some(new_items) = new.as_array() else {
+                return;
+            };
             let named = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_owned);
             for (i, item) in items.iter_mut().enumerate() {
                 let counterpart = match named(item) {
-                    Some(n) => new_items.iter().find(|x| named(x).as_deref() == Some(n.as_str())),
+                    Some(n) => new_items
+                        .iter()
+                        .find(|x| named(x).as_deref() == Some(n.as_str())),
                     None => new_items.get(i),
                 };
-                let applied_item = applied.and_then(Value::as_array).and_then(|a| match named(item) {
-                    Some(n) => a.iter().find(|x| named(x).as_deref() == Some(n.as_str())),
-                    None => a.get(i),
-                });
+                let applied_item =
+                    applied
+                        .and_then(Value::as_array)
+                        .and_then(|a| match named(item) {
+                            Some(n) => a.iter().find(|x| named(x).as_deref() == Some(n.as_str())),
+                            None => a.get(i),
+                        });
                 if let Some(c) = counterpart {
                     prune_to_set_fields(item, c, applied_item);
                 }

@@ -43,7 +43,9 @@ fn nginx_serves(sets: &Sets, class: Option<&str>) -> bool {
         name: class.into(),
     };
     match sets.new.get(&id).or_else(|| sets.old.get(&id)) {
-        Some(ic) => ic.pointer("/spec/controller").and_then(Value::as_str) == Some("k8s.io/ingress-nginx"),
+        Some(ic) => {
+            ic.pointer("/spec/controller").and_then(Value::as_str) == Some("k8s.io/ingress-nginx")
+        }
         None => class.contains("nginx"),
     }
 }
@@ -72,10 +74,28 @@ fn mechanisms(sets: &Sets, ing: &Value) -> Vec<(&'static str, String)> {
 /// The (host, path) pairs an Ingress routes.
 fn routes(ing: &Value) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
-    for rule in ing.pointer("/spec/rules").and_then(Value::as_array).into_iter().flatten() {
-        let host = rule.get("host").and_then(Value::as_str).unwrap_or("*").to_owned();
-        for p in rule.pointer("/http/paths").and_then(Value::as_array).into_iter().flatten() {
-            let path = p.get("path").and_then(Value::as_str).unwrap_or("/").to_owned();
+    for rule in ing
+        .pointer("/spec/rules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let host = rule
+            .get("host")
+            .and_then(Value::as_str)
+            .unwrap_or("*")
+            .to_owned();
+        for p in rule
+            .pointer("/http/paths")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let path = p
+                .get("path")
+                .and_then(Value::as_str)
+                .unwrap_or("/")
+                .to_owned();
             out.insert((host.clone(), path));
         }
     }
@@ -105,7 +125,11 @@ pub fn ingresses(sets: &Sets, found: &mut Findings) {
                 &id,
                 RiskKind::Exposure,
                 "",
-                format!("Ingress {} is new: it serves {} from outside the cluster, {auth}", id.name, hosts.join(", ")),
+                format!(
+                    "Ingress {} is new: it serves {} from outside the cluster, {auth}",
+                    id.name,
+                    hosts.join(", ")
+                ),
             );
             continue;
         };
@@ -122,7 +146,11 @@ pub fn ingresses(sets: &Sets, found: &mut Findings) {
             } else {
                 format!("{}: {what} is removed from Ingress {}, so the API server is reachable without it", field(o, &at), id.name)
             };
-            let path = if n.pointer(&at).is_some() { "/spec/ingressClassName".to_owned() } else { at };
+            let path = if n.pointer(&at).is_some() {
+                "/spec/ingressClassName".to_owned()
+            } else {
+                at
+            };
             found.push(&id, RiskKind::Exposure, &path, message);
         }
     }
@@ -145,7 +173,10 @@ pub fn services(sets: &Sets, found: &mut Findings) {
         .max()
         .unwrap_or(0);
     for (id, n) in Sets::of_kind(&sets.new, "Service") {
-        let ty = n.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP");
+        let ty = n
+            .pointer("/spec/type")
+            .and_then(Value::as_str)
+            .unwrap_or("ClusterIP");
         match sets.old.get(&id) {
             Some(o) => {
                 if reach(n) > reach(o) {
@@ -156,7 +187,11 @@ pub fn services(sets: &Sets, found: &mut Findings) {
                         format!(
                             "spec.type becomes {ty}: Service {} is now reachable {}",
                             id.name,
-                            if ty == "LoadBalancer" { "through a load balancer, usually from the internet" } else { "on a port of every node" }
+                            if ty == "LoadBalancer" {
+                                "through a load balancer, usually from the internet"
+                            } else {
+                                "on a port of every node"
+                            }
                         ),
                     );
                 }
@@ -170,12 +205,23 @@ pub fn services(sets: &Sets, found: &mut Findings) {
                         .collect()
                 };
                 let (before, after) = (ranges(o), ranges(n));
-                if reach(n) == 2 && !before.is_empty() && (after.is_empty() || after.iter().any(|r| !before.contains(r))) {
+                if reach(n) == 2
+                    && !before.is_empty()
+                    && (after.is_empty() || after.iter().any(|r| !before.contains(r)))
+                {
                     found.push(
                         &id,
                         RiskKind::Exposure,
                         "/spec/loadBalancerSourceRanges",
-                        format!("spec.loadBalancerSourceRanges widens from {} to {}", before.join(", "), if after.is_empty() { "anywhere".into() } else { after.join(", ") }),
+                        format!(
+                            "spec.loadBalancerSourceRanges widens from {} to {}",
+                            before.join(", "),
+                            if after.is_empty() {
+                                "anywhere".into()
+                            } else {
+                                after.join(", ")
+                            }
+                        ),
                     );
                 }
             }
@@ -183,7 +229,10 @@ pub fn services(sets: &Sets, found: &mut Findings) {
                 &id,
                 RiskKind::Exposure,
                 "/spec/type",
-                format!("Service {} of type {ty} is new: reachable from outside the cluster", id.name),
+                format!(
+                    "Service {} of type {ty} is new: reachable from outside the cluster",
+                    id.name
+                ),
             ),
             None => {}
         }
@@ -192,24 +241,50 @@ pub fn services(sets: &Sets, found: &mut Findings) {
 
 /// The API server's own authentication: (what, pointer below the main container).
 fn server_mechanisms(api: &Value) -> Vec<(&'static str, String)> {
-    let Some(pod) = pod_spec(api) else { return vec![] };
+    let Some(pod) = pod_spec(api) else {
+        return vec![];
+    };
     let tpl = template_pointer("Deployment").expect("Deployment has a template");
     let mut out = vec![];
     for (at, c) in containers(pod) {
-        let args = c.get("args").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
-        if args.clone().any(|a| a.contains("sky api start") && a.contains("--enable-basic-auth")) {
-            out.push(("the server's basic auth (--enable-basic-auth)", format!("{tpl}/spec{at}/args")));
+        let args = c
+            .get("args")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str);
+        if args
+            .clone()
+            .any(|a| a.contains("sky api start") && a.contains("--enable-basic-auth"))
+        {
+            out.push((
+                "the server's basic auth (--enable-basic-auth)",
+                format!("{tpl}/spec{at}/args"),
+            ));
         }
         let env = c.get("env").and_then(Value::as_array).into_iter().flatten();
         if env.clone().any(|e| {
             e.get("name").and_then(Value::as_str) == Some("SKYPILOT_AUTH_OAUTH2_PROXY_ENABLED")
                 && e.get("value").and_then(Value::as_str) == Some("true")
         }) {
-            out.push(("OAuth on the API server (auth.oauth)", format!("{tpl}/spec{at}/env")));
+            out.push((
+                "OAuth on the API server (auth.oauth)",
+                format!("{tpl}/spec{at}/env"),
+            ));
         }
-        let mounts = c.get("volumeMounts").and_then(Value::as_array).into_iter().flatten();
-        if mounts.clone().any(|m| m.get("mountPath").and_then(Value::as_str) == Some("/root/.sky/.server.yaml")) {
-            out.push(("the external auth proxy config (auth.externalProxy)", format!("{tpl}/spec{at}/volumeMounts")));
+        let mounts = c
+            .get("volumeMounts")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        if mounts
+            .clone()
+            .any(|m| m.get("mountPath").and_then(Value::as_str) == Some("/root/.sky/.server.yaml"))
+        {
+            out.push((
+                "the external auth proxy config (auth.externalProxy)",
+                format!("{tpl}/spec{at}/volumeMounts"),
+            ));
         }
     }
     out
@@ -222,19 +297,37 @@ pub fn server_auth(sets: &Sets, found: &mut Findings) {
     let now = server_mechanisms(n);
     for (what, at) in server_mechanisms(o) {
         if !now.iter().any(|(w, _)| *w == what) {
-            let path = if n.pointer(&at).is_some() { at } else { String::new() };
-            found.push(&id, RiskKind::Exposure, &path, format!("{what} is turned off: the API server no longer asks for it"));
+            let path = if n.pointer(&at).is_some() {
+                at
+            } else {
+                String::new()
+            };
+            found.push(
+                &id,
+                RiskKind::Exposure,
+                &path,
+                format!("{what} is turned off: the API server no longer asks for it"),
+            );
         }
     }
 }
 
 /// Where oauth2-proxy's cookie secret comes from, in one side: the owner, the pointer of the
 /// env entry, a description, and what decides the secret (the value or the Secret's data).
-fn cookie_source(side: &std::collections::BTreeMap<ObjectId, &Value>) -> Option<(ObjectId, String, String, Value)> {
+fn cookie_source(
+    side: &std::collections::BTreeMap<ObjectId, &Value>,
+) -> Option<(ObjectId, String, String, Value)> {
     for (id, obj) in side {
-        let (Some(tpl), Some(pod)) = (template_pointer(&id.kind), pod_spec(obj)) else { continue };
+        let (Some(tpl), Some(pod)) = (template_pointer(&id.kind), pod_spec(obj)) else {
+            continue;
+        };
         for (at, c) in containers(pod) {
-            let env = c.get("env").and_then(Value::as_array).into_iter().flatten().enumerate();
+            let env = c
+                .get("env")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate();
             for (i, e) in env {
                 if e.get("name").and_then(Value::as_str) != Some("OAUTH2_PROXY_COOKIE_SECRET") {
                     continue;
@@ -243,18 +336,38 @@ fn cookie_source(side: &std::collections::BTreeMap<ObjectId, &Value>) -> Option<
                 if let Some(r) = e.pointer("/valueFrom/secretKeyRef") {
                     let sname = r.get("name").and_then(Value::as_str).unwrap_or("");
                     let key = r.get("key").and_then(Value::as_str).unwrap_or("");
-                    let sid = ObjectId { group: String::new(), kind: "Secret".into(), namespace: id.namespace.clone(), name: sname.into() };
+                    let sid = ObjectId {
+                        group: String::new(),
+                        kind: "Secret".into(),
+                        namespace: id.namespace.clone(),
+                        name: sname.into(),
+                    };
                     let data = side.get(&sid).map(|s| {
                         s.pointer(&format!("/data/{}", crate::yaml::escape_pointer(key)))
-                            .or_else(|| s.pointer(&format!("/stringData/{}", crate::yaml::escape_pointer(key))))
+                            .or_else(|| {
+                                s.pointer(&format!(
+                                    "/stringData/{}",
+                                    crate::yaml::escape_pointer(key)
+                                ))
+                            })
                             .cloned()
                             .unwrap_or(Value::Null)
                     });
                     let decided = serde_json::json!({"secret": sname, "key": key, "data": data});
-                    return Some((id.clone(), pointer, format!("key {key} of Secret {sname}"), decided));
+                    return Some((
+                        id.clone(),
+                        pointer,
+                        format!("key {key} of Secret {sname}"),
+                        decided,
+                    ));
                 }
                 let decided = e.get("value").cloned().unwrap_or(Value::Null);
-                return Some((id.clone(), pointer, "a value in the Deployment".into(), decided));
+                return Some((
+                    id.clone(),
+                    pointer,
+                    "a value in the Deployment".into(),
+                    decided,
+                ));
             }
         }
     }
@@ -262,7 +375,9 @@ fn cookie_source(side: &std::collections::BTreeMap<ObjectId, &Value>) -> Option<
 }
 
 pub fn logout(sets: &Sets, found: &mut Findings) {
-    let (Some((_, _, was, before)), Some((id, at, now, after))) = (cookie_source(&sets.old), cookie_source(&sets.new)) else {
+    let (Some((_, _, was, before)), Some((id, at, now, after))) =
+        (cookie_source(&sets.old), cookie_source(&sets.new))
+    else {
         return;
     };
     if before == after {
@@ -271,8 +386,20 @@ pub fn logout(sets: &Sets, found: &mut Findings) {
     let same_ref = was == now && after.get("secret").is_some();
     // The env entry is the same: the Secret's data changed, so the Secret carries the risk.
     let (owner, path) = if same_ref {
-        let name = after.get("secret").and_then(Value::as_str).unwrap_or("").to_owned();
-        (ObjectId { group: String::new(), kind: "Secret".into(), namespace: id.namespace.clone(), name }, "/data".to_owned())
+        let name = after
+            .get("secret")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        (
+            ObjectId {
+                group: String::new(),
+                kind: "Secret".into(),
+                namespace: id.namespace.clone(),
+                name,
+            },
+            "/data".to_owned(),
+        )
     } else {
         (id.clone(), at)
     };

@@ -65,12 +65,17 @@ fn server_filled(kind: &str, pointer: &str) -> bool {
     matches!(
         (kind, pointer),
         ("Service", "/spec/clusterIP" | "/spec/clusterIPs")
-            | ("PersistentVolumeClaim", "/spec/volumeName" | "/spec/volumeMode")
+            | (
+                "PersistentVolumeClaim",
+                "/spec/volumeName" | "/spec/volumeMode"
+            )
     )
 }
 
 pub fn check(id: &ObjectId, old: Option<&Value>, new: Option<&Value>, found: &mut Findings) {
-    let (Some(o), Some(n)) = (old, new) else { return };
+    let (Some(o), Some(n)) = (old, new) else {
+        return;
+    };
     let Some((fields, fix)) = rules(&id.kind) else {
         return;
     };
@@ -104,11 +109,9 @@ pub fn check(id: &ObjectId, old: Option<&Value>, new: Option<&Value>, found: &mu
             continue;
         }
         let at = match (&ov, &nv) {
-            (Some(_), Some(_)) => first_change(
-                &wrap(base, ov.as_ref()),
-                &wrap(base, nv.as_ref()),
-                base,
-            ),
+            (Some(_), Some(_)) => {
+                first_change(&wrap(base, ov.as_ref()), &wrap(base, nv.as_ref()), base)
+            }
             _ => (*base).to_owned(),
         };
         found.push(
@@ -128,7 +131,13 @@ pub fn check(id: &ObjectId, old: Option<&Value>, new: Option<&Value>, found: &mu
 /// Rebuild a document holding `value` at `pointer`, so pointers into it stay whole.
 fn wrap(pointer: &str, value: Option<&Value>) -> Value {
     let mut out = value.cloned().unwrap_or(Value::Null);
-    for seg in pointer.split('/').skip(1).collect::<Vec<_>>().into_iter().rev() {
+    for seg in pointer
+        .split('/')
+        .skip(1)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
         let mut m = serde_json::Map::new();
         m.insert(seg.replace("~1", "/").replace("~0", "~"), out);
         out = Value::Object(m);

@@ -90,7 +90,9 @@ impl std::fmt::Display for RiskKind {
 }
 
 /// The classes `--fail-on` names (comma-separated or repeated; `any` is every class).
-pub fn parse_fail_on(names: &[String]) -> Result<Vec<RiskKind>, Box<crate::diagnostics::Diagnostic>> {
+pub fn parse_fail_on(
+    names: &[String],
+) -> Result<Vec<RiskKind>, Box<crate::diagnostics::Diagnostic>> {
     use crate::diagnostics::{did_you_mean, Code, Diagnostic};
     let mut out = vec![];
     for name in names.iter().map(|n| n.trim()) {
@@ -101,13 +103,20 @@ pub fn parse_fail_on(names: &[String]) -> Result<Vec<RiskKind>, Box<crate::diagn
         match RiskKind::parse(name) {
             Some(k) => out.push(k),
             None => {
-                let all: Vec<&str> = RiskKind::ALL.iter().map(|k| k.as_str()).chain(["any"]).collect();
+                let all: Vec<&str> = RiskKind::ALL
+                    .iter()
+                    .map(|k| k.as_str())
+                    .chain(["any"])
+                    .collect();
                 let hint = did_you_mean(name, all.iter().copied())
                     .map(|s| format!("did you mean {s}? "))
                     .unwrap_or_default();
                 return Err(Box::new(
-                    Diagnostic::error(Code::Usage, format!("--fail-on: unknown risk class `{name}`"))
-                        .with_help(format!("{hint}the classes are {}", all.join(", "))),
+                    Diagnostic::error(
+                        Code::Usage,
+                        format!("--fail-on: unknown risk class `{name}`"),
+                    )
+                    .with_help(format!("{hint}the classes are {}", all.join(", "))),
                 ));
             }
         }

@@ -65,19 +65,34 @@ fn grants(side: &BTreeMap<ObjectId, &Value>) -> Vec<(Grant, ObjectId, ObjectId)>
         } else {
             bid.namespace.clone()
         };
-        let rkind = b.pointer("/roleRef/kind").and_then(Value::as_str).unwrap_or("");
-        let rname = b.pointer("/roleRef/name").and_then(Value::as_str).unwrap_or("");
+        let rkind = b
+            .pointer("/roleRef/kind")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let rname = b
+            .pointer("/roleRef/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let rid = ObjectId {
             group: RBAC.into(),
             kind: rkind.into(),
-            namespace: if rkind == "Role" { bid.namespace.clone() } else { String::new() },
+            namespace: if rkind == "Role" {
+                bid.namespace.clone()
+            } else {
+                String::new()
+            },
             name: rname.into(),
         };
         // (group, resource, verb, object) tuples of the role; a role outside the set is opaque.
         let mut tuples = vec![];
         match side.get(&rid) {
             Some(role) => {
-                for rule in role.get("rules").and_then(Value::as_array).into_iter().flatten() {
+                for rule in role
+                    .get("rules")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     let mut groups = strs(rule.get("apiGroups"));
                     let mut resources = strs(rule.get("resources"));
                     for url in strs(rule.get("nonResourceURLs")) {
@@ -101,15 +116,31 @@ fn grants(side: &BTreeMap<ObjectId, &Value>) -> Vec<(Grant, ObjectId, ObjectId)>
                     }
                 }
             }
-            None => tuples.push((String::new(), format!("everything {rkind} {rname} grants"), "*".into(), String::new())),
+            None => tuples.push((
+                String::new(),
+                format!("everything {rkind} {rname} grants"),
+                "*".into(),
+                String::new(),
+            )),
         }
-        for s in b.get("subjects").and_then(Value::as_array).into_iter().flatten() {
+        for s in b
+            .get("subjects")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let kind = s.get("kind").and_then(Value::as_str).unwrap_or("");
             let subject = if kind == "ServiceAccount" {
-                let ns = s.get("namespace").and_then(Value::as_str).unwrap_or(&bid.namespace);
+                let ns = s
+                    .get("namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&bid.namespace);
                 format!("ServiceAccounts of namespace {ns}")
             } else {
-                format!("{kind} {}", s.get("name").and_then(Value::as_str).unwrap_or(""))
+                format!(
+                    "{kind} {}",
+                    s.get("name").and_then(Value::as_str).unwrap_or("")
+                )
             };
             for (group, resource, verb, object) in &tuples {
                 out.push((
@@ -139,8 +170,7 @@ pub fn privilege(sets: &Sets, found: &mut Findings) {
             continue;
         }
         // The role carries the risk when its rules changed under an unchanged binding.
-        let role_changed =
-            sets.new.contains_key(&rid) && sets.old.get(&rid) != sets.new.get(&rid);
+        let role_changed = sets.new.contains_key(&rid) && sets.old.get(&rid) != sets.new.get(&rid);
         let owner = if role_changed && sets.old.get(&bid) == sets.new.get(&bid) {
             (rid, "/rules".to_owned())
         } else {
@@ -152,22 +182,41 @@ pub fn privilege(sets: &Sets, found: &mut Findings) {
         let mut shown: Vec<String> = list
             .iter()
             .map(|g| {
-                let what = if g.group.is_empty() || g.resource.starts_with("everything") || g.resource.starts_with("url:") {
+                let what = if g.group.is_empty()
+                    || g.resource.starts_with("everything")
+                    || g.resource.starts_with("url:")
+                {
                     g.resource.clone()
                 } else {
                     format!("{}.{}", g.resource, g.group)
                 };
-                let obj = if g.object.is_empty() { String::new() } else { format!(" {}", g.object) };
-                let scope = if g.scope == "*" { "cluster-wide".to_owned() } else { format!("in namespace {}", g.scope) };
+                let obj = if g.object.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", g.object)
+                };
+                let scope = if g.scope == "*" {
+                    "cluster-wide".to_owned()
+                } else {
+                    format!("in namespace {}", g.scope)
+                };
                 format!("{} {what}{obj} {scope}", g.verb)
             })
             .collect();
         shown.dedup();
         let total = shown.len();
         shown.truncate(4);
-        let more = if total > 4 { format!(" and {} more", total - 4) } else { String::new() };
+        let more = if total > 4 {
+            format!(" and {} more", total - 4)
+        } else {
+            String::new()
+        };
         let subject = &list[0].subject;
-        let cause = if path == "/rules" { "rules grant more" } else { "new binding" };
+        let cause = if path == "/rules" {
+            "rules grant more"
+        } else {
+            "new binding"
+        };
         found.push(
             &id,
             RiskKind::Privilege,
@@ -194,11 +243,29 @@ mod tests {
 
     #[test]
     fn wildcards_and_cluster_scope_cover() {
-        assert!(covers(&g("*", "", "pods", "*", ""), &g("ns", "", "pods", "get", "")));
-        assert!(covers(&g("ns", "*", "*", "get", ""), &g("ns", "apps", "deployments", "get", "x")));
-        assert!(covers(&g("ns", "", "pods/*", "get", ""), &g("ns", "", "pods/exec", "get", "")));
-        assert!(!covers(&g("ns", "", "pods", "get", ""), &g("*", "", "pods", "get", "")));
-        assert!(!covers(&g("ns", "", "pods", "get", "a"), &g("ns", "", "pods", "get", "")));
-        assert!(!covers(&g("ns", "", "pods", "get", ""), &g("ns", "", "pods", "delete", "")));
+        assert!(covers(
+            &g("*", "", "pods", "*", ""),
+            &g("ns", "", "pods", "get", "")
+        ));
+        assert!(covers(
+            &g("ns", "*", "*", "get", ""),
+            &g("ns", "apps", "deployments", "get", "x")
+        ));
+        assert!(covers(
+            &g("ns", "", "pods/*", "get", ""),
+            &g("ns", "", "pods/exec", "get", "")
+        ));
+        assert!(!covers(
+            &g("ns", "", "pods", "get", ""),
+            &g("*", "", "pods", "get", "")
+        ));
+        assert!(!covers(
+            &g("ns", "", "pods", "get", "a"),
+            &g("ns", "", "pods", "get", "")
+        ));
+        assert!(!covers(
+            &g("ns", "", "pods", "get", ""),
+            &g("ns", "", "pods", "delete", "")
+        ));
     }
 }

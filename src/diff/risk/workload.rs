@@ -75,7 +75,12 @@ pub fn controller_class(obj: &Value) -> String {
         .map(containers)
         .unwrap_or_default()
         .iter()
-        .flat_map(|(_, c)| c.get("args").and_then(Value::as_array).into_iter().flatten())
+        .flat_map(|(_, c)| {
+            c.get("args")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
         .filter_map(Value::as_str)
         .find_map(|a| a.strip_prefix("--ingress-class="))
         .unwrap_or("nginx")
@@ -136,7 +141,9 @@ pub fn config_map(api: &Value) -> Option<String> {
 }
 
 /// The API server Deployment of one side (the first, if an overlay made several).
-pub fn api_server<'a>(side: &std::collections::BTreeMap<ObjectId, &'a Value>) -> Option<(ObjectId, &'a Value)> {
+pub fn api_server<'a>(
+    side: &std::collections::BTreeMap<ObjectId, &'a Value>,
+) -> Option<(ObjectId, &'a Value)> {
     side.iter()
         .find(|(_, v)| is_api_server(v))
         .map(|(id, v)| (id.clone(), *v))
@@ -193,11 +200,16 @@ pub fn restart_and_downtime(
             let class = controller_class(o);
             let users: Vec<String> = Sets::of_kind(&sets.new, "Ingress")
                 .into_iter()
-                .filter(|(_, ing)| super::exposure::class_of(ing).as_deref() == Some(class.as_str()))
+                .filter(|(_, ing)| {
+                    super::exposure::class_of(ing).as_deref() == Some(class.as_str())
+                })
                 .map(|(iid, _)| iid.name)
                 .collect();
             if !users.is_empty()
-                && !sets.new.values().any(|v| is_ingress_controller(v) && controller_class(v) == class)
+                && !sets
+                    .new
+                    .values()
+                    .any(|v| is_ingress_controller(v) && controller_class(v) == class)
             {
                 found.push(
                     id,
@@ -225,9 +237,11 @@ fn downtime_of_restart(id: &ObjectId, new: &Value, found: &mut Findings) {
     } else {
         "the ingress controller"
     };
-    let replicas = new.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
-    let recreate =
-        new.pointer("/spec/strategy/type").and_then(Value::as_str) == Some("Recreate");
+    let replicas = new
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    let recreate = new.pointer("/spec/strategy/type").and_then(Value::as_str) == Some("Recreate");
     let why = if recreate {
         format!("{what} uses the Recreate strategy: its pod stops before the new one is ready, so requests fail meanwhile")
     } else if replicas <= 1 {
@@ -235,8 +249,17 @@ fn downtime_of_restart(id: &ObjectId, new: &Value, found: &mut Findings) {
     } else {
         return;
     };
-    let path = if recreate { "/spec/strategy/type" } else { "/spec/replicas" };
-    found.push(id, RiskKind::Downtime, path, format!("{why} ({} {})", id.kind, id.name));
+    let path = if recreate {
+        "/spec/strategy/type"
+    } else {
+        "/spec/replicas"
+    };
+    found.push(
+        id,
+        RiskKind::Downtime,
+        path,
+        format!("{why} ({} {})", id.kind, id.name),
+    );
 }
 
 /// Container and pod settings that grant more than before: privileged, privilege escalation,
@@ -264,7 +287,10 @@ pub fn container_privileges(
     let truthy = |v: Option<&Value>| v.and_then(Value::as_bool) == Some(true);
     for key in ["hostNetwork", "hostPID", "hostIPC"] {
         if truthy(new_pod.get(key)) && !truthy(old_pod.and_then(|p| p.get(key))) {
-            flag(format!("{base}/{key}"), "the pods now share the node's namespace".into());
+            flag(
+                format!("{base}/{key}"),
+                "the pods now share the node's namespace".into(),
+            );
         }
     }
     let host_paths = |pod: Option<&Value>| -> Vec<String> {
@@ -296,10 +322,17 @@ pub fn container_privileges(
             .iter()
             .find(|(_, oc)| oc.get("name").and_then(Value::as_str) == Some(cname))
             .map(|(_, oc)| *oc);
-        let sc = |c: Option<&Value>, key: &str| c.and_then(|c| c.pointer(&format!("/securityContext/{key}"))).cloned();
+        let sc = |c: Option<&Value>, key: &str| {
+            c.and_then(|c| c.pointer(&format!("/securityContext/{key}")))
+                .cloned()
+        };
         let here = |key: &str| format!("{base}{at}/securityContext/{key}");
-        if truthy(sc(Some(c), "privileged").as_ref()) && !truthy(sc(before, "privileged").as_ref()) {
-            flag(here("privileged"), "the container runs privileged (full access to the node)".into());
+        if truthy(sc(Some(c), "privileged").as_ref()) && !truthy(sc(before, "privileged").as_ref())
+        {
+            flag(
+                here("privileged"),
+                "the container runs privileged (full access to the node)".into(),
+            );
         }
         if old.is_none() || before.is_none() {
             // A new workload or container is judged by `privileged` and host access only.
@@ -308,15 +341,26 @@ pub fn container_privileges(
         if sc(before, "allowPrivilegeEscalation") == Some(Value::Bool(false))
             && sc(Some(c), "allowPrivilegeEscalation") != Some(Value::Bool(false))
         {
-            flag(here("allowPrivilegeEscalation"), "privilege escalation is no longer refused".into());
+            flag(
+                here("allowPrivilegeEscalation"),
+                "privilege escalation is no longer refused".into(),
+            );
         }
         if sc(before, "runAsNonRoot") == Some(Value::Bool(true))
             && sc(Some(c), "runAsNonRoot") != Some(Value::Bool(true))
         {
-            flag(here("runAsNonRoot"), "the container may now run as root".into());
+            flag(
+                here("runAsNonRoot"),
+                "the container may now run as root".into(),
+            );
         }
-        if sc(Some(c), "runAsUser") == Some(Value::from(0)) && sc(before, "runAsUser") != Some(Value::from(0)) {
-            flag(here("runAsUser"), "the container now runs as root (uid 0)".into());
+        if sc(Some(c), "runAsUser") == Some(Value::from(0))
+            && sc(before, "runAsUser") != Some(Value::from(0))
+        {
+            flag(
+                here("runAsUser"),
+                "the container now runs as root (uid 0)".into(),
+            );
         }
         let caps = |c: Option<&Value>, list: &str| -> Vec<String> {
             sc(c, &format!("capabilities/{list}"))
@@ -332,14 +376,20 @@ pub fn container_privileges(
             .filter(|x| !caps(before, "add").contains(x))
             .collect();
         if !added.is_empty() {
-            flag(here("capabilities/add"), format!("adds capabilities {}", added.join(", ")));
+            flag(
+                here("capabilities/add"),
+                format!("adds capabilities {}", added.join(", ")),
+            );
         }
         let undropped: Vec<String> = caps(before, "drop")
             .into_iter()
             .filter(|x| !caps(Some(c), "drop").contains(x))
             .collect();
         if !undropped.is_empty() {
-            flag(here("capabilities/drop"), format!("no longer drops {}", undropped.join(", ")));
+            flag(
+                here("capabilities/drop"),
+                format!("no longer drops {}", undropped.join(", ")),
+            );
         }
     }
 }
@@ -444,7 +494,9 @@ pub fn config_not_applied(sets: &Sets, found: &mut Findings) {
     let Some((api_id, api)) = api_server(&sets.new) else {
         return;
     };
-    let Some(cm_name) = config_map(api) else { return };
+    let Some(cm_name) = config_map(api) else {
+        return;
+    };
     let cm_id = ObjectId {
         group: String::new(),
         kind: "ConfigMap".into(),
