@@ -78,7 +78,8 @@ const PAIRS: &[(&str, &[&str], &[&str], &str)] = &[
         &[],
         &["exposure"],
         "traefik does not read nginx.ingress.kubernetes.io/auth-*: the Ingress is served without \
-         authentication; no pod template changes",
+         authentication (skygen renders it only with ingress.nginxCompatible=true, a promise the \
+         objects do not carry); no pod template changes",
     ),
     (
         "extra-rbac",

@@ -2,7 +2,7 @@
 //!
 //! - Ingress: nginx's auth annotations (`auth-type` with `auth-secret`, `auth-url`) protect only
 //!   when ingress-nginx serves the Ingress's class (known from the IngressClass's
-//!   `spec.controller`, else from the class name), so dropping an annotation or moving the class to
+//!   `spec.controller`, else from the class name; no class: the default IngressClass), so dropping an annotation or moving the class to
 //!   another controller (traefik ignores `nginx.ingress.kubernetes.io/*`) removes authentication.
 //!   A renamed Ingress is compared with the removed one that served the same hosts and paths;
 //!   one without such a counterpart is newly exposed.
@@ -35,7 +35,19 @@ pub fn class_of(ing: &Value) -> Option<String> {
 /// Does ingress-nginx serve `class`? The IngressClass of that name decides when either side has
 /// it; otherwise the name does.
 fn nginx_serves(sets: &Sets, class: Option<&str>) -> bool {
-    let Some(class) = class else { return false };
+    let Some(class) = class else {
+        // No class: the cluster's default IngressClass serves it, if one of the sides has it.
+        return Sets::of_kind(&sets.new, "IngressClass")
+            .into_iter()
+            .chain(Sets::of_kind(&sets.old, "IngressClass"))
+            .any(|(_, ic)| {
+                ic.pointer("/metadata/annotations/ingressclass.kubernetes.io~1is-default-class")
+                    .and_then(Value::as_str)
+                    == Some("true")
+                    && ic.pointer("/spec/controller").and_then(Value::as_str)
+                        == Some("k8s.io/ingress-nginx")
+            });
+    };
     let id = ObjectId {
         group: "networking.k8s.io".into(),
         kind: "IngressClass".into(),
@@ -140,7 +152,7 @@ pub fn ingresses(sets: &Sets, found: &mut Findings) {
             }
             let message = if !nginx_serves(sets, class_now.as_deref()) && n.pointer(&at).is_some() {
                 format!(
-                    "spec.ingressClassName {}: the {NGINX}* annotations are read only by ingress-nginx, so {what} no longer applies and the API server is reachable without it",
+                    "spec.ingressClassName {}: the {NGINX}* annotations are read by ingress-nginx, so unless this class's controller reads them too, {what} no longer applies and the API server is reachable without it",
                     class_now.as_deref().unwrap_or("(none)")
                 )
             } else {
