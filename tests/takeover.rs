@@ -91,6 +91,9 @@ fn unlisted_changes(case: &str, old: &[Value], new: &[Value], report: &Report) -
             .cloned()
             .unwrap()
     };
+    let compat =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/helm-compat.md"))
+            .unwrap();
     let mut bad = vec![];
     for d in &report.objects {
         if d.change != Change::Changed {
@@ -112,7 +115,7 @@ fn unlisted_changes(case: &str, old: &[Value], new: &[Value], report: &Report) -
                 ("ConfigMap", Some(a), Some(b)) if p == "/data/config.yaml" => {
                     a.trim_end_matches('\n') == b.trim_end_matches('\n')
                 }
-                _ => reordered(&o, &n, p),
+                _ => reordered(&o, &n, p) || metadata_key_listed(&o, &n, p, &compat),
             };
             if !listed {
                 bad.push(format!("{case}: {} {p}: {a:?} -> {b:?}", d.id));
@@ -140,6 +143,35 @@ fn reordered(old: &Value, new: &Value, p: &str) -> bool {
             _ => false,
         }
     })
+}
+
+/// Is `p` a label or annotation (or a whole labels/annotations map) whose every differing key
+/// docs/helm-compat.md names? skygen's own metadata (release labels, keep marks) is listed there.
+fn metadata_key_listed(old: &Value, new: &Value, p: &str, compat: &str) -> bool {
+    let Some((map_at, key)) = ["/labels", "/annotations"].iter().find_map(|m| {
+        let i = p.find(&format!("metadata{m}"))?;
+        let end = i + "metadata".len() + m.len();
+        Some((&p[..end], p[end..].trim_start_matches('/')))
+    }) else {
+        return false;
+    };
+    let keys: Vec<String> = if key.is_empty() {
+        let map = |v: &Value| {
+            v.pointer(map_at)
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (a, b) = (map(old), map(new));
+        a.keys()
+            .chain(b.keys())
+            .filter(|k| a.get(*k) != b.get(*k))
+            .cloned()
+            .collect()
+    } else {
+        vec![key.replace("~1", "/").replace("~0", "~")]
+    };
+    !keys.is_empty() && keys.iter().all(|k| compat.contains(k.as_str()))
 }
 
 fn assert_safe(case: &str, report: &Report) {

@@ -64,13 +64,27 @@ fn object_name(d: &ObjectDiff) -> String {
     }
 }
 
-/// Text safe inside a table cell.
+/// Text safe inside a table cell: `|` escaped everywhere (GitHub splits cells on it even in
+/// code spans), line breaks joined, and HTML escaped outside code spans (inside them an entity
+/// would print as written).
 fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    let mut out = String::with_capacity(s.len());
+    let mut in_code = false;
+    for c in s.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '<' if !in_code => out.push_str("&lt;"),
+            '>' if !in_code => out.push_str("&gt;"),
+            '&' if !in_code => out.push_str("&amp;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Text safe inside HTML (`<summary>`).
@@ -127,14 +141,21 @@ pub fn render(report: &Report, limits: &Limits) -> String {
             })
             .collect();
         let total = rows.len();
+        // The tables may take half of the comment; the diffs get the rest.
+        let mut listed = 0;
         for row in rows.iter().take(limits.max_risk_rows) {
+            if out.len() + row.len() > limits.max_chars / 2 {
+                break;
+            }
             out.push_str(row);
+            listed += 1;
         }
-        if total > limits.max_risk_rows {
+        if total > listed {
             out.push_str(&format!(
-                "\n{} more risks not listed (limit {}); run `skygen diff` for all.\n",
-                total - limits.max_risk_rows,
-                limits.max_risk_rows
+                "\n{} more risks not listed (limit {} rows, {} characters); run `skygen diff` for all.\n",
+                total - listed,
+                limits.max_risk_rows,
+                limits.max_chars / 2
             ));
         }
         out.push('\n');
@@ -211,6 +232,7 @@ mod tests {
         assert_eq!(fence("a ``` b"), "````");
         assert_eq!(fence("plain"), "```");
         assert_eq!(cell("a|b\nc"), "a\\|b c");
+        assert_eq!(cell("x < y `a < b`"), "x &lt; y `a < b`");
         assert_eq!(html("<b>&"), "&lt;b&gt;&amp;");
     }
 }
