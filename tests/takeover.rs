@@ -9,56 +9,14 @@
 //! last-applied annotation reveals.
 
 mod common;
+use common::{reference_cases as cases, render_reference as render};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use skygen::diff::{self, Change, Options, Report};
-use skygen::inputs::Inputs;
-use skygen::render::Release;
-use skygen::values::ValueSource;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-fn cases() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures().join("reference"))
-        .unwrap()
-        .filter_map(|e| {
-            e.unwrap()
-                .file_name()
-                .to_str()
-                .and_then(|n| n.strip_suffix(".helm-output.yaml"))
-                .map(str::to_owned)
-        })
-        .collect();
-    names.sort();
-    names
-}
-
-fn render(case: &str) -> Vec<Value> {
-    let path = fixtures().join(format!("reference/{case}.values.yaml"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let header = |key: &str| {
-        text.lines()
-            .take(3)
-            .find_map(|l| l.strip_prefix(key))
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_else(|| "skypilot".into())
-    };
-    let inputs = Inputs {
-        sources: vec![ValueSource::File(path.to_string_lossy().into_owned())],
-        overlays: vec![],
-        release: Release {
-            name: header("# release: "),
-            namespace: header("# namespace: "),
-            kube_version: (1, 35),
-        },
-        allow_vulnerable_ingress_nginx: false,
-    };
-    skygen::render_deployment(&inputs, &mut std::io::empty())
-        .unwrap_or_else(|d| panic!("{case}: {d:#?}"))
-        .objects
 }
 
 fn load(path: &Path) -> Vec<Value> {

@@ -142,21 +142,7 @@ fn controller_claims(objs: &[Value]) -> Vec<(String, String, String)> {
     objs.iter()
         .filter(|o| workload::is_ingress_controller(o))
         .map(|o| {
-            let arg = |flag: &str| {
-                workload::pod_spec(o)
-                    .map(workload::containers)
-                    .unwrap_or_default()
-                    .iter()
-                    .flat_map(|(_, c)| {
-                        c.get("args")
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten()
-                    })
-                    .filter_map(Value::as_str)
-                    .find_map(|a| a.strip_prefix(flag).map(str::to_owned))
-                    .unwrap_or_default()
-            };
+            let arg = |flag: &str| workload::container_arg(o, flag).unwrap_or_default();
             (
                 ObjectId::of(o).to_string(),
                 arg("--ingress-class="),
@@ -256,31 +242,8 @@ fn ingress_rules(objs: &[Value]) -> Vec<(Option<String>, Option<String>, String,
     let mut out = vec![];
     for o in objs.iter().filter(|o| ObjectId::of(o).kind == "Ingress") {
         let class = crate::diff::risk::exposure_class_of(o);
-        for rule in o
-            .pointer("/spec/rules")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let host = rule.get("host").and_then(Value::as_str).map(str::to_owned);
-            for p in rule
-                .pointer("/http/paths")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let path = p
-                    .get("path")
-                    .and_then(Value::as_str)
-                    .unwrap_or("/")
-                    .to_owned();
-                out.push((
-                    class.clone(),
-                    host.clone(),
-                    path,
-                    ObjectId::of(o).to_string(),
-                ));
-            }
+        for (host, path) in crate::diff::risk::ingress_paths(o) {
+            out.push((class.clone(), host, path, ObjectId::of(o).to_string()));
         }
     }
     out

@@ -83,35 +83,23 @@ fn mechanisms(sets: &Sets, ing: &Value) -> Vec<(&'static str, String)> {
     out
 }
 
-/// The (host, path) pairs an Ingress routes.
-fn routes(ing: &Value) -> BTreeSet<(String, String)> {
-    let mut out = BTreeSet::new();
-    for rule in ing
-        .pointer("/spec/rules")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let host = rule
-            .get("host")
-            .and_then(Value::as_str)
-            .unwrap_or("*")
-            .to_owned();
-        for p in rule
-            .pointer("/http/paths")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let path = p
-                .get("path")
-                .and_then(Value::as_str)
-                .unwrap_or("/")
-                .to_owned();
-            out.insert((host.clone(), path));
+/// The (host, path) pairs an Ingress routes; no host means every host.
+pub fn ingress_paths(ing: &Value) -> Vec<(Option<String>, String)> {
+    let mut out = vec![];
+    let rules = ing.pointer("/spec/rules").and_then(Value::as_array);
+    for rule in rules.into_iter().flatten() {
+        let host = rule.get("host").and_then(Value::as_str).map(str::to_owned);
+        let paths = rule.pointer("/http/paths").and_then(Value::as_array);
+        for p in paths.into_iter().flatten() {
+            let path = p.get("path").and_then(Value::as_str).unwrap_or("/");
+            out.push((host.clone(), path.to_owned()));
         }
     }
     out
+}
+
+fn routes(ing: &Value) -> BTreeSet<(Option<String>, String)> {
+    ingress_paths(ing).into_iter().collect()
 }
 
 pub fn ingresses(sets: &Sets, found: &mut Findings) {
@@ -132,7 +120,10 @@ pub fn ingresses(sets: &Sets, found: &mut Findings) {
                 Some((what, _)) => format!("with {what}"),
                 None => "without authentication at the ingress".into(),
             };
-            let hosts: Vec<String> = routes(n).iter().map(|(h, p)| format!("{h}{p}")).collect();
+            let hosts: Vec<String> = routes(n)
+                .iter()
+                .map(|(h, p)| format!("{}{p}", h.as_deref().unwrap_or("*")))
+                .collect();
             found.push(
                 &id,
                 RiskKind::Exposure,

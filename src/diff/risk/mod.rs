@@ -20,7 +20,7 @@ mod immutable;
 mod rbac;
 pub(crate) mod workload;
 
-pub(crate) use exposure::class_of as exposure_class_of;
+pub(crate) use exposure::{class_of as exposure_class_of, ingress_paths};
 
 use std::collections::BTreeMap;
 

@@ -69,8 +69,8 @@ pub fn is_ingress_controller(obj: &Value) -> bool {
     runs(obj, "/nginx-ingress-controller")
 }
 
-/// The ingress class an ingress-nginx controller serves (`--ingress-class=`), `nginx` when unset.
-pub fn controller_class(obj: &Value) -> String {
+/// The value of a `--flag=value` argument of any container of a workload.
+pub fn container_arg(obj: &Value, flag: &str) -> Option<String> {
     pod_spec(obj)
         .map(containers)
         .unwrap_or_default()
@@ -82,9 +82,12 @@ pub fn controller_class(obj: &Value) -> String {
                 .flatten()
         })
         .filter_map(Value::as_str)
-        .find_map(|a| a.strip_prefix("--ingress-class="))
-        .unwrap_or("nginx")
-        .to_owned()
+        .find_map(|a| a.strip_prefix(flag).map(str::to_owned))
+}
+
+/// The ingress class an ingress-nginx controller serves (`--ingress-class=`), `nginx` when unset.
+pub fn controller_class(obj: &Value) -> String {
+    container_arg(obj, "--ingress-class=").unwrap_or_else(|| "nginx".into())
 }
 
 /// The volume mounted at `path` by some container of a workload: its index and definition.
