@@ -300,6 +300,15 @@ fn diff_command(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dy
         ignore_defaults: args.ignore_defaults,
     };
     let report = diff::compare(old, new, &opts);
+    if report.live_old_with_defaults && !report.is_empty() {
+        warnings.push(
+            Diagnostic::warning(
+                diagnostics::Code::Usage,
+                "OLD looks like a `kubectl get -o yaml` dump: fields the API server defaulted show as removed",
+            )
+            .with_help("add --ignore-defaults to compare only the fields NEW (or OLD's last `kubectl apply`) sets"),
+        );
+    }
     Outcome {
         stdout: match args.format {
             cli::DiffFormat::Text => {

@@ -278,3 +278,28 @@ fn a_live_dump_with_ignore_defaults_shows_only_real_changes() {
         .any(|p| p.ends_with("/terminationMessagePath"))));
     assert!(plain.has_risk(&[skygen::diff::risk::RiskKind::Immutable]));
 }
+
+#[test]
+fn the_command_suggests_ignore_defaults_for_a_live_dump() {
+    let tmp = common::TempDir::new("live");
+    let new = tmp.write(
+        "new.yaml",
+        skygen::manifest::to_yaml_stream(&render("default")),
+    );
+    let live = fixtures().join("takeover/live-default.yaml");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["diff", live.to_str().unwrap(), new.as_str()];
+        args.extend(extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_skygen"))
+            .args(&args)
+            .output()
+            .unwrap()
+    };
+    let plain = run(&[]);
+    assert_eq!(plain.status.code(), Some(1));
+    let stderr = String::from_utf8(plain.stderr).unwrap();
+    assert!(stderr.contains("add --ignore-defaults"), "{stderr}");
+    let gated = run(&["--ignore-defaults", "--fail-on", "immutable,data-loss"]);
+    assert_eq!(gated.status.code(), Some(1));
+    assert!(gated.stderr.is_empty());
+}

@@ -87,6 +87,9 @@ pub struct ObjectDiff {
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     pub objects: Vec<ObjectDiff>,
+    /// The old side came from a cluster (objects with `status`, `uid` or `managedFields`) and
+    /// was compared without `ignore_defaults`: server defaults show as removals.
+    pub live_old_with_defaults: bool,
 }
 
 impl Report {
@@ -141,6 +144,12 @@ pub fn compare(old: Vec<Value>, new: Vec<Value>, opts: &Options) -> Report {
     };
     let mut old = by_id(old);
     let mut new = by_id(new);
+    let live_old_with_defaults = !opts.ignore_defaults
+        && old.values().any(|o| {
+            o.get("status").is_some()
+                || o.pointer("/metadata/uid").is_some()
+                || o.pointer("/metadata/managedFields").is_some()
+        });
     for (id, o) in old.iter_mut() {
         let applied = takeover::last_applied(o);
         takeover::clean_old(o, new.get(id));
@@ -224,7 +233,10 @@ pub fn compare(old: Vec<Value>, new: Vec<Value>, opts: &Options) -> Report {
         };
         objects.push(diff);
     }
-    Report { objects }
+    Report {
+        objects,
+        live_old_with_defaults,
+    }
 }
 
 /// Put the keys of every mapping in `old` in the order `new` has them (keys only `old` has
