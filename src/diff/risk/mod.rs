@@ -273,6 +273,255 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn kinds(old: Vec<Value>, new: Vec<Value>) -> Vec<(String, &'static str, String)> {
+        classify(&old, &new)
+            .into_iter()
+            .flat_map(|(id, rs)| {
+                rs.into_iter()
+                    .map(move |r| (id.name.clone(), r.kind.as_str(), r.path))
+            })
+            .collect()
+    }
+
+    fn obj(api: &str, kind: &str, name: &str, rest: Value) -> Value {
+        let mut v =
+            json!({"apiVersion": api, "kind": kind, "metadata": {"name": name, "namespace": "n"}});
+        if let (Some(m), Value::Object(r)) = (v.as_object_mut(), rest) {
+            m.extend(r);
+        }
+        v
+    }
+
+    #[test]
+    fn immutable_fields_per_kind() {
+        let dep = |sel: &str| {
+            obj(
+                "apps/v1",
+                "Deployment",
+                "d",
+                json!({"spec": {"replicas": 3,
+            "selector": {"matchLabels": {"app": sel}},
+            "template": {"metadata": {"labels": {"app": sel}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}}),
+            )
+        };
+        let got = kinds(vec![dep("a")], vec![dep("b")]);
+        assert!(
+            got.contains(&(
+                "d".into(),
+                "immutable",
+                "/spec/selector/matchLabels/app".into()
+            )),
+            "{got:?}"
+        );
+        assert!(got.iter().any(|g| g.1 == "restart"));
+        let job = |img: &str| {
+            obj(
+                "batch/v1",
+                "Job",
+                "j",
+                json!({"spec": {"template": {"spec": {"containers": [{"name": "c", "image": img}]}}}}),
+            )
+        };
+        assert_eq!(
+            kinds(vec![job("a")], vec![job("b")]),
+            [(
+                "j".into(),
+                "immutable",
+                "/spec/template/spec/containers/0/image".into()
+            )]
+        );
+        let svc = |ip: Option<&str>| {
+            obj(
+                "v1",
+                "Service",
+                "s",
+                json!({"spec": {"clusterIP": ip, "ports": [{"port": 80}]}}),
+            )
+        };
+        // An allocated IP the new side leaves out is kept by apply: no change.
+        let mut unset = svc(None);
+        crate::manifest::drop_nulls(&mut unset);
+        assert!(kinds(vec![svc(Some("10.0.0.1"))], vec![unset]).is_empty());
+        assert_eq!(
+            kinds(vec![svc(Some("10.0.0.1"))], vec![svc(Some("10.0.0.2"))])[0].1,
+            "immutable"
+        );
+        let ic = |c: &str| json!({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "x"}, "spec": {"controller": c}});
+        assert_eq!(
+            kinds(vec![ic("a")], vec![ic("b")]),
+            [("x".into(), "immutable", "/spec/controller".into())]
+        );
+        let rb = |role: &str| {
+            obj(
+                "rbac.authorization.k8s.io/v1",
+                "RoleBinding",
+                "rb",
+                json!({"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role}, "subjects": []}),
+            )
+        };
+        assert_eq!(kinds(vec![rb("a")], vec![rb("b")])[0].1, "immutable");
+        let cm = |imm: bool, v: &str| {
+            obj(
+                "v1",
+                "ConfigMap",
+                "c",
+                json!({"immutable": imm, "data": {"k": v}}),
+            )
+        };
+        assert_eq!(
+            kinds(vec![cm(true, "1")], vec![cm(true, "2")])[0].1,
+            "immutable"
+        );
+        assert!(kinds(vec![cm(false, "1")], vec![cm(false, "2")]).is_empty());
+    }
+
+    #[test]
+    fn pvc_growth_is_allowed_and_a_shrink_is_refused_and_costs_data() {
+        let pvc = |size: &str| {
+            obj(
+                "v1",
+                "PersistentVolumeClaim",
+                "p",
+                json!({"spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}}),
+            )
+        };
+        assert!(kinds(vec![pvc("10Gi")], vec![pvc("20Gi")]).is_empty());
+        let got: Vec<&str> = kinds(vec![pvc("20Gi")], vec![pvc("10Gi")])
+            .into_iter()
+            .map(|g| g.1)
+            .collect();
+        assert_eq!(got, ["immutable", "data-loss"]);
+    }
+
+    fn api(volume: Value, extra_args: &str) -> Value {
+        obj(
+            "apps/v1",
+            "Deployment",
+            "api",
+            json!({"spec": {"strategy": {"type": "Recreate"},
+            "template": {"spec": {
+                "containers": [{"name": "skypilot-api", "image": "i",
+                    "args": ["/bin/sh", "-c", format!("exec sky api start --deploy{extra_args}")],
+                    "volumeMounts": [{"name": "state", "mountPath": "/root/.sky"}]}],
+                "volumes": [volume]}}}}),
+        )
+    }
+
+    #[test]
+    fn state_on_an_emptydir_or_a_removed_namespace_loses_data() {
+        let claim = json!({"name": "state", "persistentVolumeClaim": {"claimName": "p"}});
+        let empty = json!({"name": "state", "emptyDir": {}});
+        let got = kinds(vec![api(claim.clone(), "")], vec![api(empty, "")]);
+        assert!(
+            got.contains(&(
+                "api".into(),
+                "data-loss",
+                "/spec/template/spec/volumes/0".into()
+            )),
+            "{got:?}"
+        );
+        let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}});
+        let pvc = obj("v1", "PersistentVolumeClaim", "p", json!({"spec": {}}));
+        let got = kinds(
+            vec![ns, pvc.clone(), api(claim.clone(), "")],
+            vec![api(claim, "")],
+        );
+        let names: Vec<(&str, &str)> = got.iter().map(|g| (g.0.as_str(), g.1)).collect();
+        assert_eq!(names, [("n", "data-loss"), ("p", "data-loss")]);
+    }
+
+    #[test]
+    fn exposure_from_services_and_the_server_own_auth() {
+        let svc = |ty: &str| obj("v1", "Service", "s", json!({"spec": {"type": ty}}));
+        assert_eq!(
+            kinds(vec![svc("ClusterIP")], vec![svc("LoadBalancer")])[0].1,
+            "exposure"
+        );
+        assert!(kinds(vec![svc("LoadBalancer")], vec![svc("NodePort")]).is_empty());
+        let claim = json!({"name": "state", "persistentVolumeClaim": {"claimName": "p"}});
+        let got = kinds(
+            vec![api(claim.clone(), " --enable-basic-auth")],
+            vec![api(claim, "")],
+        );
+        assert!(
+            got.iter()
+                .any(|g| g.1 == "exposure" && g.2 == "/spec/template/spec/containers/0/args"),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn container_privileges_and_rbac_growth() {
+        let dep = |sc: Value| {
+            obj(
+                "apps/v1",
+                "Deployment",
+                "d",
+                json!({"spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "c", "securityContext": sc}]}}}}),
+            )
+        };
+        let before = dep(json!({"runAsNonRoot": true, "capabilities": {"drop": ["ALL"]}}));
+        let after = dep(json!({"privileged": true, "capabilities": {"add": ["SYS_ADMIN"]}}));
+        let got: Vec<String> = kinds(vec![before], vec![after])
+            .into_iter()
+            .filter(|g| g.1 == "privilege")
+            .map(|g| g.2)
+            .collect();
+        let base = "/spec/template/spec/containers/0/securityContext";
+        assert_eq!(
+            got,
+            [
+                format!("{base}/privileged"),
+                format!("{base}/runAsNonRoot"),
+                format!("{base}/capabilities/add"),
+                format!("{base}/capabilities/drop")
+            ]
+        );
+        let role = |verbs: Value| {
+            obj(
+                "rbac.authorization.k8s.io/v1",
+                "Role",
+                "r",
+                json!({"rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": verbs}]}),
+            )
+        };
+        let rb = obj(
+            "rbac.authorization.k8s.io/v1",
+            "RoleBinding",
+            "rb",
+            json!({"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "r"},
+            "subjects": [{"kind": "ServiceAccount", "name": "sa", "namespace": "n"}]}),
+        );
+        let got = kinds(
+            vec![role(json!(["get"])), rb.clone()],
+            vec![role(json!(["get", "delete"])), rb.clone()],
+        );
+        assert_eq!(got, [("r".into(), "privilege", "/rules".into())]);
+        // Fewer verbs, or the same under a wildcard that was there before: nothing new.
+        assert!(kinds(
+            vec![role(json!(["*"])), rb.clone()],
+            vec![role(json!(["get"])), rb]
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn a_changed_cookie_secret_in_its_secret_logs_everyone_out() {
+        let proxy = obj(
+            "apps/v1",
+            "Deployment",
+            "proxy",
+            json!({"spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "p",
+            "env": [{"name": "OAUTH2_PROXY_COOKIE_SECRET", "valueFrom": {"secretKeyRef": {"name": "cs", "key": "cookie-secret"}}}]}]}}}}),
+        );
+        let secret = |v: &str| obj("v1", "Secret", "cs", json!({"data": {"cookie-secret": v}}));
+        let got = kinds(
+            vec![proxy.clone(), secret("YQ==")],
+            vec![proxy, secret("Yg==")],
+        );
+        assert_eq!(got, [("cs".into(), "logout", "/data".into())]);
+    }
+
     #[test]
     fn names_round_trip() {
         for k in RiskKind::ALL {
