@@ -35,6 +35,7 @@ fn render(name: &str, namespace: &str, sets: &[&str]) -> Vec<Value> {
     skygen::render_deployment(&inputs, &mut std::io::empty())
         .unwrap_or_else(|d| panic!("{name}: {d:#?}"))
         .objects
+        .into_objects()
 }
 
 fn kinds(a: Vec<Value>, b: Vec<Value>) -> BTreeSet<CollisionKind> {
@@ -193,11 +194,14 @@ fn releases_that_share_a_cluster_safely_do_not_collide() {
     assert!(k.is_empty(), "{k:?}");
 }
 
+fn yaml_stream(objs: &[Value]) -> String {
+    skygen::manifest::to_yaml_stream(&skygen::manifest::Manifest::from_objects(objs.to_vec()))
+}
+
 #[test]
 fn the_command_exits_1_with_a_fix_per_collision_and_0_when_clean() {
     let tmp = TempDir::new("check");
-    let write =
-        |name: &str, objs: &[Value]| tmp.write(name, skygen::manifest::to_yaml_stream(objs));
+    let write = |name: &str, objs: &[Value]| tmp.write(name, yaml_stream(objs));
     let a = write("a.yaml", &render("team-a", "team-a", &[]));
     let b = write("b.yaml", &render("team-b", "team-b", &[]));
     let guest = write("guest.yaml", &render("team-b", "team-b", GUEST));

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use skygen::diff::{self, Change, Options, Report};
+use skygen::manifest::Manifest;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -22,6 +23,7 @@ fn fixtures() -> PathBuf {
 fn load(path: &Path) -> Vec<Value> {
     diff::input::load(path.to_str().unwrap(), &mut std::io::empty())
         .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()))
+        .into_objects()
 }
 
 fn is_hook(o: &Value) -> bool {
@@ -165,7 +167,7 @@ fn taking_over_each_reference_release_changes_only_what_helm_compat_lists() {
     for case in &all {
         let helm = load(&fixtures().join(format!("reference/{case}.helm-output.yaml")));
         let new = render(case);
-        let report = diff::compare(helm.clone(), new.clone(), &Options::default());
+        let report = compare(helm.clone(), new.clone(), &Options::default());
         assert_safe(case, &report);
         bad.extend(unlisted_changes(case, &helm, &new, &report));
         // Helm's labels and annotations never show, in any object or pod template.
@@ -216,7 +218,7 @@ fn helm_get_manifest_leaves_out_hooks_which_then_show_as_added() {
                 .filter(|o| is_hook(o))
                 .map(|o| skygen::manifest::ObjectId::of(o).to_string())
                 .collect();
-        let report = diff::compare(helm, render(&case), &Options::default());
+        let report = compare(helm, render(&case), &Options::default());
         assert_safe(&case, &report);
         let mut added: Vec<String> = report
             .objects
@@ -244,7 +246,7 @@ fn a_live_dump_with_ignore_defaults_shows_only_real_changes() {
         ignore_defaults: true,
         ..Options::default()
     };
-    let report = diff::compare(live.clone(), new.clone(), &opts);
+    let report = compare(live.clone(), new.clone(), &opts);
     assert_safe("live", &report);
     let changed: Vec<(String, Vec<String>)> = report
         .objects
@@ -271,7 +273,7 @@ fn a_live_dump_with_ignore_defaults_shows_only_real_changes() {
     );
     // Without --ignore-defaults the server's defaults show as removals (and the defaulted
     // storage class looks like a change of an immutable field): the reason for the flag.
-    let plain = diff::compare(live, new, &Options::default());
+    let plain = compare(live, new, &Options::default());
     assert!(plain.objects.iter().any(|d| d
         .paths
         .iter()
@@ -284,7 +286,7 @@ fn the_command_suggests_ignore_defaults_for_a_live_dump() {
     let tmp = common::TempDir::new("live");
     let new = tmp.write(
         "new.yaml",
-        skygen::manifest::to_yaml_stream(&render("default")),
+        skygen::manifest::to_yaml_stream(&Manifest::from_objects(render("default"))),
     );
     let live = fixtures().join("takeover/live-default.yaml");
     let run = |extra: &[&str]| {
@@ -302,4 +304,13 @@ fn the_command_suggests_ignore_defaults_for_a_live_dump() {
     let gated = run(&["--ignore-defaults", "--fail-on", "immutable,data-loss"]);
     assert_eq!(gated.status.code(), Some(1));
     assert!(gated.stderr.is_empty());
+}
+
+/// `diff::compare` of two object lists.
+fn compare(old: Vec<Value>, new: Vec<Value>, opts: &Options) -> Report {
+    diff::compare(
+        Manifest::from_objects(old),
+        Manifest::from_objects(new),
+        opts,
+    )
 }

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 use skygen::diff::{self, markdown, Options, Report};
 use skygen::inputs::Inputs;
+use skygen::manifest::Manifest;
 use skygen::render::Release;
 use skygen::values::ValueSource;
 
@@ -32,7 +33,7 @@ fn render(pair: &str, side: &str, overlays: &[&str]) -> Vec<Value> {
         allow_vulnerable_ingress_nginx: false,
     };
     match skygen::render_deployment(&inputs, &mut std::io::empty()) {
-        Ok(r) => r.objects,
+        Ok(r) => r.objects.into_objects(),
         Err(d) => panic!("{pair}/{side}: {d:#?}"),
     }
 }
@@ -126,7 +127,7 @@ const PAIRS: &[(&str, &[&str], &[&str], &str)] = &[
 ];
 
 fn pair_report(pair: &str, overlays: &[&str]) -> Report {
-    diff::compare(
+    compare(
         render(pair, "old", &[]),
         render(pair, "new", overlays),
         &Options::default(),
@@ -297,4 +298,13 @@ fn markdown_is_bounded_and_says_what_was_cut() {
     // The default bound holds for the largest pair too.
     let md = markdown::render(&report, &markdown::Limits::default());
     assert!(md.chars().count() <= markdown::Limits::default().max_chars);
+}
+
+/// `diff::compare` of two object lists.
+fn compare(old: Vec<Value>, new: Vec<Value>, opts: &Options) -> Report {
+    diff::compare(
+        Manifest::from_objects(old),
+        Manifest::from_objects(new),
+        opts,
+    )
 }

@@ -134,7 +134,7 @@ pub fn render_reference(name: &str) -> Vec<Value> {
         allow_vulnerable_ingress_nginx: false,
     };
     match skygen::render_deployment(&inputs, &mut std::io::empty()) {
-        Ok(r) => r.objects,
+        Ok(r) => r.objects.into_objects(),
         Err(d) => panic!("{name}: skygen refused the values: {d:#?}"),
     }
 }

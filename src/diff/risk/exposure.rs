@@ -346,12 +346,9 @@ fn cookie_source(
                         name: sname.into(),
                     };
                     let data = side.get(&sid).map(|s| {
-                        s.pointer(&format!("/data/{}", crate::yaml::escape_pointer(key)))
+                        s.pointer(&format!("/data/{}", crate::pointer::escape(key)))
                             .or_else(|| {
-                                s.pointer(&format!(
-                                    "/stringData/{}",
-                                    crate::yaml::escape_pointer(key)
-                                ))
+                                s.pointer(&format!("/stringData/{}", crate::pointer::escape(key)))
                             })
                             .cloned()
                             .unwrap_or(Value::Null)

@@ -139,7 +139,7 @@ fn wrap(pointer: &str, value: Option<&Value>) -> Value {
         .rev()
     {
         let mut m = serde_json::Map::new();
-        m.insert(seg.replace("~1", "/").replace("~0", "~"), out);
+        m.insert(crate::pointer::unescape(seg), out);
         out = Value::Object(m);
     }
     out

@@ -230,7 +230,7 @@ pub fn field(obj: &Value, pointer: &str) -> String {
     let mut out = String::new();
     let mut at = Some(obj);
     for raw in pointer.split('/').skip(1) {
-        let seg = raw.replace("~1", "/").replace("~0", "~");
+        let seg = crate::pointer::unescape(raw);
         let item = at.and_then(|v| match v {
             Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
             Value::Object(m) => m.get(&seg),
@@ -265,7 +265,7 @@ pub fn first_change(old: &Value, new: &Value, base: &str) -> String {
 
 /// The pointer of a key below `base`, escaped.
 pub fn ptr(base: &str, key: &str) -> String {
-    format!("{base}/{}", crate::yaml::escape_pointer(key))
+    format!("{base}/{}", crate::pointer::escape(key))
 }
 
 #[cfg(test)]
