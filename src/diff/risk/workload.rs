@@ -172,12 +172,22 @@ pub fn restart_and_downtime(
                 return;
             }
             let at = first_change(o, n, tpl);
+            // StatefulSets and DaemonSets with `OnDelete` replace a pod only when it is deleted.
+            let when = if n
+                .pointer("/spec/updateStrategy/type")
+                .and_then(Value::as_str)
+                == Some("OnDelete")
+            {
+                " when each is deleted (updateStrategy OnDelete)"
+            } else {
+                ""
+            };
             found.push(
                 id,
                 RiskKind::Restart,
                 &at,
                 format!(
-                    "{} changed: the pods of {} {} are replaced",
+                    "{} changed: the pods of {} {} are replaced{when}",
                     field(n, &at),
                     id.kind,
                     id.name
