@@ -38,10 +38,11 @@ new-values.yaml | skygen diff old.yaml -\n  skygen diff --against deploy/ -f val
         long_about = "Check that several releases can share one cluster. Each RENDER is one release: \
 a manifest file, a directory written by `skygen render -o`, or `-` (stdin, once). Reports every \
 collision: one object in two releases, cluster-scoped names (ClusterRoles, IngressClasses), two \
-ingress controllers claiming one class, node ports, overlapping Ingress or HTTPRoute host and path, \
-objects in skypilot-system.\n\nExit codes: 0 no collision, 1 collisions (each with a fix), 2 error.\n\n\
-Example:\n  skygen render --release-name team-a -n team-a -o out/team-a\n  skygen render --release-name \
-team-b -n team-b --set ingress-nginx.enabled=false -o out/team-b\n  skygen check out/team-a out/team-b"
+ingress controllers claiming one controller value, node ports, overlapping Ingress or HTTPRoute host \
+and path, objects in skypilot-system.\n\nExit codes: 0 no collision, 1 collisions (each with a fix), 2 error.\n\n\
+Example:\n  skygen render --release-name team-a -n team-a --set ingress.path=/team-a -o out/team-a\n  \
+skygen render --release-name team-b -n team-b --set ingress-nginx.enabled=false --set \
+ingress.path=/team-b -o out/team-b\n  skygen check out/team-a out/team-b"
     )]
     Check(CheckArgs),
     /// Check values and render without printing manifests; print every finding.
@@ -69,7 +70,8 @@ pub struct RenderArgs {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The old side: a manifest file, a directory written by `render -o`, or `-` (stdin).
+    /// The old side: a manifest file (also `helm get manifest` output or a `kubectl get -o yaml`
+    /// dump), a directory written by `render -o`, or `-` (stdin).
     #[arg(value_name = "OLD", required_unless_present = "against")]
     pub old: Option<String>,
     /// The new side: a manifest file, a directory written by `render -o`, or `-` (stdin).
