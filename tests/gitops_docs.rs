@@ -268,17 +268,50 @@ fn gitops_page_commands_run_and_its_files_parse() {
         "{ks_path}"
     );
 
-    // The CI workflow: its skygen steps run and pass; the markdown comment is announced.
-    let (text, wf) = &files[".github/workflows/skygen.yml"];
+    // The CI workflow: the drift check passes; the review comment compares a base checkout
+    // (here: the same values with a bigger volume) with the pull request's render.
+    let wf = &files[".github/workflows/skygen.yml"].1;
     let steps = wf["jobs"]["drift"]["steps"].as_array().expect("steps");
-    let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
-    let skygen_runs: Vec<&&str> = runs.iter().filter(|r| r.starts_with("skygen ")).collect();
-    assert!(!skygen_runs.is_empty(), "the workflow runs skygen");
-    for r in skygen_runs {
-        assert!(r.starts_with("skygen diff --against"), "{r}");
-        run_line(&work, r);
-    }
-    assert!(text.contains("skygen diff --format markdown"));
+    let lines: Vec<&str> = steps
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .flat_map(str::lines)
+        .map(str::trim)
+        .filter(|l| l.starts_with("skygen "))
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with("skygen diff --against"),
+        "{}",
+        lines[0]
+    );
+    run_line(&work, lines[0]);
+    std::fs::create_dir_all(work.join("base/deploy")).expect("mkdir");
+    run_line(
+        &work,
+        "skygen render -f values.yaml --overlay flux --set storage.size=20Gi -o base/deploy/skypilot",
+    );
+    let (cmd, file) = lines[1]
+        .split_once(" > ")
+        .expect("the review goes to a file");
+    assert!(cmd.contains("--format markdown"), "{cmd}");
+    let out = Command::new(env!("CARGO_BIN_EXE_skygen"))
+        .args(cmd.split_whitespace().skip(1))
+        .current_dir(&work)
+        .output()
+        .expect("skygen runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let review = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        review.starts_with("### skygen diff: 1 changed"),
+        "{file}:\n{review}"
+    );
+    assert!(review.contains("PersistentVolumeClaim"), "{review}");
 
     // And the drift check fails once the committed render is stale.
     let stale = Command::new(env!("CARGO_BIN_EXE_skygen"))
