@@ -184,8 +184,8 @@ pub fn facts(v: &Values, release: &Release) -> Value {
             "load_balancer_ip": non_empty(&s.load_balancer_ip),
             "source_ranges": s.load_balancer_source_ranges.clone().filter(|r| !r.is_empty()),
             "external_traffic_policy": s.external_traffic_policy,
-            "node_port_http": s.node_ports.http.filter(|p| set_node_ports && *p != 0),
-            "node_port_https": s.node_ports.https.filter(|p| set_node_ports && *p != 0),
+            "node_port_http": s.node_ports.http.as_ref().and_then(|p| p.port()).filter(|_| set_node_ports),
+            "node_port_https": s.node_ports.https.as_ref().and_then(|p| p.port()).filter(|_| set_node_ports),
         },
         "class": {
             "name": c.ingress_class_resource.name,

@@ -3,6 +3,7 @@
 //! must not run on (CVE-2025-1974, "IngressNightmare"; the chart's minimum Kubernetes).
 
 use super::merge::Origins;
+use super::nginx_cves::parse_tag;
 use super::model::{ServiceType, Values};
 use crate::diagnostics::{quote, Code, Diagnostic, Origin};
 
@@ -128,7 +129,8 @@ fn legacy_port_clash(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
         v.ingress.http_node_port.unwrap_or(30050),
         v.ingress.https_node_port.unwrap_or(30051),
     ];
-    for (name, port) in [("http", s.node_ports.http), ("https", s.node_ports.https)] {
+    for (name, port) in [("http", &s.node_ports.http), ("https", &s.node_ports.https)] {
+        let port = port.as_ref().and_then(|p| p.port());
         if let Some(p) = port.filter(|p| legacy.contains(p)) {
             out.push(
                 at(
@@ -177,21 +179,6 @@ fn stale_digest(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
             ),
         );
     }
-}
-
-/// `v1.11.8` → (1, 11, 8, is-pre-release). `None` when the tag is not a version.
-fn parse_tag(tag: &str) -> Option<(u64, u64, u64, bool)> {
-    let t = tag.strip_prefix('v').unwrap_or(tag);
-    let (core, pre) = match t.split_once(['-', '+']) {
-        Some((c, rest)) => (c, !rest.is_empty() && t.as_bytes()[c.len()] == b'-'),
-        None => (t, false),
-    };
-    let mut it = core.split('.').map(|p| p.parse::<u64>().ok());
-    let (major, minor, patch) = (it.next()??, it.next()??, it.next()??);
-    if it.next().is_some() {
-        return None;
-    }
-    Some((major, minor, patch, pre))
 }
 
 /// Is this controller version affected by CVE-2025-1974?

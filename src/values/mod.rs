@@ -7,8 +7,10 @@
 
 pub mod auth;
 pub mod deprecations;
+pub mod edge;
 pub mod merge;
 pub mod model;
+pub mod nginx_cves;
 pub mod quantity;
 pub mod rules;
 pub mod schema;
