@@ -3,8 +3,8 @@
 //! must not run on (CVE-2025-1974, "IngressNightmare"; the chart's minimum Kubernetes).
 
 use super::merge::Origins;
-use super::nginx_cves::parse_tag;
 use super::model::{ServiceType, Values};
+use super::nginx_cves::parse_tag;
 use crate::diagnostics::{quote, Code, Diagnostic, Origin};
 
 /// First fixed release of each affected minor line of the controller (CVE-2025-1974 and the

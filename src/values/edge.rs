@@ -68,7 +68,11 @@ fn gateway_parents(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
         ));
     }
     for (i, r) in refs.iter().enumerate() {
-        if !r.get("name").and_then(|n| n.as_str()).is_some_and(|n| !n.is_empty()) {
+        if !r
+            .get("name")
+            .and_then(|n| n.as_str())
+            .is_some_and(|n| !n.is_empty())
+        {
             out.push(error(
                 origins,
                 &format!("/gateway/parentRefs/{i}"),

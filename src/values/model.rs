@@ -450,13 +450,17 @@ pub struct Gateway {
     pub parent_refs: Vec<KubeObject>,
     /// Host names the route answers for (empty: every host of the listener).
     #[schemars(inner(
-        regex(pattern = r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"),
+        regex(
+            pattern = r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+        ),
         length(max = 253)
     ))]
     pub hostnames: Vec<String>,
     /// URL path prefix of the API server, as `ingress.path`: the prefix is removed before the
     /// request reaches the server. `/`, or segments without a trailing `/`.
-    #[schemars(regex(pattern = r"^/([-A-Za-z0-9._~!$&'()*+,;=:@]+(/[-A-Za-z0-9._~!$&'()*+,;=:@]+)*)?$"))]
+    #[schemars(regex(
+        pattern = r"^/([-A-Za-z0-9._~!$&'()*+,;=:@]+(/[-A-Za-z0-9._~!$&'()*+,;=:@]+)*)?$"
+    ))]
     pub path: String,
     /// The Gateway's implementation, for the policies it needs beyond the portable HTTPRoute:
     /// `""` (none), `envoy-gateway`, `gke`.
@@ -628,7 +632,12 @@ pub struct NodePorts {
 #[serde(untagged)]
 pub enum NodePort {
     Number(#[schemars(range(min = 0, max = 65535))] i64),
-    Text(#[schemars(regex(pattern = r"^([1-9][0-9]{0,4})?$"))] String),
+    Text(
+        #[schemars(regex(
+            pattern = r"^(|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"
+        ))]
+        String,
+    ),
 }
 
 impl NodePort {
