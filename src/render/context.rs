@@ -235,6 +235,8 @@ pub fn build(v: &Values, release: &Release) -> Value {
             "config_text": non_empty(&api.config).unwrap_or("{}"),
         },
         "nginx": super::ingress_nginx::facts(v, release),
+        // Gateway API mode (#13): null unless gateway.enabled.
+        "gateway": super::gateway::facts(v, release),
         "auth": super::auth::facts(v, release),
         "ingress": {
             "annotations": annotations,

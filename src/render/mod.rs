@@ -8,6 +8,7 @@
 
 mod auth;
 mod context;
+mod gateway;
 mod ingress_nginx;
 pub mod shell;
 
@@ -117,6 +118,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "skypilot/ingress.yaml",
         include_str!("../../templates/skypilot/ingress.yaml"),
+    ),
+    (
+        "skypilot/gateway.yaml",
+        include_str!("../../templates/skypilot/gateway.yaml"),
     ),
     (
         "skypilot/server-config.yaml",
