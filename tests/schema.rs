@@ -41,9 +41,5 @@ fn defaults_validate_cleanly() {
         .filter(|d| d.key.as_deref() != Some("ingress-nginx.enabled"))
         .collect();
     assert_eq!(validated.warnings().len(), 1, "{:?}", validated.warnings());
-    assert!(
-        others.is_empty(),
-        "{:?}",
-        validated.warnings()
-    );
+    assert!(others.is_empty(), "{:?}", validated.warnings());
 }

@@ -6,7 +6,7 @@
 //! mode into the one shape later stages read (`ingress.enabled` and `ingress-nginx.enabled` off
 //! unless `gateway.keepIngress`). It never renders anything. See: #13.
 
-use super::auth::{ingress_class_is_nginx, ingress_oauth};
+use super::auth::ingress_class_is_nginx;
 use super::merge::Origins;
 use super::model::{GatewayImplementation, Values};
 use super::rules::non_empty;
@@ -239,8 +239,8 @@ fn foreign_class(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
         ));
         return;
     }
-    if ingress_oauth(v) {
-        return; // refused by the auth rules already
+    if !super::auth::annotation_auth_keys(v).is_empty() {
+        return; // refused by the auth rules already (#10); one finding is enough
     }
     out.push(
         Diagnostic::warning(
