@@ -68,10 +68,9 @@ fn gateway_parents(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
         ));
     }
     for (i, r) in refs.iter().enumerate() {
-        if !r
-            .get("name")
+        if r.get("name")
             .and_then(|n| n.as_str())
-            .is_some_and(|n| !n.is_empty())
+            .is_none_or(str::is_empty)
         {
             out.push(error(
                 origins,
