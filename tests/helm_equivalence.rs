@@ -133,7 +133,7 @@ fn render_case(name: &str) -> Vec<Value> {
         allow_vulnerable_ingress_nginx: false,
     };
     match skygen::render_deployment(&inputs, &mut std::io::empty()) {
-        Ok(r) => r.objects,
+        Ok(r) => r.objects.into_objects(),
         Err(d) => panic!("{name}: skygen refused the values: {d:#?}"),
     }
 }
