@@ -86,6 +86,16 @@ fn schemas() -> Vec<CrdSchema> {
     .collect()
 }
 
+/// RollingUpdate (an external database, no chart volume), appended to a `gateway:` block.
+const ROLLING: &[&str] = &[
+    "--set",
+    "apiService.upgradeStrategy=RollingUpdate",
+    "--set",
+    "apiService.dbConnectionString=postgresql://db.example.com/sky",
+    "--set",
+    "storage.enabled=false",
+];
+
 /// Groups whose objects must be checked against a CRD fixture (no built-in schema exists).
 const CRD_GROUPS: &[&str] = &[
     "gateway.networking.k8s.io/",
@@ -105,11 +115,15 @@ fn every_implementation_validates_against_its_crds() {
         ),
     ];
     for (implementation, want) in cases {
-        for extra in ["", "  path: /sky\n  annotations: {example.com/team: ml}\n"] {
+        for (extra, flags) in [
+            ("", &[][..]),
+            ("  path: /sky\n  annotations: {example.com/team: ml}\n", &[]),
+            ("", ROLLING),
+        ] {
             if implementation == "gke" && !extra.is_empty() {
                 continue; // a path prefix is refused on GKE (tested below)
             }
-            let (objs, _) = render(&gateway(implementation, extra), &[]);
+            let (objs, _) = render(&gateway(implementation, extra), flags);
             let custom: Vec<&Value> = objs
                 .iter()
                 .filter(|o| {

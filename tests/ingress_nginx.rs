@@ -7,6 +7,8 @@
 //! dropped, null treated as absent. Only the ingress-nginx objects (label
 //! `app.kubernetes.io/name: ingress-nginx`) are compared here.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -657,12 +659,9 @@ fn daemonset_kind_as_in_the_subchart() {
 #[test]
 fn node_ports_as_text_as_in_the_subchart() {
     let values = "ingress-nginx:\n  controller:\n    service:\n      type: NodePort\n      nodePorts: {http: \"30050\", https: \"\"}\n";
-    let dir = std::env::temp_dir().join(format!("skygen-edge-np-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("values.yaml");
-    std::fs::write(&file, values).unwrap();
-    let (ours, _) = render(&["-f", file.to_str().unwrap()]);
-    std::fs::remove_dir_all(&dir).ok();
+    let dir = common::TempDir::new("node-ports");
+    let file = dir.write("values.yaml", values);
+    let (ours, _) = render(&["-f", &file]);
     let mut expected = helm_default();
     let svc = expected
         .get_mut("Service/skypilot/skypilot-ingress-nginx-controller")

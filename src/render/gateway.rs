@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::values::edge::root;
-use crate::values::model::{GatewayImplementation, KubeObject};
+use crate::values::model::{GatewayImplementation, KubeObject, UpgradeStrategy};
 use crate::values::Validated;
 
 /// How long a stream (log follow, websocket) may stay silent: ingress-nginx's
@@ -15,6 +15,9 @@ use crate::values::Validated;
 pub const STREAM_IDLE_SECONDS: u32 = 3600;
 /// The API server's health endpoint, open without auth in every auth mode (the kubelet probes it).
 pub const HEALTH_PATH: &str = "/api/health";
+/// The cookie that keeps a client on one pod while old and new pods overlap (the Ingress's
+/// `session-cookie-name`).
+pub const ROUTE_COOKIE: &str = "SKYPILOT_ROUTEID";
 
 /// What `templates/skypilot/gateway.yaml` reads, under the context key `gateway`.
 #[derive(Serialize)]
@@ -38,6 +41,11 @@ pub struct Gateway<'a> {
     pub stream_idle: String,
     pub stream_idle_seconds: u32,
     pub health_path: &'static str,
+    /// Under RollingUpdate: retry a request that met a pod going away (502), as the Ingress's
+    /// `proxy-next-upstream: http_502 non_idempotent` with 3 tries does. Envoy Gateway only.
+    pub retry_502: bool,
+    /// Under RollingUpdate with `ingress.sessionAffinity`: the sticky cookie's name.
+    pub sticky_cookie: Option<&'static str>,
 }
 
 /// The gateway facts, or `None` when `gateway.enabled` is off.
@@ -48,6 +56,8 @@ pub fn facts(validated: &Validated) -> Option<Gateway<'_>> {
     }
     let names = &validated.resolved().names;
     let gke = g.implementation == GatewayImplementation::Gke;
+    let v = validated.values();
+    let rolling = v.api_service.upgrade_strategy == UpgradeStrategy::RollingUpdate;
     Some(Gateway {
         route: format!("{}-api", names.fullname),
         service: &names.api_service,
@@ -66,5 +76,7 @@ pub fn facts(validated: &Validated) -> Option<Gateway<'_>> {
         stream_idle: format!("{STREAM_IDLE_SECONDS}s"),
         stream_idle_seconds: STREAM_IDLE_SECONDS,
         health_path: HEALTH_PATH,
+        retry_502: rolling,
+        sticky_cookie: (rolling && v.ingress.session_affinity).then_some(ROUTE_COOKIE),
     })
 }
