@@ -38,7 +38,7 @@ echo "skygen: $("$skygen" --version)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-median() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join(f"{x[\"median\"]*1000:.2f}" for x in r))' "$1"; }
+median() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join("%.2f" % (x["median"] * 1000) for x in r))' "$1"; }
 
 cmds=("$skygen render -f $values")
 names=("skygen render")
