@@ -13,6 +13,7 @@ pub mod inputs;
 pub mod manifest;
 pub mod overlay;
 pub mod render;
+pub mod skyconfig;
 pub mod values;
 pub mod yaml;
 
@@ -85,6 +86,7 @@ pub struct Rendered {
 ///     overlays: vec!["nodeport".into()],
 ///     release: skygen::render::Release { name: "sky".into(), namespace: "ops".into(), kube_version: (1, 35) },
 ///     allow_vulnerable_ingress_nginx: false,
+///     skypilot_version: None,
 /// };
 /// let out = skygen::render_deployment(&inputs, &mut std::io::empty()).unwrap();
 /// assert!(out.objects.iter().any(|o| o["metadata"]["name"] == "sky-api-server"));
@@ -103,6 +105,7 @@ pub fn render_deployment(
     let policy = values::Policy {
         allow_vulnerable_ingress_nginx: inputs.allow_vulnerable_ingress_nginx,
         kube_version: inputs.release.kube_version,
+        skypilot_version: inputs.skypilot_version,
     };
     let validated = values::validate_with(merged, &policy)?;
     let objects = render::render(&validated, &inputs.release)?;

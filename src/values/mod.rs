@@ -17,8 +17,10 @@ mod validate;
 
 pub(crate) use validate::dotted as validate_dotted;
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -66,6 +68,11 @@ pub struct Merged {
     pub tree: Value,
     pub origins: Origins,
     pub traps: Vec<TrapSite>,
+    /// The text of each values file read, by path: positions inside an embedded document
+    /// (`apiService.config: |`) are found from it.
+    pub texts: BTreeMap<String, Arc<str>>,
+    /// What overlays wrote into `apiService.config`, if anything.
+    pub config_edits: Option<crate::skyconfig::ConfigEdits>,
 }
 
 /// Read a file (or stdin for `-`) as UTF-8 text, refusing what cannot be a values file.
@@ -133,6 +140,7 @@ fn merge_document(
         value,
         positions,
         traps,
+        ..
     } = doc;
     match value {
         Value::Null => return Ok(()),
@@ -191,6 +199,7 @@ fn subdocument(doc: yaml::Document, pointer: &str) -> yaml::Document {
             .iter()
             .filter_map(|(p, pos)| Some((rekey(p)?, *pos)))
             .collect(),
+        keys: Default::default(),
         traps: doc
             .traps
             .into_iter()
@@ -223,6 +232,8 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
         tree: Value::Object(Default::default()),
         origins: Origins::default(),
         traps: Vec::new(),
+        texts: BTreeMap::new(),
+        config_edits: None,
     };
     let defaults =
         yaml::read_one(DEFAULTS_YAML).map_err(|e| vec![yaml_error("defaults.yaml", true, e)])?;
@@ -258,7 +269,9 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
                     path: path.clone(),
                     pos,
                 };
-                match yaml::read_stream(&text) {
+                let parsed = yaml::read_stream(&text);
+                merged.texts.insert(path.clone(), Arc::from(text));
+                match parsed {
                     Err(e) => errors.push(yaml_error(path, false, e)),
                     Ok(docs) => {
                         for doc in docs {

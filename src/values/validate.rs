@@ -77,6 +77,9 @@ pub struct Policy {
     pub allow_vulnerable_ingress_nginx: bool,
     /// `--kube-version`, as `(major, minor)`.
     pub kube_version: (u32, u32),
+    /// `--skypilot-version`: the release whose schema checks `apiService.config`; `None` reads
+    /// the tag of `apiService.image`.
+    pub skypilot_version: Option<crate::skyconfig::version::SkyVersion>,
 }
 
 impl Default for Policy {
@@ -84,6 +87,7 @@ impl Default for Policy {
         Policy {
             allow_vulnerable_ingress_nginx: false,
             kube_version: (1, 35),
+            skypilot_version: None,
         }
     }
 }
@@ -137,8 +141,12 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     }
     // One message per key: anyOf branches can report the same value several times.
     diags.dedup_by(|a, b| a.key == b.key && a.message == b.message && a.code == b.code);
+    // The SkyPilot documents embedded as strings (#15); nothing happens when they are unset.
+    // Reported with the rules' findings, so a config problem never hides a rule's.
+    let skyconfig = crate::skyconfig::check(&merged, policy.skypilot_version);
 
     if diags.iter().any(Diagnostic::is_error) {
+        diags.extend(skyconfig);
         return Err(diags);
     }
     let values: Values = match serde_json::from_value(merged.tree.clone()) {
@@ -163,6 +171,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         &merged.origins,
         policy.kube_version,
     ));
+    diags.extend(skyconfig);
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
