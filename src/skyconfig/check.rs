@@ -3,8 +3,9 @@
 //!
 //! Takes the document's text, where it came from ([`Blame`]) and a compiled schema; returns all
 //! findings at once (errors and, for keys the schema cannot know, warnings). Messages say what
-//! was expected in words (`a list of strings or `all``), never the schema's regexes, and never
-//! show a credential's value.
+//! was expected in words where the schema allows (`a list of strings or `all``, the values of an
+//! enum, a did-you-mean), quote a pattern only when it is one, and never show a credential's
+//! value.
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::ValidationError;
@@ -83,23 +84,23 @@ pub(super) fn read<'a>(
     };
     let user = match user_text.map(parse) {
         Some(Err(e)) => {
-            let blame = Blame {
-                user: None,
-                source,
-                edits: None,
+            let (origin, words) = source.locate(e.pos);
+            let what = match e.kind {
+                yaml::ReadErrorKind::Syntax(m) => m,
+                other => other.to_string(),
             };
-            let (origin, words) = blame.at("", false);
-            let (origin, words) = match e.pos {
-                Some(p) => blame.source.locate(Some(p)),
-                None => (origin, words),
+            let help = if pointer == CONFIG_POINTER {
+                "SkyPilot ignores a config it cannot read and starts without one"
+            } else {
+                "`sky ssh up` fails on a file it cannot read"
             };
             return Err(Box::new(
                 finish(
-                    Diagnostic::error(Code::Yaml, format!("{name} is not valid YAML: {}", e.kind)),
+                    Diagnostic::error(Code::Yaml, format!("{name} is not valid YAML: {what}")),
                     origin,
                     words,
                 )
-                .with_help("SkyPilot ignores a config it cannot read and starts without one"),
+                .with_help(help),
             ));
         }
         Some(Ok(doc)) => Some(doc),
