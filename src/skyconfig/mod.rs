@@ -92,17 +92,13 @@ fn choose(
     image: impl FnOnce() -> (Option<ImageVersion>, Option<Origin>),
 ) -> Result<(version::Choice, Option<Diagnostic>), Box<Diagnostic>> {
     let (wanted, origin, source) = match flag {
-        Some(v) => (
-            ImageVersion::Known(v),
-            None,
-            "--skypilot-version".to_owned(),
-        ),
+        Some(v) => (ImageVersion::Known(v), None, "--skypilot-version"),
         None => {
             let (image, origin) = image();
             (
                 image.unwrap_or(ImageVersion::Known(SkyVersion::Latest)),
                 origin,
-                "apiService.image".to_owned(),
+                "apiService.image",
             )
         }
     };
