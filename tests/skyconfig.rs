@@ -305,13 +305,7 @@ fn a_quoted_config_names_the_string_and_the_inner_line() {
 fn minimal_rbac_is_checked_after_it_edits_the_config() {
     let dir = TempDir::new("rbac");
     // The user's typo still points into the user's file after the overlay rewrote the text.
-    let file = dir.write(
-        "v.yaml",
-        values(
-            "berkeleyskypilot/skypilot:0.14.1",
-            "kubernetes:\n  allowed_contexts: [in-cluster]\nallowed_clouds: [kubernetes]\njobz: {}\n",
-        ),
-    );
+    let file = dir.write("v.yaml", values("berkeleyskypilot/skypilot:0.14.1", "kubernetes:\n  allowed_contexts: [in-cluster]\nallowed_clouds: [kubernetes]\njobz: {}\n"));
     let out = run(&["render", "-f", &file, "--overlay", "minimal-rbac"]);
     assert_refused(
         &out,
