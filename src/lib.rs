@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod overlay;
 pub mod pointer;
 pub mod render;
+pub mod skyconfig;
 pub mod templates;
 mod text;
 pub mod values;
@@ -103,6 +104,7 @@ pub struct Deployment {
 ///     overlays: vec!["nodeport".into()],
 ///     release: skygen::values::Release { name: "sky".into(), namespace: "ops".into(), kube_version: (1, 35) },
 ///     allow_vulnerable_ingress_nginx: false,
+///     skypilot_version: None,
 /// };
 /// let out = skygen::render_deployment(&inputs, &mut std::io::empty()).unwrap();
 /// assert!(out.objects.iter().any(|o| o["metadata"]["name"] == "sky-api-server"));
@@ -136,6 +138,7 @@ pub fn render_deployment(
 ///     overlays: vec![],
 ///     release: skygen::values::Release::default(),
 ///     allow_vulnerable_ingress_nginx: false,
+///     skypilot_version: None,
 /// };
 /// let names = ["blue".to_owned(), "green".to_owned()];
 /// let out = skygen::render_releases(&inputs, &names, &mut std::io::empty()).unwrap();
@@ -222,6 +225,7 @@ pub fn load_values(
     let policy = values::Policy {
         allow_vulnerable_ingress_nginx: inputs.allow_vulnerable_ingress_nginx,
         release: inputs.release.clone(),
+        skypilot_version: inputs.skypilot_version,
     };
     let validated = values::validate_with(merged.clone(), &policy)?;
     Ok(LoadedValues {
