@@ -4,11 +4,13 @@
 //! returns the changed objects or every failure. Fails only for reasons that need the objects
 //! or the values; everything else was checked when the overlays were loaded.
 
+use std::collections::{HashMap, HashSet};
+
 use minijinja::Environment;
 use serde_json::Value;
 
 use super::strings::{render_strings, string_context, string_environment};
-use super::{patch, Overlay, Patch, Resource};
+use super::{guard, patch, Overlay, Patch, Resource};
 use crate::diagnostics::{Code, Diagnostic, Origin};
 use crate::manifest::ObjectId;
 use crate::render::Release;
@@ -43,7 +45,12 @@ pub fn apply(
     }
     let env = string_environment();
     let mut errors = Vec::new();
+    // Identities are computed once and kept in step with `objects`: comparing every new object
+    // with every old one made an overlay of a few thousand objects take seconds (issue 17).
+    let mut ids: Vec<ObjectId> = objects.iter().map(ObjectId::of).collect();
+    let mut budget = guard::MAX_PATCH_NODES;
     for overlay in overlays {
+        let mut known: HashSet<ObjectId> = ids.iter().cloned().collect();
         errors.extend(
             overlay
                 .checks
@@ -55,16 +62,38 @@ pub fn apply(
                 Ok(new) => {
                     for obj in new {
                         let id = ObjectId::of(&obj);
-                        if objects.iter().any(|o| ObjectId::of(o) == id) {
+                        if objects.len() >= guard::MAX_OBJECTS {
                             errors.push(
                                 Diagnostic::error(
                                     Code::Overlay,
-                                    format!("{} adds {id}, which the deployment already has", r.name),
+                                    format!(
+                                        "the overlays add more objects than the limit of {} in all",
+                                        guard::MAX_OBJECTS
+                                    ),
                                 )
+                                .with_origin(Some(Origin::Builtin {
+                                    name: r.name.clone(),
+                                    pos: None,
+                                }))
+                                .with_help("a deployment needs a few dozen objects; split the overlay's resources into several renders"),
+                            );
+                            break;
+                        }
+                        if !known.insert(id.clone()) {
+                            errors.push(
+                                Diagnostic::error(
+                                    Code::Overlay,
+                                    format!("adds {id}, which the deployment already has"),
+                                )
+                                .with_origin(Some(Origin::Builtin {
+                                    name: r.name.clone(),
+                                    pos: None,
+                                }))
                                 .with_help("change an existing object with a patch instead of adding it again"),
                             );
                         } else {
                             objects.push(obj);
+                            ids.push(id);
                         }
                     }
                 }
@@ -72,8 +101,11 @@ pub fn apply(
             }
         }
         for p in &overlay.patches {
-            if let Err(d) = apply_patch(&mut objects, p, &env, &strings_ctx) {
+            if let Err(d) = apply_patch(&mut objects, &mut ids, p, &env, &strings_ctx, &mut budget)
+            {
                 errors.push(*d);
+                // A patch that failed half-way may have changed some objects.
+                ids = objects.iter().map(ObjectId::of).collect();
             }
         }
     }
@@ -86,6 +118,7 @@ pub fn apply(
 
 fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Box<Diagnostic>> {
     let mut env = crate::render::template_environment();
+    env.set_fuel(Some(guard::TEMPLATE_FUEL));
     let origin = |line: Option<usize>| {
         Some(Origin::Builtin {
             name: r.name.clone(),
@@ -140,11 +173,14 @@ fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Box<Diagnost
     Ok(out)
 }
 
+/// Apply one patch; `ids` are the identities of `objects`, index for index, and stay so.
 fn apply_patch(
     objects: &mut Vec<Value>,
+    ids: &mut Vec<ObjectId>,
     p: &Patch,
     env: &Environment<'_>,
     ctx: &Value,
+    budget: &mut usize,
 ) -> Result<(), Box<Diagnostic>> {
     let fail = |msg: String| {
         Box::new(Diagnostic::error(Code::Overlay, msg).with_origin(Some(p.origin.clone())))
@@ -159,7 +195,6 @@ fn apply_patch(
         .kind
         .build(&body)
         .map_err(|prob| fail(format!("patch{}: {}", prob.pointer, prob.message)))?;
-    let ids: Vec<ObjectId> = objects.iter().map(ObjectId::of).collect();
     let matched: Vec<usize> = (0..objects.len())
         .filter(|&i| target.matches(&ids[i], &objects[i]))
         .collect();
@@ -186,6 +221,17 @@ fn apply_patch(
         };
         return Err(Box::new(d));
     }
+    let cost = patcher.cost().saturating_mul(matched.len());
+    if cost > *budget {
+        return Err(Box::new(
+            fail(format!(
+                "the overlays' patches write more than {} nodes into the objects in all; this one writes up to {cost}",
+                guard::MAX_PATCH_NODES
+            ))
+            .with_help("patch fewer objects, or with a smaller body"),
+        ));
+    }
+    *budget -= cost;
     let mut deleted = Vec::new();
     for &i in &matched {
         match patcher.apply(&mut objects[i]) {
@@ -204,22 +250,38 @@ fn apply_patch(
             )));
         }
     }
-    for &i in &matched {
-        let id = ObjectId::of(&objects[i]);
-        let clash = (0..objects.len())
-            .any(|j| j != i && !deleted.contains(&j) && ObjectId::of(&objects[j]) == id);
-        if id != ids[i] && !deleted.contains(&i) && clash {
+    let renamed: Vec<(usize, ObjectId)> = matched
+        .iter()
+        .filter(|i| !deleted.contains(i))
+        .map(|&i| (i, ObjectId::of(&objects[i])))
+        .filter(|(i, id)| *id != ids[*i])
+        .collect();
+    if !renamed.is_empty() {
+        let mut after: HashMap<&ObjectId, usize> = HashMap::new();
+        for (j, id) in ids.iter().enumerate() {
+            if !deleted.contains(&j) && !renamed.iter().any(|(i, _)| *i == j) {
+                *after.entry(id).or_default() += 1;
+            }
+        }
+        for (_, id) in &renamed {
+            *after.entry(id).or_default() += 1;
+        }
+        if let Some((i, id)) = renamed.iter().find(|(_, id)| after[id] > 1) {
             return Err(Box::new(
                 fail(format!(
                     "the patch turns {} into {id}, which the deployment already has",
-                    ids[i]
+                    ids[*i]
                 ))
                 .with_help("two objects with one identity would overwrite each other when applied; pick another name, or delete one of them with a strategic `$patch: delete`"),
             ));
         }
     }
+    for (i, id) in renamed {
+        ids[i] = id;
+    }
     for i in deleted.into_iter().rev() {
         objects.remove(i);
+        ids.remove(i);
     }
     Ok(())
 }
