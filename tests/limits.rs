@@ -286,3 +286,58 @@ fn json6902_copy_nodes_and_depth() {
         "deeper than 64 levels",
     );
 }
+
+#[test]
+fn overlays_per_run() {
+    let dir = TempDir::new("overlays");
+    let dirs: Vec<String> = (0..=guard::MAX_OVERLAYS)
+        .map(|i| {
+            dir.write(&format!("o{i}/overlay.yaml"), "description: limit\n");
+            dir.join(&format!("o{i}"))
+        })
+        .collect();
+    let args = |n: usize| {
+        let mut a = vec!["render".to_owned()];
+        for d in &dirs[..n] {
+            a.extend(["--overlay".to_owned(), d.clone()]);
+        }
+        a
+    };
+    let to_refs = |v: &[String]| {
+        v.iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\u{0}")
+    };
+    let at = args(guard::MAX_OVERLAYS);
+    passes(&to_refs(&at).split('\u{0}').collect::<Vec<_>>());
+    let over = args(guard::MAX_OVERLAYS + 1);
+    refused(
+        &to_refs(&over).split('\u{0}').collect::<Vec<_>>(),
+        "one run applies at most 32",
+    );
+}
+
+#[test]
+fn fuel_of_all_resource_templates() {
+    // Each template spends a few hundred thousand of the 1,000,000 one template may use (90,000
+    // loop turns of a few steps each); forty of them spend more than the run's 10,000,000.
+    let dir = TempDir::new("run-fuel");
+    let busy = "{% for i in range(300) %}{% for j in range(300) %}{% set x = i * j %}{% endfor %}{% endfor %}";
+    let resources = |n: usize| {
+        for i in 0..n {
+            dir.write(
+                &format!("ov/r{i}.yaml"),
+                format!("{busy}apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: r{i}}}\n"),
+            );
+        }
+        let list: Vec<String> = (0..n).map(|i| format!("r{i}.yaml")).collect();
+        dir.write(
+            "ov/overlay.yaml",
+            format!("description: limit\nresources: [{}]\n", list.join(", ")),
+        );
+        dir.join("ov")
+    };
+    passes(&["render", "--overlay", &resources(2)]);
+    refused(&["render", "--overlay", &resources(40)], "fuel");
+}

@@ -49,6 +49,7 @@ pub fn apply(
     // with every old one made an overlay of a few thousand objects take seconds (issue 17).
     let mut ids: Vec<ObjectId> = objects.iter().map(ObjectId::of).collect();
     let mut budget = guard::MAX_PATCH_NODES;
+    let mut fuel = guard::RUN_FUEL;
     for overlay in overlays {
         let mut known: HashSet<ObjectId> = ids.iter().cloned().collect();
         errors.extend(
@@ -58,7 +59,7 @@ pub fn apply(
                 .filter_map(|c| c.run(&env, &resource_ctx)),
         );
         for r in &overlay.resources {
-            match render_resource(r, &resource_ctx) {
+            match render_resource(r, &resource_ctx, &mut fuel) {
                 Ok(new) => {
                     for obj in new {
                         let id = ObjectId::of(&obj);
@@ -116,9 +117,15 @@ pub fn apply(
     }
 }
 
-fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Box<Diagnostic>> {
+/// Render one resource template; `fuel` is what the run's templates may still spend.
+fn render_resource(
+    r: &Resource,
+    ctx: &Value,
+    fuel: &mut u64,
+) -> Result<Vec<Value>, Box<Diagnostic>> {
     let mut env = crate::render::template_environment();
-    env.set_fuel(Some(guard::TEMPLATE_FUEL));
+    let granted = guard::TEMPLATE_FUEL.min(*fuel);
+    env.set_fuel(Some(granted));
     let origin = |line: Option<usize>| {
         Some(Origin::Builtin {
             name: r.name.clone(),
@@ -132,10 +139,30 @@ fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Box<Diagnost
     };
     env.add_template(&r.name, &r.text)
         .map_err(|e| fail(format!("template does not compile: {e}"), e.line()))?;
-    let text = env
+    let rendered = env
         .get_template(&r.name)
-        .and_then(|t| t.render(minijinja::value::Serde(ctx)))
-        .map_err(|e| fail(format!("template failed: {e}"), e.line()))?;
+        .and_then(|t| t.render_captured(minijinja::value::Serde(ctx)));
+    let captured = match rendered {
+        Ok(c) => c,
+        Err(e) => {
+            *fuel -= granted;
+            let help = if e.kind() == minijinja::ErrorKind::OutOfFuel {
+                format!("one template may do {} steps of work, and all templates of a run {} (docs/limits.md)", guard::TEMPLATE_FUEL, guard::RUN_FUEL)
+            } else {
+                "the overlay's resource templates follow the rules of skygen's own templates (docs/overlays.md)".to_owned()
+            };
+            return Err(Box::new(
+                Diagnostic::error(Code::Overlay, format!("template failed: {e}"))
+                    .with_origin(origin(e.line()))
+                    .with_help(help),
+            ));
+        }
+    };
+    *fuel -= captured
+        .state()
+        .fuel_levels()
+        .map_or(granted, |(used, _)| used.min(granted));
+    let text = captured.into_output();
     let docs = crate::yaml::read_stream(&text).map_err(|e| {
         fail(
             format!("rendered invalid YAML: {}", e.kind),

@@ -24,9 +24,18 @@ use minijinja::syntax::SyntaxConfig;
 pub const MAX_TAG_TOKENS: usize = 256;
 /// Most `{% elif %}` branches in one template (each nests one level deeper).
 pub const MAX_ELIF: usize = 64;
-/// Work one overlay template may do when it runs (minijinja fuel: one per instruction, one per
-/// 64 bytes produced). The built-in overlays need under 2,000.
+/// Work one overlay resource template may do when it runs (minijinja fuel: one per instruction,
+/// one per 64 bytes produced). The built-in overlays' templates need a few hundred.
 pub const TEMPLATE_FUEL: u64 = 1_000_000;
+/// Work all overlay resource templates of a run may do together (about 0.2 s).
+pub const RUN_FUEL: u64 = 10_000_000;
+/// Work one templated string (a target, a patch string, a `config` entry) or one check may do;
+/// they are a few names each.
+pub const STRING_FUEL: u64 = 2_000;
+/// Most templated strings and checks in one overlay.
+pub const MAX_TEMPLATED_STRINGS: usize = 1000;
+/// Most overlays one run applies.
+pub const MAX_OVERLAYS: usize = 32;
 /// Most patches in one overlay.
 pub const MAX_PATCHES: usize = 1000;
 /// Most objects the deployment may have once overlays have added theirs.

@@ -94,6 +94,17 @@ struct Patch {
 /// Load the overlays named on the command line (built-in names or directories), in order, and
 /// check that they can be combined.
 pub fn load(specs: &[String]) -> Result<Vec<Overlay>, Vec<Diagnostic>> {
+    if specs.len() > guard::MAX_OVERLAYS {
+        return Err(vec![Diagnostic::error(
+            Code::Usage,
+            format!(
+                "{} overlays; one run applies at most {}",
+                specs.len(),
+                guard::MAX_OVERLAYS
+            ),
+        )
+        .with_help("combine overlays into fewer directories")]);
+    }
     let mut overlays = Vec::new();
     let mut errors = Vec::new();
     for spec in specs {

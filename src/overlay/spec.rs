@@ -34,6 +34,8 @@ struct Reader<'a> {
     file: String,
     doc: &'a Document,
     errors: Vec<Diagnostic>,
+    /// Templated strings met so far (each runs once per render, on its own fuel).
+    templated: usize,
 }
 
 impl Reader<'_> {
@@ -93,6 +95,17 @@ impl Reader<'_> {
     fn templates_compile(&mut self, v: &Value, pointer: &str) {
         match v {
             Value::String(s) if is_template(s) => {
+                self.templated += 1;
+                if self.templated == guard::MAX_TEMPLATED_STRINGS + 1 {
+                    self.error(
+                        pointer,
+                        format!(
+                            "more than {} templated strings and checks in one overlay",
+                            guard::MAX_TEMPLATED_STRINGS
+                        ),
+                        "an overlay names a few objects; split it into several overlays",
+                    );
+                }
                 if let Err(why) = guard::check_template(s) {
                     self.error(
                         pointer,
@@ -149,6 +162,7 @@ pub fn parse(files: &Files) -> Result<Overlay, Vec<Diagnostic>> {
         file: file.clone(),
         doc: &doc,
         errors: Vec::new(),
+        templated: 0,
     };
     let Value::Object(top) = &doc.value else {
         r.error(
@@ -262,6 +276,18 @@ fn checks(r: &mut Reader<'_>, v: Option<&Value>) -> Vec<Check> {
             return Vec::new();
         }
     };
+    if items.len() > guard::MAX_TEMPLATED_STRINGS {
+        r.error(
+            "/checks",
+            format!(
+                "{} checks; an overlay has at most {}",
+                items.len(),
+                guard::MAX_TEMPLATED_STRINGS
+            ),
+            "an overlay checks a few values",
+        );
+        return Vec::new();
+    }
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let at = format!("/checks/{i}");

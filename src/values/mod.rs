@@ -368,8 +368,7 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
                 }
             }
             ValueSource::Set(flag, arg) => {
-                if let Err(d) = apply_set(&mut user, *flag, arg, &walker, stdin, &mut set_items)
-                {
+                if let Err(d) = apply_set(&mut user, *flag, arg, &walker, stdin, &mut set_items) {
                     errors.push(*d);
                 }
             }
