@@ -236,7 +236,7 @@ fn apply_patch(
         )
         .with_origin(Some(p.origin.clone()));
         d = if matched.is_empty() {
-            let closest = target.closest(&ids, 3);
+            let closest = target.closest(ids, 3);
             if !closest.is_empty() {
                 d = d.with_help(format!("closest objects: {}", closest.join(", ")));
             }
