@@ -250,3 +250,26 @@ fn issue17_unprintable_characters_escaped() {
     let yaml = skygen(&["render", "-f", &file]).ok().to_owned();
     assert!(yaml.contains("a: \"x\\x7Fy\""), "{yaml}");
 }
+
+// Issue 17, found by tests/properties.rs (seed 2): `1e3` for an integer field passed the schema
+// (JSON Schema counts 1000.0 as an integer) and then failed the typed model with no location.
+#[test]
+fn issue17_whole_float_for_an_integer() {
+    let dir = TempDir::new("whole-float");
+    let file = dir.write("v.yaml", "apiService:\n  replicas: 1e3\n");
+    for args in [
+        vec!["render", "--set", "apiService.replicas=1e3"],
+        vec!["render", "--set-json", "apiService.replicas=2.0"],
+        vec!["render", "-f", &file],
+    ] {
+        let out = skygen(&args);
+        let text = out.ok();
+        assert!(
+            text.contains("replicas: 1000\n") || text.contains("replicas: 2\n"),
+            "{args:?}: {text}"
+        );
+    }
+    // A fraction is still refused, at its key.
+    skygen(&["render", "--set-json", "apiService.replicas=2.5"])
+        .refused(&["apiService.replicas", "expected an integer"]);
+}

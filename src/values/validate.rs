@@ -101,6 +101,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
 
     unknown_keys(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
     coerce_traps(&mut merged, &walker, &mut diags);
+    whole_floats_to_integers(&mut merged.tree, &walker, &mut Vec::new());
 
     let validator = jsonschema::options()
         .build(schema)
@@ -321,6 +322,40 @@ pub fn is_secret(pointer: &str) -> bool {
             .strip_prefix(s)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     })
+}
+
+/// `1e3` or `2.0` where only an integer is accepted is that integer, as Helm reads it (Go's
+/// YAML and JSON give a float64 that the templates print as `1000`). Left a float, it passed the
+/// schema (JSON Schema counts 2.0 as an integer) and then failed the typed model with no key to
+/// point at (issue 17, found by tests/properties.rs). Recursion is bounded by the values depth.
+fn whole_floats_to_integers(v: &mut Value, walker: &SchemaWalker<'_>, path: &mut Vec<Seg>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                path.push(Seg::Key(k.clone()));
+                whole_floats_to_integers(x, walker, path);
+                path.pop();
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter_mut().enumerate() {
+                path.push(Seg::Index(i));
+                whole_floats_to_integers(x, walker, path);
+                path.pop();
+            }
+        }
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Exactly representable whole numbers only (|f| < 2^53).
+            if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+                let accepts = walker.accepts(path);
+                if accepts.integer && !accepts.number && !accepts.any {
+                    *v = Value::from(f as i64);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn coerce_traps(merged: &mut Merged, walker: &SchemaWalker<'_>, diags: &mut Vec<Diagnostic>) {
