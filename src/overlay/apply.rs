@@ -222,9 +222,7 @@ fn apply_patch(
         .kind
         .build(&body)
         .map_err(|prob| fail(format!("patch{}: {}", prob.pointer, prob.message)))?;
-    let matched: Vec<usize> = (0..objects.len())
-        .filter(|&i| target.matches(&ids[i], &objects[i]))
-        .collect();
+    let matched = target.select(ids, objects);
     if matched.len() != p.expect {
         let mut d = Diagnostic::error(
             Code::Overlay,

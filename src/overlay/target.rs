@@ -129,6 +129,31 @@ impl Target {
         Ok(t)
     }
 
+    /// The indexes of the objects the (rendered) target selects; `ids` are the objects'
+    /// identities. The label selector is parsed once, not once per object (issue 17).
+    pub fn select(&self, ids: &[ObjectId], objects: &[Value]) -> Vec<usize> {
+        let requirements = self
+            .label_selector
+            .as_deref()
+            .map(|s| parse_selector(s).unwrap_or_default());
+        (0..objects.len())
+            .filter(|&i| {
+                self.identity_matches(&ids[i])
+                    && requirements
+                        .as_ref()
+                        .is_none_or(|r| labels_match(r, &objects[i]))
+            })
+            .collect()
+    }
+
+    fn identity_matches(&self, id: &ObjectId) -> bool {
+        let eq = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
+        eq(&self.group, &id.group)
+            && eq(&self.kind, &id.kind)
+            && eq(&self.name, &id.name)
+            && eq(&self.namespace, &id.namespace)
+    }
+
     /// Does the (rendered) target select this object?
     pub fn matches(&self, id: &ObjectId, obj: &Value) -> bool {
         let eq = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
@@ -142,17 +167,7 @@ impl Target {
         let Some(sel) = &self.label_selector else {
             return true;
         };
-        let labels = obj.pointer("/metadata/labels").and_then(Value::as_object);
-        let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
-        parse_selector(sel)
-            .unwrap_or_default()
-            .iter()
-            .all(|r| match r {
-                Requirement::Equals(k, v) => label(k) == Some(v.as_str()),
-                Requirement::NotEquals(k, v) => label(k) != Some(v.as_str()),
-                Requirement::Exists(k) => label(k).is_some(),
-                Requirement::Absent(k) => label(k).is_none(),
-            })
+        labels_match(&parse_selector(sel).unwrap_or_default(), obj)
     }
 
     /// Up to `n` objects most like the target (same kind first, then by name similarity).
@@ -195,6 +210,18 @@ impl fmt::Display for Target {
         }
         write!(f, "{{{}}}", parts.join(", "))
     }
+}
+
+/// Do the object's labels satisfy every requirement of a selector?
+fn labels_match(requirements: &[Requirement], obj: &Value) -> bool {
+    let labels = obj.pointer("/metadata/labels").and_then(Value::as_object);
+    let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
+    requirements.iter().all(|r| match r {
+        Requirement::Equals(k, v) => label(k) == Some(v.as_str()),
+        Requirement::NotEquals(k, v) => label(k) != Some(v.as_str()),
+        Requirement::Exists(k) => label(k).is_some(),
+        Requirement::Absent(k) => label(k).is_none(),
+    })
 }
 
 #[cfg(test)]

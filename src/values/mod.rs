@@ -404,7 +404,7 @@ fn apply_set(
 ) -> Result<(), Box<Diagnostic>> {
     let origin = Origin::Flag {
         flag: flag.name(),
-        arg: arg.to_owned(),
+        arg: arg.into(),
     };
     let example = match flag {
         SetFlag::SetJson => r#"--set-json apiService.nodeSelector={"pool":"cpu"}"#,
@@ -440,7 +440,7 @@ fn apply_set(
             .collect();
         Origin::Flag {
             flag: flag.name(),
-            arg: keys.join(","),
+            arg: keys.join(",").into(),
         }
     } else {
         origin
