@@ -273,3 +273,21 @@ fn issue17_whole_float_for_an_integer() {
     skygen(&["render", "--set-json", "apiService.replicas=2.5"])
         .refused(&["apiService.replicas", "expected an integer"]);
 }
+
+// Issue 17, found by tests/properties.rs: a whole number too large for the model passed the
+// schema and failed with no key or flag to point at.
+#[test]
+fn issue17_huge_integer_is_located() {
+    skygen(&[
+        "render",
+        "--set",
+        "apiService.replicas=99999999999999999999999",
+    ])
+    .refused(&["--set apiService.replicas", "apiService.replicas:"]);
+    skygen(&[
+        "render",
+        "--set-json",
+        "apiService.replicas=18446744073709551615",
+    ])
+    .refused(&["--set-json apiService.replicas", "apiService.replicas:"]);
+}

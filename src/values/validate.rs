@@ -142,13 +142,28 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
-    let values: Values = match serde_json::from_value(merged.tree.clone()) {
+    let values: Values = match serde_path_to_error::deserialize(merged.tree.clone()) {
         Ok(v) => v,
         Err(e) => {
-            diags.push(Diagnostic::error(
-                Code::InvalidValue,
-                format!("values do not fit the model: {e}"),
-            ));
+            // What the schema lets through and the model refuses (a whole number too large for
+            // it, say) is still reported at its key and where it was set (issue 17).
+            let pointer: String = e
+                .path()
+                .iter()
+                .map(|seg| match seg {
+                    serde_path_to_error::Segment::Seq { index } => format!("/{index}"),
+                    serde_path_to_error::Segment::Map { key } => {
+                        format!("/{}", crate::yaml::escape_pointer(key))
+                    }
+                    serde_path_to_error::Segment::Enum { .. }
+                    | serde_path_to_error::Segment::Unknown => String::new(),
+                })
+                .collect();
+            diags.push(
+                Diagnostic::error(Code::InvalidValue, format!("{}", e.inner()))
+                    .with_key(dotted(&pointer))
+                    .with_origin(merged.origins.blame(&pointer).cloned()),
+            );
             return Err(diags);
         }
     };
