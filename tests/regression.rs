@@ -291,3 +291,18 @@ fn issue17_huge_integer_is_located() {
     ])
     .refused(&["--set-json apiService.replicas", "apiService.replicas:"]);
 }
+
+// Issue 17, item 1, through a patch's `when:` (added after the issue; the same parser).
+#[test]
+fn issue17_not_chain_in_a_patch_condition() {
+    let dir = TempDir::new("patch-when");
+    let ov = overlay(
+        &dir,
+        &format!(
+            "description: probe\npatches:\n  - target: {{kind: Service, name: \"{{{{ api_service }}}}\"}}\n    type: merge\n    when: '{}true'\n    patch: {{}}\n",
+            "not ".repeat(20_000)
+        ),
+        &[],
+    );
+    skygen(&["render", "--overlay", &ov]).refused(&["overlay.yaml:5:", "too complex"]);
+}

@@ -1,53 +1,59 @@
 //! Applying loaded overlays to the rendered objects, in order: each overlay's checks over the
 //! values, then its resources (extra objects from templates), then its patches (which may target
-//! those resources). Takes the objects, the overlays, the validated values and the release;
-//! returns the changed objects or every failure. Fails only for reasons that need the objects
+//! those resources). Takes the [`Rendered`] objects (with the context their templates saw, which
+//! resource templates see too), the overlays and the validated values; returns [`Patched`]
+//! objects or every failure. Fails only for reasons that need the objects
 //! or the values; everything else was checked when the overlays were loaded.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use minijinja::Environment;
 use serde_json::Value;
 
 use super::strings::{render_strings, string_context, string_environment};
-use super::{guard, patch, Overlay, Patch, Resource};
+use super::{guard, patch, Overlay, Patch, Patched, Resource};
 use crate::diagnostics::{Code, Diagnostic, Origin};
 use crate::manifest::ObjectId;
-use crate::render::Release;
+use crate::render::{Object, Rendered};
 use crate::values::Validated;
 
 /// Apply the overlays, in order, to the rendered objects: each adds its resources, then applies
 /// its patches (which may target those resources). Every failure is reported.
 pub fn apply(
-    mut objects: Vec<Value>,
+    rendered: Rendered,
     overlays: &[Overlay],
     values: &Validated,
-    release: &Release,
-) -> Result<Vec<Value>, Vec<Diagnostic>> {
+) -> Result<Patched, Vec<Diagnostic>> {
+    let Rendered {
+        mut objects,
+        context,
+    } = rendered;
     if overlays.is_empty() {
-        return Ok(objects);
+        return Ok(Patched { objects });
     }
-    let names = crate::render::names(values.values(), release);
-    let mut strings_ctx = string_context(&names, release);
-    let mut resource_ctx = crate::render::template_context(values, release);
-    // The bundled controller's names (`{{ ingress_nginx.controller }}`), which follow its own
+    let resolved = values.resolved();
+    // The bundled controller's names (`{{ ingress_nginx.controller }}`) follow its own
     // fullnameOverride.
-    if let (Some(ctx), Some(n)) = (
-        strings_ctx.as_object_mut(),
-        resource_ctx.pointer("/nginx/names"),
-    ) {
-        ctx.insert("ingress_nginx".into(), n.clone());
-    }
-    if let (Some(ctx), Some(top)) = (resource_ctx.as_object_mut(), strings_ctx.as_object()) {
-        for (k, v) in top {
-            ctx.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-    }
+    let strings_ctx = string_context(
+        &resolved.names,
+        Some(&resolved.nginx_names),
+        values.release(),
+    );
+    // Resource templates see what skygen's own templates see, plus the overlay strings' names.
+    let resource_ctx = minijinja::context! { ..context, ..strings_ctx.clone() };
+    // Targets and patches see the names, and `v` for what depends on the values (a JSON
+    // pointer into a list of the user's length). Not the rest of the resource context: its
+    // `ingress` (facts) would hide the name `{{ ingress }}`.
+    let patch_ctx = minijinja::context! {
+        v => resource_ctx.get_attr("v").unwrap_or_default(),
+        ..strings_ctx.clone()
+    };
     let env = string_environment();
     let mut errors = Vec::new();
     // Identities are computed once and kept in step with `objects`: comparing every new object
     // with every old one made an overlay of a few thousand objects take seconds (issue 17).
-    let mut ids: Vec<ObjectId> = objects.iter().map(ObjectId::of).collect();
+    let mut ids: Vec<ObjectId> = objects.iter().map(|o| ObjectId::of(&o.value)).collect();
     let mut budget = guard::MAX_PATCH_NODES;
     let mut fuel = guard::RUN_FUEL;
     for overlay in overlays {
@@ -93,7 +99,10 @@ pub fn apply(
                                 .with_help("change an existing object with a patch instead of adding it again"),
                             );
                         } else {
-                            objects.push(obj);
+                            objects.push(Object {
+                                value: obj,
+                                template: Cow::Owned(r.name.clone()),
+                            });
                             ids.push(id);
                         }
                     }
@@ -102,16 +111,23 @@ pub fn apply(
             }
         }
         for p in &overlay.patches {
-            if let Err(d) = apply_patch(&mut objects, &mut ids, p, &env, &strings_ctx, &mut budget)
-            {
+            match p.applies(&env, &resource_ctx) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(d) => {
+                    errors.push(*d);
+                    continue;
+                }
+            }
+            if let Err(d) = apply_patch(&mut objects, &mut ids, p, &env, &patch_ctx, &mut budget) {
                 errors.push(*d);
                 // A patch that failed half-way may have changed some objects.
-                ids = objects.iter().map(ObjectId::of).collect();
+                ids = objects.iter().map(|o| ObjectId::of(&o.value)).collect();
             }
         }
     }
     if errors.is_empty() {
-        Ok(objects)
+        Ok(Patched { objects })
     } else {
         Err(errors)
     }
@@ -120,10 +136,10 @@ pub fn apply(
 /// Render one resource template; `fuel` is what the run's templates may still spend.
 fn render_resource(
     r: &Resource,
-    ctx: &Value,
+    ctx: &minijinja::Value,
     fuel: &mut u64,
 ) -> Result<Vec<Value>, Box<Diagnostic>> {
-    let mut env = crate::render::template_environment();
+    let mut env = crate::templates::rules();
     let granted = guard::TEMPLATE_FUEL.min(*fuel);
     env.set_fuel(Some(granted));
     let origin = |line: Option<usize>| {
@@ -141,7 +157,7 @@ fn render_resource(
         .map_err(|e| fail(format!("template does not compile: {e}"), e.line()))?;
     let rendered = env
         .get_template(&r.name)
-        .and_then(|t| t.render_captured(minijinja::value::Serde(ctx)));
+        .and_then(|t| t.render_captured(ctx));
     let captured = match rendered {
         Ok(c) => c,
         Err(e) => {
@@ -200,13 +216,39 @@ fn render_resource(
     Ok(out)
 }
 
+impl Patch {
+    /// Does the patch's `when` hold for these values (always, without one)?
+    fn applies(
+        &self,
+        env: &Environment<'_>,
+        ctx: &minijinja::Value,
+    ) -> Result<bool, Box<Diagnostic>> {
+        let Some(when) = &self.when else {
+            return Ok(true);
+        };
+        env.compile_expression(when)
+            .and_then(|expr| expr.eval(ctx))
+            .map(|v| v.is_true())
+            .map_err(|e| {
+                Box::new(
+                    Diagnostic::error(
+                        Code::Overlay,
+                        format!("patch condition `{when}` failed to evaluate: {e}"),
+                    )
+                    .with_origin(Some(self.origin.clone()))
+                    .with_help("`when` sees the same names as checks and resource templates: v, names, release, … (docs/overlays.md)"),
+                )
+            })
+    }
+}
+
 /// Apply one patch; `ids` are the identities of `objects`, index for index, and stay so.
 fn apply_patch(
-    objects: &mut Vec<Value>,
+    objects: &mut Vec<Object>,
     ids: &mut Vec<ObjectId>,
     p: &Patch,
     env: &Environment<'_>,
-    ctx: &Value,
+    ctx: &minijinja::Value,
     budget: &mut usize,
 ) -> Result<(), Box<Diagnostic>> {
     let fail = |msg: String| {
@@ -222,14 +264,13 @@ fn apply_patch(
         .kind
         .build(&body)
         .map_err(|prob| fail(format!("patch{}: {}", prob.pointer, prob.message)))?;
-    let matched = target.select(ids, objects);
-    if matched.len() != p.expect {
+    let matched = target.select(ids, |i| &objects[i].value);
+    if let Some(expect) = p.expect.filter(|&n| n != matched.len()) {
         let mut d = Diagnostic::error(
             Code::Overlay,
             format!(
-                "patch target {target} matches {} object(s), expected {}",
+                "patch target {target} matches {} object(s), expected {expect}",
                 matched.len(),
-                p.expect
             ),
         )
         .with_origin(Some(p.origin.clone()));
@@ -259,7 +300,7 @@ fn apply_patch(
     *budget -= cost;
     let mut deleted = Vec::new();
     for &i in &matched {
-        match patcher.apply(&mut objects[i]) {
+        match patcher.apply(&mut objects[i].value) {
             Ok(patch::Effect::Keep) => {}
             Ok(patch::Effect::Delete) => deleted.push(i),
             Err(e) => {
@@ -267,7 +308,7 @@ fn apply_patch(
                 return Err(Box::new(d.with_help(p.kind.apply_hint())));
             }
         }
-        let id = ObjectId::of(&objects[i]);
+        let id = ObjectId::of(&objects[i].value);
         if !deleted.contains(&i) && (id.kind.is_empty() || id.name.is_empty()) {
             return Err(fail(format!(
                 "the patch leaves {} without kind or metadata.name",
@@ -278,7 +319,7 @@ fn apply_patch(
     let renamed: Vec<(usize, ObjectId)> = matched
         .iter()
         .filter(|i| !deleted.contains(i))
-        .map(|&i| (i, ObjectId::of(&objects[i])))
+        .map(|&i| (i, ObjectId::of(&objects[i].value)))
         .filter(|(i, id)| *id != ids[*i])
         .collect();
     if !renamed.is_empty() {

@@ -47,6 +47,14 @@ pub use patch::PatchType;
 pub use spec::MAX_EXPECT;
 pub use target::Target;
 
+/// What the overlay stage made: the rendered objects with every overlay's resources added and
+/// patches applied, each still naming the template it came from. Not yet in canonical form
+/// (that is [`crate::manifest::normalize`]).
+#[derive(Clone, Debug)]
+pub struct Patched {
+    pub objects: Vec<crate::render::Object>,
+}
+
 /// One loaded, checked overlay.
 #[derive(Debug)]
 pub struct Overlay {
@@ -86,7 +94,10 @@ struct Patch {
     target: Target,
     kind: PatchType,
     body: Value,
-    expect: usize,
+    /// How many objects the target must match; `None` (`expect: any`) takes every match.
+    expect: Option<usize>,
+    /// An expression over the values (`v.…`, as in checks): the patch applies only when true.
+    when: Option<String>,
     /// Where the patch is written, for every message about it.
     origin: Origin,
 }

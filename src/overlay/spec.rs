@@ -25,7 +25,7 @@ const FIELDS: &[&str] = &[
     "checks",
 ];
 const CHECK_FIELDS: &[&str] = &["when", "key", "error", "help"];
-const PATCH_FIELDS: &[&str] = &["target", "type", "patch", "path", "expect"];
+const PATCH_FIELDS: &[&str] = &["target", "type", "patch", "path", "expect", "when"];
 /// Most objects one patch may be expected to match.
 pub const MAX_EXPECT: u64 = 1000;
 
@@ -57,7 +57,7 @@ impl Reader<'_> {
     fn known_keys(&mut self, map: &Map<String, Value>, pointer: &str, allowed: &[&str]) {
         for key in map.keys() {
             if !allowed.contains(&key.as_str()) {
-                let at = format!("{pointer}/{}", yaml::escape_pointer(key));
+                let at = format!("{pointer}/{}", crate::pointer::escape(key));
                 let help = match did_you_mean(key, allowed.iter().copied()) {
                     Some(best) => format!("did you mean `{best}`?"),
                     None => format!("the fields here are {}", allowed.join(", ")),
@@ -127,7 +127,7 @@ impl Reader<'_> {
             }
             Value::Object(m) => {
                 for (k, x) in m {
-                    self.templates_compile(x, &format!("{pointer}/{}", yaml::escape_pointer(k)));
+                    self.templates_compile(x, &format!("{pointer}/{}", crate::pointer::escape(k)));
                 }
             }
             _ => {}
@@ -397,7 +397,7 @@ fn resources(r: &mut Reader<'_>, files: &Files, v: Option<&Value>) -> Vec<Resour
             );
             continue;
         }
-        let mut env = crate::render::template_environment();
+        let mut env = crate::templates::rules();
         if let Err(e) = env.add_template(&name, &text) {
             r.errors.push(
                 Diagnostic::error(Code::Overlay, format!("template does not compile: {e}"))
@@ -424,6 +424,36 @@ fn patch(r: &mut Reader<'_>, files: &Files, item: &Value, at: &str) -> Option<Pa
     };
     r.known_keys(m, at, PATCH_FIELDS);
     let errors_before = r.errors.len();
+    let when = match m.get("when") {
+        None => None,
+        Some(Value::String(w)) => {
+            if let Err(why) = guard::check_expression(w) {
+                r.error(
+                    &format!("{at}/when"),
+                    format!("expression too complex: {why}"),
+                    "a patch condition tests a few values, e.g. v.apiService.logs.retention.enabled",
+                );
+            } else if let Err(e) = string_environment().compile_expression(w) {
+                r.error(
+                    &format!("{at}/when"),
+                    format!("invalid expression: {e}"),
+                    "an expression over the values, e.g. v.apiService.logs.retention.enabled",
+                );
+            }
+            Some(w.clone())
+        }
+        Some(other) => {
+            r.error(
+                &format!("{at}/when"),
+                format!(
+                    "`when` must be an expression in a string, found {}",
+                    crate::values::kind_of(other)
+                ),
+                "e.g. when: v.apiService.logs.retention.enabled",
+            );
+            None
+        }
+    };
     let target = match m.get("target") {
         Some(t) => match Target::parse(t) {
             Ok(t) => {
@@ -482,16 +512,17 @@ fn patch(r: &mut Reader<'_>, files: &Files, item: &Value, at: &str) -> Option<Pa
         }
     };
     let expect = match m.get("expect") {
-        None => 1,
+        None => Some(1),
+        Some(Value::String(s)) if s == "any" => None,
         Some(v) => match v.as_u64() {
-            Some(n) if n <= MAX_EXPECT => n as usize,
+            Some(n) if n <= MAX_EXPECT => Some(n as usize),
             _ => {
                 r.error(
                     &format!("{at}/expect"),
-                    format!("`expect` must be a whole number from 0 to {MAX_EXPECT}"),
-                    "it is how many objects the target must match (default 1)",
+                    format!("`expect` must be a whole number from 0 to {MAX_EXPECT}, or `any`"),
+                    "it is how many objects the target must match (default 1); `any` patches every match, even none",
                 );
-                1
+                Some(1)
             }
         },
     };
@@ -536,6 +567,7 @@ fn patch(r: &mut Reader<'_>, files: &Files, item: &Value, at: &str) -> Option<Pa
         kind: kind?,
         body: body?,
         expect,
+        when,
         origin: r.origin(at),
     })
 }

@@ -22,11 +22,7 @@ pub fn items_created(path: &[Seg]) -> usize {
         .sum()
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Seg {
-    Key(String),
-    Index(usize),
-}
+pub use crate::pointer::{from_path as pointer, Seg};
 
 /// How the text of an assignment becomes a value.
 #[derive(Clone, Debug, PartialEq)]
@@ -313,16 +309,6 @@ fn child<'a>(node: &'a mut Value, seg: &Seg, next_is_index: bool) -> &'a mut Val
             &mut a[*i]
         }
     }
-}
-
-/// The JSON pointer of a path.
-pub fn pointer(path: &[Seg]) -> String {
-    path.iter()
-        .map(|s| match s {
-            Seg::Key(k) => format!("/{}", crate::yaml::escape_pointer(k)),
-            Seg::Index(i) => format!("/{i}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
