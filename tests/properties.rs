@@ -88,17 +88,14 @@ fn contract(out: &Out, args: &[String]) -> Result<(), TestCaseError> {
         "internal error for {args:?}:\n{}",
         out.messages
     );
-    match out.status {
-        ExitStatus::Error => {
-            prop_assert!(out.stdout.is_empty(), "stdout on error for {args:?}");
-            prop_assert!(!out.messages.is_empty(), "silent error for {args:?}");
-            prop_assert!(
-                out.located,
-                "first error has no location for {args:?}:\n{}",
-                out.messages
-            );
-        }
-        _ => {}
+    if out.status == ExitStatus::Error {
+        prop_assert!(out.stdout.is_empty(), "stdout on error for {args:?}");
+        prop_assert!(!out.messages.is_empty(), "silent error for {args:?}");
+        prop_assert!(
+            out.located,
+            "first error has no location for {args:?}:\n{}",
+            out.messages
+        );
     }
     Ok(())
 }
