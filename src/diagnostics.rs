@@ -50,8 +50,12 @@ pub enum Code {
 pub enum Origin {
     /// A values file (`-` for stdin) and, when known, the position in it.
     File { path: String, pos: Option<Pos> },
-    /// A `--set`-style flag and its whole argument.
-    Flag { flag: &'static str, arg: String },
+    /// A `--set`-style flag and its whole argument, shared: every value the flag sets keeps
+    /// its origin, and a copy each made a long argument cost gigabytes (issue 17).
+    Flag {
+        flag: &'static str,
+        arg: std::sync::Arc<str>,
+    },
     /// skygen's built-in defaults.
     Defaults,
     /// A template or another built-in file.

@@ -59,6 +59,19 @@ pub fn rules() -> Environment<'static> {
                 return out.write_str(&shell::quote(&text)).map_err(Into::into);
             }
         }
+        if matches!(state.auto_escape(), AutoEscape::Json) && !value.is_safe() {
+            // minijinja writes JSON, which may carry DEL, C1 controls or U+FFFE raw; YAML
+            // cannot (issue 17). Written as serde_json does, then those escaped.
+            let json = serde_json::to_string(value).map_err(|e| {
+                minijinja::Error::new(
+                    minijinja::ErrorKind::BadSerialization,
+                    format!("cannot write the value as JSON: {e}"),
+                )
+            })?;
+            return out
+                .write_str(&crate::yaml::escape_json_for_yaml(&json))
+                .map_err(Into::into);
+        }
         minijinja::escape_formatter(out, state, value)
     });
     env

@@ -21,6 +21,36 @@ pub const MAX_DEPTH: usize = 64;
 /// Most nodes one stream may expand to, counting every node an alias copies.
 pub const MAX_NODES: usize = 200_000;
 
+/// Can `c` stand raw in YAML text and be read back as itself by every YAML reader (YAML 1.2's
+/// printable set, which PyYAML and go-yaml share)? Tab, newline and carriage return are
+/// structure and are left to the writer. Excluded besides the non-printables (C0 and C1
+/// controls, DEL, U+FFFE, U+FFFF): NEL, LS and PS, which YAML 1.1 readers (kubectl's) take as
+/// line breaks and fold inside a quoted scalar, and the byte order mark.
+pub fn is_raw_safe(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~')
+        || (matches!(c as u32, 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x1_0000..)
+            && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}'))
+}
+
+/// JSON text (which YAML reads as flow) with every character [`is_raw_safe`] refuses written as
+/// a `\uXXXX` escape, which JSON and YAML double-quoted scalars both read back. JSON allows
+/// those characters raw; YAML does not (issue 17). Only BMP characters are ever refused, and
+/// in JSON text they only occur inside strings, where the escape means the same.
+pub fn escape_json_for_yaml(json: &str) -> std::borrow::Cow<'_, str> {
+    if json.chars().all(is_raw_safe) {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_raw_safe(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A 1-based line and column in a source text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Pos {

@@ -6,12 +6,13 @@
 //! or the values; everything else was checked when the overlays were loaded.
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 use minijinja::Environment;
 use serde_json::Value;
 
 use super::strings::{render_strings, string_context, string_environment};
-use super::{patch, Overlay, Patch, Patched, Resource};
+use super::{guard, patch, Overlay, Patch, Patched, Resource};
 use crate::diagnostics::{Code, Diagnostic, Origin};
 use crate::manifest::ObjectId;
 use crate::render::{Object, Rendered};
@@ -50,7 +51,13 @@ pub fn apply(
     };
     let env = string_environment();
     let mut errors = Vec::new();
+    // Identities are computed once and kept in step with `objects`: comparing every new object
+    // with every old one made an overlay of a few thousand objects take seconds (issue 17).
+    let mut ids: Vec<ObjectId> = objects.iter().map(|o| ObjectId::of(&o.value)).collect();
+    let mut budget = guard::MAX_PATCH_NODES;
+    let mut fuel = guard::RUN_FUEL;
     for overlay in overlays {
+        let mut known: HashSet<ObjectId> = ids.iter().cloned().collect();
         errors.extend(
             overlay
                 .checks
@@ -58,16 +65,37 @@ pub fn apply(
                 .filter_map(|c| c.run(&env, &resource_ctx)),
         );
         for r in &overlay.resources {
-            match render_resource(r, &resource_ctx) {
+            match render_resource(r, &resource_ctx, &mut fuel) {
                 Ok(new) => {
                     for obj in new {
                         let id = ObjectId::of(&obj);
-                        if objects.iter().any(|o| ObjectId::of(&o.value) == id) {
+                        if objects.len() >= guard::MAX_OBJECTS {
                             errors.push(
                                 Diagnostic::error(
                                     Code::Overlay,
-                                    format!("{} adds {id}, which the deployment already has", r.name),
+                                    format!(
+                                        "the overlays add more objects than the limit of {} in all",
+                                        guard::MAX_OBJECTS
+                                    ),
                                 )
+                                .with_origin(Some(Origin::Builtin {
+                                    name: r.name.clone(),
+                                    pos: None,
+                                }))
+                                .with_help("a deployment needs a few dozen objects; split the overlay's resources into several renders"),
+                            );
+                            break;
+                        }
+                        if !known.insert(id.clone()) {
+                            errors.push(
+                                Diagnostic::error(
+                                    Code::Overlay,
+                                    format!("adds {id}, which the deployment already has"),
+                                )
+                                .with_origin(Some(Origin::Builtin {
+                                    name: r.name.clone(),
+                                    pos: None,
+                                }))
                                 .with_help("change an existing object with a patch instead of adding it again"),
                             );
                         } else {
@@ -75,6 +103,7 @@ pub fn apply(
                                 value: obj,
                                 template: Cow::Owned(r.name.clone()),
                             });
+                            ids.push(id);
                         }
                     }
                 }
@@ -90,8 +119,10 @@ pub fn apply(
                     continue;
                 }
             }
-            if let Err(d) = apply_patch(&mut objects, p, &env, &patch_ctx) {
+            if let Err(d) = apply_patch(&mut objects, &mut ids, p, &env, &patch_ctx, &mut budget) {
                 errors.push(*d);
+                // A patch that failed half-way may have changed some objects.
+                ids = objects.iter().map(|o| ObjectId::of(&o.value)).collect();
             }
         }
     }
@@ -102,8 +133,15 @@ pub fn apply(
     }
 }
 
-fn render_resource(r: &Resource, ctx: &minijinja::Value) -> Result<Vec<Value>, Box<Diagnostic>> {
+/// Render one resource template; `fuel` is what the run's templates may still spend.
+fn render_resource(
+    r: &Resource,
+    ctx: &minijinja::Value,
+    fuel: &mut u64,
+) -> Result<Vec<Value>, Box<Diagnostic>> {
     let mut env = crate::templates::rules();
+    let granted = guard::TEMPLATE_FUEL.min(*fuel);
+    env.set_fuel(Some(granted));
     let origin = |line: Option<usize>| {
         Some(Origin::Builtin {
             name: r.name.clone(),
@@ -117,10 +155,30 @@ fn render_resource(r: &Resource, ctx: &minijinja::Value) -> Result<Vec<Value>, B
     };
     env.add_template(&r.name, &r.text)
         .map_err(|e| fail(format!("template does not compile: {e}"), e.line()))?;
-    let text = env
+    let rendered = env
         .get_template(&r.name)
-        .and_then(|t| t.render(ctx))
-        .map_err(|e| fail(format!("template failed: {e}"), e.line()))?;
+        .and_then(|t| t.render_captured(ctx));
+    let captured = match rendered {
+        Ok(c) => c,
+        Err(e) => {
+            *fuel -= granted;
+            let help = if e.kind() == minijinja::ErrorKind::OutOfFuel {
+                format!("one template may do {} steps of work, and all templates of a run {} (docs/limits.md)", guard::TEMPLATE_FUEL, guard::RUN_FUEL)
+            } else {
+                "the overlay's resource templates follow the rules of skygen's own templates (docs/overlays.md)".to_owned()
+            };
+            return Err(Box::new(
+                Diagnostic::error(Code::Overlay, format!("template failed: {e}"))
+                    .with_origin(origin(e.line()))
+                    .with_help(help),
+            ));
+        }
+    };
+    *fuel -= captured
+        .state()
+        .fuel_levels()
+        .map_or(granted, |(used, _)| used.min(granted));
+    let text = captured.into_output();
     let docs = crate::yaml::read_stream(&text).map_err(|e| {
         fail(
             format!("rendered invalid YAML: {}", e.kind),
@@ -184,11 +242,14 @@ impl Patch {
     }
 }
 
+/// Apply one patch; `ids` are the identities of `objects`, index for index, and stay so.
 fn apply_patch(
     objects: &mut Vec<Object>,
+    ids: &mut Vec<ObjectId>,
     p: &Patch,
     env: &Environment<'_>,
     ctx: &minijinja::Value,
+    budget: &mut usize,
 ) -> Result<(), Box<Diagnostic>> {
     let fail = |msg: String| {
         Box::new(Diagnostic::error(Code::Overlay, msg).with_origin(Some(p.origin.clone())))
@@ -203,10 +264,7 @@ fn apply_patch(
         .kind
         .build(&body)
         .map_err(|prob| fail(format!("patch{}: {}", prob.pointer, prob.message)))?;
-    let ids: Vec<ObjectId> = objects.iter().map(|o| ObjectId::of(&o.value)).collect();
-    let matched: Vec<usize> = (0..objects.len())
-        .filter(|&i| target.matches(&ids[i], &objects[i].value))
-        .collect();
+    let matched = target.select(ids, |i| &objects[i].value);
     if let Some(expect) = p.expect.filter(|&n| n != matched.len()) {
         let mut d = Diagnostic::error(
             Code::Overlay,
@@ -217,7 +275,7 @@ fn apply_patch(
         )
         .with_origin(Some(p.origin.clone()));
         d = if matched.is_empty() {
-            let closest = target.closest(&ids, 3);
+            let closest = target.closest(ids, 3);
             if !closest.is_empty() {
                 d = d.with_help(format!("closest objects: {}", closest.join(", ")));
             }
@@ -229,6 +287,17 @@ fn apply_patch(
         };
         return Err(Box::new(d));
     }
+    let cost = patcher.cost().saturating_mul(matched.len());
+    if cost > *budget {
+        return Err(Box::new(
+            fail(format!(
+                "the overlays' patches write more than {} nodes into the objects in all; this one writes up to {cost}",
+                guard::MAX_PATCH_NODES
+            ))
+            .with_help("patch fewer objects, or with a smaller body"),
+        ));
+    }
+    *budget -= cost;
     let mut deleted = Vec::new();
     for &i in &matched {
         match patcher.apply(&mut objects[i].value) {
@@ -247,22 +316,38 @@ fn apply_patch(
             )));
         }
     }
-    for &i in &matched {
-        let id = ObjectId::of(&objects[i].value);
-        let clash = (0..objects.len())
-            .any(|j| j != i && !deleted.contains(&j) && ObjectId::of(&objects[j].value) == id);
-        if id != ids[i] && !deleted.contains(&i) && clash {
+    let renamed: Vec<(usize, ObjectId)> = matched
+        .iter()
+        .filter(|i| !deleted.contains(i))
+        .map(|&i| (i, ObjectId::of(&objects[i].value)))
+        .filter(|(i, id)| *id != ids[*i])
+        .collect();
+    if !renamed.is_empty() {
+        let mut after: HashMap<&ObjectId, usize> = HashMap::new();
+        for (j, id) in ids.iter().enumerate() {
+            if !deleted.contains(&j) && !renamed.iter().any(|(i, _)| *i == j) {
+                *after.entry(id).or_default() += 1;
+            }
+        }
+        for (_, id) in &renamed {
+            *after.entry(id).or_default() += 1;
+        }
+        if let Some((i, id)) = renamed.iter().find(|(_, id)| after[id] > 1) {
             return Err(Box::new(
                 fail(format!(
                     "the patch turns {} into {id}, which the deployment already has",
-                    ids[i]
+                    ids[*i]
                 ))
                 .with_help("two objects with one identity would overwrite each other when applied; pick another name, or delete one of them with a strategic `$patch: delete`"),
             ));
         }
     }
+    for (i, id) in renamed {
+        ids[i] = id;
+    }
     for i in deleted.into_iter().rev() {
         objects.remove(i);
+        ids.remove(i);
     }
     Ok(())
 }

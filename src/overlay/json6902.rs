@@ -3,6 +3,9 @@
 
 use serde_json::Value;
 
+use json_patch::PatchOperation;
+
+use super::guard::{self, MAX_COPY_NODES};
 use super::patch::{Effect, Patcher, Problem};
 
 pub struct JsonPatch(json_patch::Patch);
@@ -31,19 +34,50 @@ impl JsonPatch {
 
 impl Patcher for JsonPatch {
     fn apply(&self, object: &mut Value) -> Result<Effect, String> {
-        json_patch::patch(object, &self.0).map_err(|e| {
-            format!(
-                "operation {} ({}) failed: {}",
-                e.operation,
-                if e.path.as_str().is_empty() {
-                    "/"
-                } else {
-                    e.path.as_str()
-                },
-                e.kind
-            )
-        })?;
+        // One operation at a time on a copy (all or nothing, as before), so each result is
+        // checked: a chain of `add`s or `copy`s could otherwise nest an object deeper than any
+        // reader takes, or double it until memory runs out (issue 17).
+        let mut work = object.clone();
+        for (i, op) in self.0 .0.iter().enumerate() {
+            let path = op.path().as_str();
+            let shown = if path.is_empty() { "/" } else { path };
+            json_patch::patch(&mut work, std::slice::from_ref(op))
+                .map_err(|e| format!("operation {i} ({shown}) failed: {}", e.kind))?;
+            if matches!(op, PatchOperation::Test(_) | PatchOperation::Remove(_)) {
+                continue;
+            }
+            let placed = match path.strip_suffix("/-") {
+                Some(list) => work.pointer(list).and_then(|l| l.as_array()?.last()),
+                None => work.pointer(path),
+            };
+            let (nodes, depth) = placed.map_or((0, 0), |v| guard::measure(v, MAX_COPY_NODES));
+            if matches!(op, PatchOperation::Copy(_)) && nodes > MAX_COPY_NODES {
+                return Err(format!(
+                    "operation {i} ({shown}) copies more than {MAX_COPY_NODES} nodes"
+                ));
+            }
+            if path.matches('/').count() + depth > crate::yaml::MAX_DEPTH {
+                return Err(format!(
+                    "operation {i} ({shown}) nests the object deeper than {} levels",
+                    crate::yaml::MAX_DEPTH
+                ));
+            }
+        }
+        *object = work;
         Ok(Effect::Keep)
+    }
+
+    fn cost(&self) -> usize {
+        self.0
+             .0
+            .iter()
+            .map(|op| match op {
+                PatchOperation::Add(a) => guard::measure(&a.value, usize::MAX).0,
+                PatchOperation::Replace(r) => guard::measure(&r.value, usize::MAX).0,
+                PatchOperation::Copy(_) => MAX_COPY_NODES,
+                _ => 1,
+            })
+            .sum()
     }
 }
 

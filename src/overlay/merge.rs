@@ -19,6 +19,10 @@ impl Patcher for MergePatch {
         json_patch::merge(object, &self.0);
         Ok(Effect::Keep)
     }
+
+    fn cost(&self) -> usize {
+        super::guard::measure(&self.0, usize::MAX).0
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,8 @@
 //! writes anything.
 //!
 //! Modules: `source` and `builtin` find an overlay's files, `spec` reads `overlay.yaml`,
-//! `config` merges its SkyPilot config entries into the values, `apply` runs its checks,
+//! `config` merges its SkyPilot config entries into the values, `guard` bounds its templates
+//! before they compile or run, `apply` runs its checks,
 //! resources and patches, `check` and `target` are one check and one target, `patch` with
 //! `json6902`, `merge` and `strategic` the patch kinds, and `strings` the templated strings.
 
@@ -22,6 +23,7 @@ mod apply;
 mod builtin;
 mod check;
 mod config;
+pub mod guard;
 mod json6902;
 mod merge;
 mod patch;
@@ -42,6 +44,7 @@ pub use apply::apply;
 pub use builtin::{builtin_names, list as list_builtins};
 pub use config::merge_config;
 pub use patch::PatchType;
+pub use spec::MAX_EXPECT;
 pub use target::Target;
 
 /// What the overlay stage made: the rendered objects with every overlay's resources added and
@@ -102,6 +105,17 @@ struct Patch {
 /// Load the overlays named on the command line (built-in names or directories), in order, and
 /// check that they can be combined.
 pub fn load(specs: &[String]) -> Result<Vec<Overlay>, Vec<Diagnostic>> {
+    if specs.len() > guard::MAX_OVERLAYS {
+        return Err(vec![Diagnostic::error(
+            Code::Usage,
+            format!(
+                "{} overlays; one run applies at most {}",
+                specs.len(),
+                guard::MAX_OVERLAYS
+            ),
+        )
+        .with_help("combine overlays into fewer directories")]);
+    }
     let mut overlays = Vec::new();
     let mut errors = Vec::new();
     for spec in specs {

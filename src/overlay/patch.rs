@@ -18,6 +18,9 @@ pub enum Effect {
 pub trait Patcher {
     /// Patch one object in place; an error says why the patch does not fit the object.
     fn apply(&self, object: &mut Value) -> Result<Effect, String>;
+    /// Most nodes one application writes into an object, charged against the run's
+    /// [`MAX_PATCH_NODES`](super::guard::MAX_PATCH_NODES).
+    fn cost(&self) -> usize;
 }
 
 /// Why a patch is malformed: the JSON pointer (inside the patch) of the fault, and what is wrong.

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::check::Check;
+use super::guard;
 use super::patch::PatchType;
 use super::source::{relative, Files};
 use super::strings::{is_template, string_environment};
@@ -33,6 +34,8 @@ struct Reader<'a> {
     file: String,
     doc: &'a Document,
     errors: Vec<Diagnostic>,
+    /// Templated strings met so far (each runs once per render, on its own fuel).
+    templated: usize,
 }
 
 impl Reader<'_> {
@@ -92,7 +95,24 @@ impl Reader<'_> {
     fn templates_compile(&mut self, v: &Value, pointer: &str) {
         match v {
             Value::String(s) if is_template(s) => {
-                if let Err(e) = string_environment().template_from_str(s) {
+                self.templated += 1;
+                if self.templated == guard::MAX_TEMPLATED_STRINGS + 1 {
+                    self.error(
+                        pointer,
+                        format!(
+                            "more than {} templated strings and checks in one overlay",
+                            guard::MAX_TEMPLATED_STRINGS
+                        ),
+                        "an overlay names a few objects; split it into several overlays",
+                    );
+                }
+                if let Err(why) = guard::check_template(s) {
+                    self.error(
+                        pointer,
+                        format!("template too complex: {why}"),
+                        "strings use a few names, e.g. \"{{ fullname }}-api-server\"",
+                    );
+                } else if let Err(e) = string_environment().template_from_str(s) {
                     self.error(
                         pointer,
                         format!("invalid template: {e}"),
@@ -142,6 +162,7 @@ pub fn parse(files: &Files) -> Result<Overlay, Vec<Diagnostic>> {
         file: file.clone(),
         doc: &doc,
         errors: Vec::new(),
+        templated: 0,
     };
     let Value::Object(top) = &doc.value else {
         r.error(
@@ -199,6 +220,15 @@ pub fn parse(files: &Files) -> Result<Overlay, Vec<Diagnostic>> {
     let mut patches = Vec::new();
     match top.get("patches") {
         None | Some(Value::Null) => {}
+        Some(Value::Array(items)) if items.len() > guard::MAX_PATCHES => r.error(
+            "/patches",
+            format!(
+                "{} patches; an overlay has at most {}",
+                items.len(),
+                guard::MAX_PATCHES
+            ),
+            "split the overlay, or patch many objects at once with a target that matches them (`expect`)",
+        ),
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 if let Some(p) = patch(&mut r, files, item, &format!("/patches/{i}")) {
@@ -246,6 +276,18 @@ fn checks(r: &mut Reader<'_>, v: Option<&Value>) -> Vec<Check> {
             return Vec::new();
         }
     };
+    if items.len() > guard::MAX_TEMPLATED_STRINGS {
+        r.error(
+            "/checks",
+            format!(
+                "{} checks; an overlay has at most {}",
+                items.len(),
+                guard::MAX_TEMPLATED_STRINGS
+            ),
+            "an overlay checks a few values",
+        );
+        return Vec::new();
+    }
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let at = format!("/checks/{i}");
@@ -278,7 +320,13 @@ fn checks(r: &mut Reader<'_>, v: Option<&Value>) -> Vec<Check> {
             text("help", false),
         );
         if let Some(when) = &when {
-            if let Err(e) = string_environment().compile_expression(when) {
+            if let Err(why) = guard::check_expression(when) {
+                r.error(
+                    &format!("{at}/when"),
+                    format!("expression too complex: {why}"),
+                    "checks test a few values, e.g. v.storage.enabled and not v.storage.existingClaim",
+                );
+            } else if let Err(e) = string_environment().compile_expression(when) {
                 r.error(
                     &format!("{at}/when"),
                     format!("invalid expression: {e}"),
@@ -339,6 +387,16 @@ fn resources(r: &mut Reader<'_>, files: &Files, v: Option<&Value>) -> Vec<Resour
             }
         };
         let name = files.display(&rel);
+        if let Err(why) = guard::check_template(&text) {
+            r.errors.push(
+                Diagnostic::error(Code::Overlay, format!("template too complex: {why}"))
+                    .with_origin(Some(Origin::Builtin {
+                        name: name.clone(),
+                        pos: None,
+                    })),
+            );
+            continue;
+        }
         let mut env = crate::templates::rules();
         if let Err(e) = env.add_template(&name, &text) {
             r.errors.push(
@@ -369,7 +427,13 @@ fn patch(r: &mut Reader<'_>, files: &Files, item: &Value, at: &str) -> Option<Pa
     let when = match m.get("when") {
         None => None,
         Some(Value::String(w)) => {
-            if let Err(e) = string_environment().compile_expression(w) {
+            if let Err(why) = guard::check_expression(w) {
+                r.error(
+                    &format!("{at}/when"),
+                    format!("expression too complex: {why}"),
+                    "a patch condition tests a few values, e.g. v.apiService.logs.retention.enabled",
+                );
+            } else if let Err(e) = string_environment().compile_expression(w) {
                 r.error(
                     &format!("{at}/when"),
                     format!("invalid expression: {e}"),

@@ -224,6 +224,10 @@ impl Patcher for StrategicMerge {
         }
         Ok(Effect::Keep)
     }
+
+    fn cost(&self) -> usize {
+        super::guard::measure(&self.0, usize::MAX).0
+    }
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub fn string_context(
 pub fn string_environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(super::guard::STRING_FUEL));
     env
 }
 

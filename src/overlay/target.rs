@@ -149,35 +149,42 @@ impl Target {
         Ok(t)
     }
 
+    /// The indexes of the objects the (rendered) target selects; `ids` are the objects'
+    /// identities. The label selector is parsed once, not once per object (issue 17).
+    pub fn select<'a>(&self, ids: &[ObjectId], object: impl Fn(usize) -> &'a Value) -> Vec<usize> {
+        let requirements = self.requirements();
+        (0..ids.len())
+            .filter(|&i| self.matches_with(&ids[i], object(i), requirements.as_deref()))
+            .collect()
+    }
+
     /// Does the (rendered) target select this object?
     pub fn matches(&self, id: &ObjectId, obj: &Value) -> bool {
+        self.matches_with(id, obj, self.requirements().as_deref())
+    }
+
+    fn requirements(&self) -> Option<Vec<Requirement>> {
+        self.label_selector
+            .as_deref()
+            .map(|s| parse_selector(s).unwrap_or_default())
+    }
+
+    fn matches_with(
+        &self,
+        id: &ObjectId,
+        obj: &Value,
+        requirements: Option<&[Requirement]>,
+    ) -> bool {
         let eq = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
-        if !(eq(&self.group, &id.group)
+        eq(&self.group, &id.group)
             && eq(&self.kind, &id.kind)
             && eq(&self.name, &id.name)
-            && eq(&self.namespace, &id.namespace))
-        {
-            return false;
-        }
-        if let Some(text) = &self.containing {
-            if !contains_text(obj, text) {
-                return false;
-            }
-        }
-        let Some(sel) = &self.label_selector else {
-            return true;
-        };
-        let labels = obj.pointer("/metadata/labels").and_then(Value::as_object);
-        let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
-        parse_selector(sel)
-            .unwrap_or_default()
-            .iter()
-            .all(|r| match r {
-                Requirement::Equals(k, v) => label(k) == Some(v.as_str()),
-                Requirement::NotEquals(k, v) => label(k) != Some(v.as_str()),
-                Requirement::Exists(k) => label(k).is_some(),
-                Requirement::Absent(k) => label(k).is_none(),
-            })
+            && eq(&self.namespace, &id.namespace)
+            && self
+                .containing
+                .as_deref()
+                .is_none_or(|text| contains_text(obj, text))
+            && requirements.is_none_or(|r| labels_match(r, obj))
     }
 
     /// Up to `n` objects most like the target (same kind first, then by name similarity).
@@ -231,6 +238,18 @@ impl fmt::Display for Target {
         }
         write!(f, "{{{}}}", parts.join(", "))
     }
+}
+
+/// Do the object's labels satisfy every requirement of a selector?
+fn labels_match(requirements: &[Requirement], obj: &Value) -> bool {
+    let labels = obj.pointer("/metadata/labels").and_then(Value::as_object);
+    let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
+    requirements.iter().all(|r| match r {
+        Requirement::Equals(k, v) => label(k) == Some(v.as_str()),
+        Requirement::NotEquals(k, v) => label(k) != Some(v.as_str()),
+        Requirement::Exists(k) => label(k).is_some(),
+        Requirement::Absent(k) => label(k).is_none(),
+    })
 }
 
 #[cfg(test)]

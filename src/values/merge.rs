@@ -48,8 +48,19 @@ impl Origins {
 
     /// Forget every origin at or below `pointer`.
     pub fn clear_below(&mut self, pointer: &str) {
+        // Only the range that starts with `pointer/` is visited: a values file of many keys
+        // clears once per key, and a whole-map scan made that quadratic (issue 17).
+        self.0.remove(pointer);
         let below = format!("{pointer}/");
-        self.0.retain(|k, _| k != pointer && !k.starts_with(&below));
+        let doomed: Vec<String> = self
+            .0
+            .range(below.clone()..)
+            .take_while(|(k, _)| k.starts_with(&below))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in doomed {
+            self.0.remove(&k);
+        }
     }
 
     pub fn set(&mut self, pointer: String, origin: Origin) {

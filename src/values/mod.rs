@@ -45,6 +45,47 @@ pub const DEFAULTS_YAML: &str = include_str!("defaults.yaml");
 /// Largest values file (or `--set-file` file) read, in bytes.
 pub const MAX_INPUT_BYTES: u64 = 4 * 1024 * 1024;
 
+/// Deepest nesting of mappings and lists in the values (the top mapping is level 1), whatever
+/// brings them: a file, an overlay's `values`, a `--set` path or a `--set-json` value. Values
+/// need about a dozen levels; rendering puts a value at most a few levels deeper inside an
+/// object, so every rendered object stays well within [`yaml::MAX_DEPTH`] (issue 17: a deep
+/// `--set` path used to pass here and fail in render as a bug).
+pub const MAX_DEPTH: usize = 32;
+
+/// The pointer (below `at`) of the first mapping or list nested deeper than [`MAX_DEPTH`], when
+/// `v` sits `level` levels deep. Recursion is safe: every reader has bounded the depth already.
+fn too_deep(v: &Value, level: usize, at: &str) -> Option<String> {
+    let level = match v {
+        Value::Object(_) | Value::Array(_) => level + 1,
+        _ => return None,
+    };
+    if level > MAX_DEPTH {
+        return Some(at.to_owned());
+    }
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .find_map(|(k, x)| too_deep(x, level, &format!("{at}/{}", yaml::escape_pointer(k)))),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| too_deep(x, level, &format!("{at}/{i}"))),
+        _ => None,
+    }
+}
+
+fn too_deep_error(pointer: &str, origin: Origin) -> Box<Diagnostic> {
+    Box::new(
+        Diagnostic::error(
+            Code::InvalidValue,
+            format!("values nest deeper than {MAX_DEPTH} levels here"),
+        )
+        .with_key(validate_dotted(pointer))
+        .with_origin(Some(origin))
+        .with_help("no values key needs that depth; check the indentation or the path"),
+    )
+}
+
 /// One input of the values stage, in command-line order.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ValueSource {
@@ -163,6 +204,14 @@ fn merge_document(
             ));
         }
     }
+    if let Some(deep) = too_deep(&value, 0, "") {
+        let pos = yaml::Document {
+            positions,
+            ..Default::default()
+        }
+        .position_of(&deep);
+        return Err(too_deep_error(&deep, make_origin(pos)));
+    }
     let origin_at = |p: &str| {
         let mut q = p;
         loop {
@@ -273,6 +322,7 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
     let schema = schema::shared();
     let walker = schema::SchemaWalker::new(schema);
     let mut errors = Vec::new();
+    let mut set_items = 0;
     for source in sources {
         match source {
             ValueSource::File(path) => {
@@ -333,7 +383,7 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
                 }
             }
             ValueSource::Set(flag, arg) => {
-                if let Err(d) = apply_set(&mut user, *flag, arg, &walker, stdin) {
+                if let Err(d) = apply_set(&mut user, *flag, arg, &walker, stdin, &mut set_items) {
                     errors.push(*d);
                 }
             }
@@ -366,10 +416,11 @@ fn apply_set(
     arg: &str,
     walker: &schema::SchemaWalker<'_>,
     stdin: &mut dyn Read,
+    set_items: &mut usize,
 ) -> Result<(), Box<Diagnostic>> {
     let origin = Origin::Flag {
         flag: flag.name(),
-        arg: arg.to_owned(),
+        arg: arg.into(),
     };
     let example = match flag {
         SetFlag::SetJson => r#"--set-json apiService.nodeSelector={"pool":"cpu"}"#,
@@ -405,12 +456,31 @@ fn apply_set(
             .collect();
         Origin::Flag {
             flag: flag.name(),
-            arg: keys.join(","),
+            arg: keys.join(",").into(),
         }
     } else {
         origin
     };
     for a in assignments {
+        // The path nests one level per segment; checked before anything is built.
+        if a.path.len() > MAX_DEPTH {
+            let at = set::pointer(&a.path[..MAX_DEPTH]);
+            return Err(too_deep_error(&at, origin));
+        }
+        *set_items += set::items_created(&a.path);
+        if *set_items > set::MAX_SET_ITEMS {
+            return Err(Box::new(
+                Diagnostic::error(
+                    Code::Usage,
+                    format!(
+                        "the list indexes of the --set flags create more than {} list items in all",
+                        set::MAX_SET_ITEMS
+                    ),
+                )
+                .with_origin(Some(origin))
+                .with_help("values lists are short: use small indexes, or a values file"),
+            ));
+        }
         let value = match a.value {
             RawValue::Text(text) => typed(&text, &walker.accepts(&a.path)),
             RawValue::TextList(items) => {
@@ -434,6 +504,9 @@ fn apply_set(
             }
             RawValue::Json(v) => v,
         };
+        if let Some(deep) = too_deep(&value, a.path.len(), &set::pointer(&a.path)) {
+            return Err(too_deep_error(&deep, origin));
+        }
         // Nodes this assignment creates belong to it, so an unknown key anywhere on the path
         // points at the flag, not at the defaults.
         for depth in 1..a.path.len() {

@@ -8,6 +8,19 @@ use serde_json::{Map, Value};
 
 /// Largest list index a `--set` path may use (Helm refuses large ones too).
 pub const MAX_SET_INDEX: usize = 10_000;
+/// Most list items all `--set` indexes of a run may create (`a[10000]` pads 10,001): without
+/// it, a few thousand `kN[10000]=x` assignments would fill gigabytes with nulls.
+pub const MAX_SET_ITEMS: usize = 100_000;
+
+/// The list items `path` may create: each index pads its list up to it.
+pub fn items_created(path: &[Seg]) -> usize {
+    path.iter()
+        .map(|s| match s {
+            Seg::Index(i) => i + 1,
+            Seg::Key(_) => 0,
+        })
+        .sum()
+}
 
 pub use crate::pointer::{from_path as pointer, Seg};
 

@@ -80,6 +80,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
 
     unknown_keys(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
     coerce_traps(&mut merged, &walker, &mut diags);
+    whole_floats_to_integers(&mut merged.tree, &walker, &mut Vec::new());
 
     // Valid values (the common case) need no jsonschema validator; anything else gets one,
     // which finds and explains every error.
@@ -128,13 +129,28 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         diags.extend(skyconfig);
         return Err(diags);
     }
-    let mut values: Values = match serde_json::from_value(merged.tree.clone()) {
+    let mut values: Values = match serde_path_to_error::deserialize(merged.tree.clone()) {
         Ok(v) => v,
         Err(e) => {
-            diags.push(Diagnostic::error(
-                Code::InvalidValue,
-                format!("values do not fit the model: {e}"),
-            ));
+            // What the schema lets through and the model refuses (a whole number too large for
+            // it, say) is still reported at its key and where it was set (issue 17).
+            let pointer: String = e
+                .path()
+                .iter()
+                .map(|seg| match seg {
+                    serde_path_to_error::Segment::Seq { index } => format!("/{index}"),
+                    serde_path_to_error::Segment::Map { key } => {
+                        format!("/{}", crate::yaml::escape_pointer(key))
+                    }
+                    serde_path_to_error::Segment::Enum { .. }
+                    | serde_path_to_error::Segment::Unknown => String::new(),
+                })
+                .collect();
+            diags.push(
+                Diagnostic::error(Code::InvalidValue, format!("{}", e.inner()))
+                    .with_key(dotted(&pointer))
+                    .with_origin(merged.origins.blame(&pointer).cloned()),
+            );
             return Err(diags);
         }
     };
@@ -316,6 +332,40 @@ pub fn is_secret(pointer: &str) -> bool {
             .strip_prefix(s)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     })
+}
+
+/// `1e3` or `2.0` where only an integer is accepted is that integer, as Helm reads it (Go's
+/// YAML and JSON give a float64 that the templates print as `1000`). Left a float, it passed the
+/// schema (JSON Schema counts 2.0 as an integer) and then failed the typed model with no key to
+/// point at (issue 17, found by tests/properties.rs). Recursion is bounded by the values depth.
+fn whole_floats_to_integers(v: &mut Value, walker: &SchemaWalker<'_>, path: &mut Vec<Seg>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                path.push(Seg::Key(k.clone()));
+                whole_floats_to_integers(x, walker, path);
+                path.pop();
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter_mut().enumerate() {
+                path.push(Seg::Index(i));
+                whole_floats_to_integers(x, walker, path);
+                path.pop();
+            }
+        }
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Exactly representable whole numbers only (|f| < 2^53).
+            if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+                let accepts = walker.accepts(path);
+                if accepts.integer && !accepts.number && !accepts.any {
+                    *v = Value::from(f as i64);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn coerce_traps(merged: &mut Merged, walker: &SchemaWalker<'_>, diags: &mut Vec<Diagnostic>) {

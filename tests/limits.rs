@@ -1,0 +1,343 @@
+//! Every input limit of docs/limits.md at the limit: the last value that passes and the first
+//! that is refused (exit 2, nothing on stdout, the message names the limit).
+//!
+//! What belongs here: one test per named limit constant, built from the constant so the test
+//! follows it. Limits whose constants live next to a unit test (YAML depth and nodes, template
+//! tokens) are tested there; the reproducers are in `tests/regression.rs`.
+
+mod common;
+use common::TempDir;
+use serde_json::{json, Value};
+use skygen::overlay::guard;
+use skygen::{values, yaml, ExitStatus};
+
+fn run(args: &[&str]) -> skygen::Outcome {
+    let mut all = vec!["skygen".to_owned()];
+    all.extend(args.iter().map(|a| (*a).to_owned()));
+    skygen::run(all, &mut std::io::empty()).expect("arguments parse")
+}
+
+fn messages(o: &skygen::Outcome) -> String {
+    o.diagnostics
+        .iter()
+        .map(|d| d.render())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[track_caller]
+fn passes(args: &[&str]) -> String {
+    let o = run(args);
+    assert_eq!(o.status, ExitStatus::Success, "{}", messages(&o));
+    o.stdout
+}
+
+#[track_caller]
+fn refused(args: &[&str], needle: &str) {
+    let o = run(args);
+    let m = messages(&o);
+    assert_eq!(o.status, ExitStatus::Error, "should be refused: {args:?}");
+    assert!(o.stdout.is_empty());
+    assert!(m.contains(needle), "no {needle:?} in:\n{m}");
+}
+
+/// `{"a": {"a": … "x"}}`, `depth` mappings deep.
+fn chain(depth: usize) -> Value {
+    (0..depth).fold(json!("x"), |v, _| json!({ "a": v }))
+}
+
+/// An overlay directory with `overlay.yaml` and a resource template `r.yaml`.
+fn overlay(dir: &TempDir, overlay_yaml: &str, resource: &str) -> String {
+    dir.write("ov/overlay.yaml", overlay_yaml);
+    dir.write("ov/r.yaml", resource);
+    dir.join("ov")
+}
+
+fn config_maps(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{i}}}\n"))
+        .collect()
+}
+
+#[test]
+fn values_depth_from_files_set_paths_and_set_json() {
+    // apiService.affinity is at level 2 (the top mapping is 1): a chain of N mappings under it,
+    // or a --set path of N more keys, reaches level 2 + N.
+    let at = values::MAX_DEPTH - 2;
+    let dir = TempDir::new("values-depth");
+    for (n, ok) in [(at, true), (at + 1, false)] {
+        let json_arg = format!("apiService.affinity={}", chain(n));
+        let file = dir.write(
+            "v.yaml",
+            serde_json::to_string(&json!({"apiService": {"affinity": chain(n)}})).unwrap(),
+        );
+        let path = format!("apiService.affinity{}=x", ".a".repeat(n));
+        for args in [
+            ["render", "--set-json", &json_arg],
+            ["render", "-f", &file],
+            ["render", "--set-string", &path],
+        ] {
+            if ok {
+                passes(&args);
+            } else {
+                refused(&args, "values nest deeper than 32 levels");
+            }
+        }
+    }
+}
+
+#[test]
+fn set_list_items_in_all() {
+    // Each `kN[10000]` pads a list to 10,001 items.
+    let per = values::set::MAX_SET_INDEX + 1;
+    let fits = values::set::MAX_SET_ITEMS / per;
+    let arg = |n: usize| {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "apiService.annotations.k{i}[{}]=x",
+                    values::set::MAX_SET_INDEX
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    // Within the budget the values stage goes on (and the schema refuses lists as annotations).
+    let o = run(&["render", "--set", &arg(fits)]);
+    assert!(
+        !messages(&o).contains("list items in all"),
+        "{}",
+        messages(&o)
+    );
+    refused(&["render", "--set", &arg(fits + 1)], "list items in all");
+}
+
+#[test]
+fn when_tokens() {
+    // `not` × (N-1) then `true`: N tokens. An odd count of `not`s makes it false: no error.
+    let n = guard::MAX_TAG_TOKENS;
+    let dir = TempDir::new("when-tokens");
+    let when = |nots: usize| {
+        format!(
+            "description: limit\nchecks:\n  - when: \"{}true\"\n    error: boom\n",
+            "not ".repeat(nots)
+        )
+    };
+    let ov = overlay(&dir, &when(n - 1), "");
+    passes(&["render", "--overlay", &ov]);
+    let ov = overlay(&dir, &when(n), "");
+    refused(&["render", "--overlay", &ov], "more than 256 tokens");
+}
+
+#[test]
+fn elif_branches() {
+    let dir = TempDir::new("elif");
+    let resource = |n: usize| {
+        format!(
+            "{{% if false %}}{}{{% endif %}}apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\n",
+            "{% elif false %}".repeat(n)
+        )
+    };
+    let head = "description: limit\nresources: [r.yaml]\n";
+    passes(&[
+        "render",
+        "--overlay",
+        &overlay(&dir, head, &resource(guard::MAX_ELIF)),
+    ]);
+    refused(
+        &[
+            "render",
+            "--overlay",
+            &overlay(&dir, head, &resource(guard::MAX_ELIF + 1)),
+        ],
+        "elif",
+    );
+}
+
+#[test]
+fn template_fuel() {
+    let dir = TempDir::new("fuel");
+    let head = "description: limit\nresources: [r.yaml]\n";
+    let looped = |n: usize| {
+        format!(
+            "{{% for i in range({n}) %}}{{% for j in range({n}) %}}{{% endfor %}}{{% endfor %}}apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\n"
+        )
+    };
+    // A few thousand steps are nothing; a million loop iterations is more than the fuel.
+    passes(&["render", "--overlay", &overlay(&dir, head, &looped(30))]);
+    refused(
+        &["render", "--overlay", &overlay(&dir, head, &looped(1000))],
+        "fuel",
+    );
+}
+
+#[test]
+fn patches_per_overlay() {
+    let dir = TempDir::new("patches");
+    let patches = |n: usize| {
+        let one = "  - {target: {kind: Service, name: \"{{ api_service }}\"}, type: merge, patch: {metadata: {labels: {a: b}}}}\n";
+        format!("description: limit\npatches:\n{}", one.repeat(n))
+    };
+    passes(&[
+        "render",
+        "--overlay",
+        &overlay(&dir, &patches(guard::MAX_PATCHES), ""),
+    ]);
+    refused(
+        &[
+            "render",
+            "--overlay",
+            &overlay(&dir, &patches(guard::MAX_PATCHES + 1), ""),
+        ],
+        "an overlay has at most 1000",
+    );
+}
+
+#[test]
+fn objects_in_all() {
+    let base = serde_json::from_str::<Value>(&passes(&["render", "--format", "json"])).unwrap()
+        ["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    let dir = TempDir::new("objects");
+    let head = "description: limit\nresources: [r.yaml]\n";
+    let fits = guard::MAX_OBJECTS - base;
+    passes(&[
+        "render",
+        "--overlay",
+        &overlay(&dir, head, &config_maps(fits)),
+    ]);
+    refused(
+        &[
+            "render",
+            "--overlay",
+            &overlay(&dir, head, &config_maps(fits + 1)),
+        ],
+        "more objects than the limit of 10000",
+    );
+}
+
+#[test]
+fn patch_nodes_in_all() {
+    // A merge patch of `metadata.annotations` with K entries has K + 3 nodes (the patch, metadata,
+    // annotations, K strings); applied to M ConfigMaps it writes (K + 3) × M nodes.
+    let m = skygen::overlay::MAX_EXPECT as usize;
+    let k = guard::MAX_PATCH_NODES / m - 3;
+    let dir = TempDir::new("patch-nodes");
+    let patch = |k: usize| {
+        let annotations: Vec<String> = (0..k).map(|i| format!("a{i}: v")).collect();
+        format!(
+            "description: limit\nresources: [r.yaml]\npatches:\n  - target: {{kind: ConfigMap, labelSelector: \"budget=yes\"}}\n    type: merge\n    expect: {m}\n    patch: {{metadata: {{annotations: {{{}}}}}}}\n",
+            annotations.join(", ")
+        )
+    };
+    let labelled: String = (0..m)
+        .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{i}, labels: {{budget: \"yes\"}}}}\n"))
+        .collect();
+    passes(&["render", "--overlay", &overlay(&dir, &patch(k), &labelled)]);
+    refused(
+        &[
+            "render",
+            "--overlay",
+            &overlay(&dir, &patch(k + 1), &labelled),
+        ],
+        "write more than 1000000 nodes",
+    );
+}
+
+#[test]
+fn json6902_copy_nodes_and_depth() {
+    let dir = TempDir::new("json6902");
+    let copy = |n: usize| {
+        // `data` gets n - 1 entries: n nodes with the mapping itself.
+        let data: Vec<String> = (0..n - 1).map(|i| format!("k{i}: v")).collect();
+        format!(
+            "description: limit\npatches:\n  - target: {{kind: Service, name: \"{{{{ api_service }}}}\"}}\n    type: json6902\n    patch:\n      - {{op: add, path: /data, value: {{{}}}}}\n      - {{op: copy, from: /data, path: /copied}}\n      - {{op: remove, path: /data}}\n      - {{op: remove, path: /copied}}\n",
+            data.join(", ")
+        )
+    };
+    passes(&[
+        "render",
+        "--overlay",
+        &overlay(&dir, &copy(guard::MAX_COPY_NODES), ""),
+    ]);
+    refused(
+        &[
+            "render",
+            "--overlay",
+            &overlay(&dir, &copy(guard::MAX_COPY_NODES + 1), ""),
+        ],
+        "copies more than 10000 nodes",
+    );
+    // Two adds: a chain of 30 mappings at /metadata/x, then one at 32 segments deep in it.
+    let deep = |d2: usize| {
+        format!(
+            "description: limit\npatches:\n  - target: {{kind: Service, name: \"{{{{ api_service }}}}\"}}\n    type: json6902\n    patch:\n      - {{op: add, path: /metadata/x, value: {}}}\n      - {{op: add, path: /metadata/x{}/y, value: {}}}\n      - {{op: remove, path: /metadata/x}}\n",
+            chain(30),
+            "/a".repeat(29),
+            chain(d2)
+        )
+    };
+    let at = yaml::MAX_DEPTH - 32;
+    passes(&["render", "--overlay", &overlay(&dir, &deep(at), "")]);
+    refused(
+        &["render", "--overlay", &overlay(&dir, &deep(at + 1), "")],
+        "deeper than 64 levels",
+    );
+}
+
+#[test]
+fn overlays_per_run() {
+    let dir = TempDir::new("overlays");
+    let dirs: Vec<String> = (0..=guard::MAX_OVERLAYS)
+        .map(|i| {
+            dir.write(&format!("o{i}/overlay.yaml"), "description: limit\n");
+            dir.join(&format!("o{i}"))
+        })
+        .collect();
+    let args = |n: usize| {
+        let mut a = vec!["render".to_owned()];
+        for d in &dirs[..n] {
+            a.extend(["--overlay".to_owned(), d.clone()]);
+        }
+        a
+    };
+    let to_refs = |v: &[String]| {
+        v.iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\u{0}")
+    };
+    let at = args(guard::MAX_OVERLAYS);
+    passes(&to_refs(&at).split('\u{0}').collect::<Vec<_>>());
+    let over = args(guard::MAX_OVERLAYS + 1);
+    refused(
+        &to_refs(&over).split('\u{0}').collect::<Vec<_>>(),
+        "one run applies at most 32",
+    );
+}
+
+#[test]
+fn fuel_of_all_resource_templates() {
+    // Each template spends a few hundred thousand of the 1,000,000 one template may use (90,000
+    // loop turns of a few steps each); forty of them spend more than the run's 10,000,000.
+    let dir = TempDir::new("run-fuel");
+    let busy = "{% for i in range(300) %}{% for j in range(300) %}{% set x = i * j %}{% endfor %}{% endfor %}";
+    let resources = |n: usize| {
+        for i in 0..n {
+            dir.write(
+                &format!("ov/r{i}.yaml"),
+                format!("{busy}apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: r{i}}}\n"),
+            );
+        }
+        let list: Vec<String> = (0..n).map(|i| format!("r{i}.yaml")).collect();
+        dir.write(
+            "ov/overlay.yaml",
+            format!("description: limit\nresources: [{}]\n", list.join(", ")),
+        );
+        dir.join("ov")
+    };
+    passes(&["render", "--overlay", &resources(2)]);
+    refused(&["render", "--overlay", &resources(40)], "fuel");
+}
