@@ -10,6 +10,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod diff;
 pub mod inputs;
+pub mod kubecheck;
 pub mod manifest;
 pub mod overlay;
 pub mod render;
@@ -75,6 +76,8 @@ impl Outcome {
 pub struct Rendered {
     pub objects: Vec<Value>,
     pub warnings: Vec<Diagnostic>,
+    /// What the output check covered (objects checked, kinds it has no types for).
+    pub check: kubecheck::Report,
 }
 
 /// The whole pipeline: values → validate → render → overlay → normalize.
@@ -106,15 +109,39 @@ pub fn render_deployment(
     };
     let validated = values::validate_with(merged, &policy)?;
     let objects = render::render(&validated, &inputs.release)?;
+    let mut sources = kubecheck::Sources::default();
+    for o in &objects {
+        sources.made(
+            manifest::ObjectId::of(&o.value),
+            kubecheck::Source::Template(format!("templates/{}", o.template)),
+        );
+    }
     let objects = overlay::apply(
         objects.into_iter().map(|o| o.value).collect(),
         &overlays,
         &validated,
         &inputs.release,
+        &mut sources,
     )?;
     let objects = manifest::normalize(objects);
+    // What leaves skygen must be what the cluster accepts (#10, #17); see docs/output-check.md.
+    let provenance = kubecheck::Provenance {
+        values: validated.tree(),
+        origins: validated.origins(),
+        sources: &sources,
+    };
+    let report = kubecheck::check(&objects, inputs.release.kube_version, &provenance);
     warnings.extend(validated.warnings().iter().cloned());
-    Ok(Rendered { objects, warnings })
+    if !report.errors.is_empty() {
+        let mut errors = report.errors;
+        errors.extend(warnings);
+        return Err(errors);
+    }
+    Ok(Rendered {
+        objects,
+        warnings,
+        check: report,
+    })
 }
 
 /// Run skygen with command-line arguments (the first is the program name).
@@ -312,9 +339,10 @@ fn validate_command(
     match render_deployment(&inputs, stdin) {
         Ok(r) => Outcome {
             stdout: format!(
-                "ok: {} objects, {} warning(s)\n",
+                "ok: {} objects, {} warning(s); {}\n",
                 r.objects.len(),
-                r.warnings.len()
+                r.warnings.len(),
+                r.check.summary()
             ),
             diagnostics: r.warnings,
             status: ExitStatus::Success,

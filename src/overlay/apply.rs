@@ -10,17 +10,20 @@ use serde_json::Value;
 use super::strings::{render_strings, string_context, string_environment};
 use super::{patch, Overlay, Patch, Resource};
 use crate::diagnostics::{Code, Diagnostic, Origin};
+use crate::kubecheck::{Source, Sources};
 use crate::manifest::ObjectId;
 use crate::render::Release;
 use crate::values::Validated;
 
 /// Apply the overlays, in order, to the rendered objects: each adds its resources, then applies
-/// its patches (which may target those resources). Every failure is reported.
+/// its patches (which may target those resources). Every failure is reported. `sources` learns
+/// which objects each overlay made or patched, for messages about them later.
 pub fn apply(
     mut objects: Vec<Value>,
     overlays: &[Overlay],
     values: &Validated,
     release: &Release,
+    sources: &mut Sources,
 ) -> Result<Vec<Value>, Vec<Diagnostic>> {
     if overlays.is_empty() {
         return Ok(objects);
@@ -52,9 +55,18 @@ pub fn apply(
         );
         for r in &overlay.resources {
             match render_resource(r, &resource_ctx) {
-                Ok(new) => {
-                    for obj in new {
+                Ok((rendered, new)) => {
+                    for (obj, positions) in new {
                         let id = ObjectId::of(&obj);
+                        sources.made(
+                            id.clone(),
+                            Source::OverlayResource {
+                                file: r.name.clone(),
+                                template: r.text.clone(),
+                                rendered: rendered.clone(),
+                                positions,
+                            },
+                        );
                         if objects.iter().any(|o| ObjectId::of(o) == id) {
                             errors.push(
                                 Diagnostic::error(
@@ -72,8 +84,11 @@ pub fn apply(
             }
         }
         for p in &overlay.patches {
-            if let Err(d) = apply_patch(&mut objects, p, &env, &strings_ctx) {
-                errors.push(*d);
+            match apply_patch(&mut objects, p, &env, &strings_ctx) {
+                Ok(ids) => ids
+                    .into_iter()
+                    .for_each(|id| sources.patched(id, p.origin.clone())),
+                Err(d) => errors.push(*d),
             }
         }
     }
@@ -84,7 +99,14 @@ pub fn apply(
     }
 }
 
-fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Box<Diagnostic>> {
+/// The objects of one resource template with the positions of their nodes, and the text they
+/// were read from.
+type RenderedResource = (
+    String,
+    Vec<(Value, std::collections::BTreeMap<String, crate::yaml::Pos>)>,
+);
+
+fn render_resource(r: &Resource, ctx: &Value) -> Result<RenderedResource, Box<Diagnostic>> {
     let mut env = crate::render::template_environment();
     let origin = |line: Option<usize>| {
         Some(Origin::Builtin {
@@ -124,7 +146,7 @@ fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Box<Diagnost
                         None,
                     ));
                 }
-                out.push(obj);
+                out.push((obj, doc.positions));
             }
             other => {
                 return Err(fail(
@@ -137,15 +159,16 @@ fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Box<Diagnost
             }
         }
     }
-    Ok(out)
+    Ok((text, out))
 }
 
+/// Apply one patch; returns the identities of the objects it changed (and kept).
 fn apply_patch(
     objects: &mut Vec<Value>,
     p: &Patch,
     env: &Environment<'_>,
     ctx: &Value,
-) -> Result<(), Box<Diagnostic>> {
+) -> Result<Vec<ObjectId>, Box<Diagnostic>> {
     let fail = |msg: String| {
         Box::new(Diagnostic::error(Code::Overlay, msg).with_origin(Some(p.origin.clone())))
     };
@@ -218,8 +241,13 @@ fn apply_patch(
             ));
         }
     }
+    let changed = matched
+        .iter()
+        .filter(|i| !deleted.contains(i))
+        .map(|&i| ObjectId::of(&objects[i]))
+        .collect();
     for i in deleted.into_iter().rev() {
         objects.remove(i);
     }
-    Ok(())
+    Ok(changed)
 }

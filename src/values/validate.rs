@@ -14,6 +14,10 @@ use crate::diagnostics::{did_you_mean, quote, Code, Diagnostic};
 pub struct Validated {
     values: Values,
     warnings: Vec<Diagnostic>,
+    /// The merged values as written (before typing) and where each came from, so later stages
+    /// can point a problem in the output at the key that caused it.
+    tree: Value,
+    origins: super::merge::Origins,
 }
 
 impl Validated {
@@ -24,6 +28,16 @@ impl Validated {
     /// Findings that do not stop the render (YAML 1.1 words, deprecated keys).
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
+    }
+
+    /// The merged values tree, before typing (the JSON the user's sources built).
+    pub fn tree(&self) -> &Value {
+        &self.tree
+    }
+
+    /// Where each value of [`Validated::tree`] came from.
+    pub fn origins(&self) -> &super::merge::Origins {
+        &self.origins
     }
 }
 
@@ -169,6 +183,8 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     Ok(Validated {
         values,
         warnings: diags,
+        tree: merged.tree,
+        origins: merged.origins,
     })
 }
 
