@@ -358,3 +358,45 @@ fn unknown_kinds_get_the_name_checks_only() {
     bad["metadata"]["name"] = "Sky!".into();
     assert_eq!(check(&[bad], (1, 35), &prov).errors.len(), 1);
 }
+
+/// The documents of `tests/fixtures/kubecheck/refused.yaml`, each with whether it breaks a rule
+/// beyond the JSON schema.
+fn refused_fixtures() -> Vec<(serde_json::Value, bool)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/kubecheck/refused.yaml");
+    let text = std::fs::read_to_string(path).expect("refused.yaml");
+    text.split("\n---\n")
+        .skip(1)
+        .map(|chunk| {
+            let doc = skygen::yaml::read_one(chunk).expect("fixture YAML");
+            (doc.value, chunk.contains("# beyond-schema"))
+        })
+        .collect()
+}
+
+/// Each hand-written object Kubernetes refuses is refused (tests/oracles.rs checks that
+/// kubernetes-validate refuses the schema ones too).
+#[test]
+fn every_refused_fixture_is_refused_for_every_version() {
+    let values = serde_json::json!({});
+    let sources = Sources::default();
+    let prov = Provenance {
+        values: &values,
+        origins: &Default::default(),
+        sources: &sources,
+    };
+    let fixtures = refused_fixtures();
+    assert!(fixtures.len() >= 10);
+    for (obj, _) in &fixtures {
+        for minor in schema::OLDEST.1..=schema::NEWEST.1 {
+            let report = check(std::slice::from_ref(obj), (1, minor), &prov);
+            assert_eq!(
+                report.errors.len(),
+                1,
+                "1.{minor}: {}: {:?}",
+                obj["metadata"],
+                report.errors
+            );
+        }
+    }
+}
