@@ -2,8 +2,9 @@
 //! Kubernetes YAML.
 //!
 //! The pipeline, one module per stage: [`values`] (load, merge, validate) → [`render`]
-//! (templates → objects) → [`overlay`] (patches, extra objects) → [`manifest`] (normalize,
-//! emit to stdout or a directory). [`diff`] compares two sets of objects. [`run`] wires them for
+//! (templates → objects) → [`overlay`] (patches, extra objects) → [`manifest`] (normalize) →
+//! [`kubecheck`] (the output against the Kubernetes API types) → [`manifest`] (emit to stdout
+//! or a directory). [`diff`] compares two sets of objects. [`run`] wires them for
 //! the command line and returns an [`ExitStatus`]; `main` only prints and exits.
 
 pub mod cli;
