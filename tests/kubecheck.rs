@@ -400,3 +400,43 @@ fn every_refused_fixture_is_refused_for_every_version() {
         }
     }
 }
+
+/// Thousands of bad entries are refused quickly: the first are explained, the rest counted.
+#[test]
+fn many_bad_values_are_counted_past_a_bound() {
+    let dir = TempDir::new("many");
+    let mut yaml = String::from("apiService:\n  extraEnvs:\n");
+    for i in 0..3000 {
+        yaml.push_str(&format!("    - name: V{i}\n      value: {i}\n"));
+    }
+    let (code, out, err, _) = render_values(&dir, &yaml, &[]);
+    assert_refused(
+        code,
+        &out,
+        &err,
+        &[
+            "apiService.extraEnvs[0].value: expected a string",
+            "more problems not shown",
+        ],
+    );
+    let values = serde_json::json!({});
+    let sources = Sources::default();
+    let prov = Provenance {
+        values: &values,
+        origins: &Default::default(),
+        sources: &sources,
+    };
+    let env: Vec<_> = (0..3000)
+        .map(|i| serde_json::json!({"name": "V", "value": i}))
+        .collect();
+    let cm = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "c", "env": env}]}});
+    let report = check(&[cm], (1, 35), &prov);
+    assert_eq!(report.errors.len(), skygen::kubecheck::MAX_EXPLAINED + 1);
+    assert!(report
+        .errors
+        .last()
+        .unwrap()
+        .message
+        .contains("2950 more fields"));
+}

@@ -69,6 +69,9 @@ impl Sources {
     }
 }
 
+/// Most problems explained (with their values key) in one run; more are counted.
+pub const MAX_EXPLAINED: usize = 50;
+
 /// What the check needs to point a problem at its cause.
 pub struct Provenance<'a> {
     /// The merged values (before typing) and where each came from.
@@ -128,6 +131,7 @@ pub fn check(objects: &[Value], kube_version: (u32, u32), prov: &Provenance<'_>)
         version: schema.used,
         ..Report::default()
     };
+    let mut more = 0usize;
     for obj in objects {
         let id = ObjectId::of(obj);
         let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
@@ -148,10 +152,22 @@ pub fn check(objects: &[Value], kube_version: (u32, u32), prov: &Provenance<'_>)
             None => report.unchecked.push(id.clone()),
         }
         for v in &found {
-            report
-                .errors
-                .push(blame::diagnose(obj, &id, v, prov, report.version));
+            // Finding a cause searches the values; past a bound the rest are only counted, so
+            // a values file with thousands of bad entries stays linear.
+            if report.errors.len() < MAX_EXPLAINED {
+                report
+                    .errors
+                    .push(blame::diagnose(obj, &id, v, prov, report.version));
+            } else {
+                more += 1;
+            }
         }
+    }
+    if more > 0 {
+        report.errors.push(Diagnostic::error(
+            crate::diagnostics::Code::Output,
+            format!("… and {more} more fields Kubernetes would refuse; fix the ones above first"),
+        ));
     }
     report
 }
