@@ -307,7 +307,7 @@ mod tests {
             suffix_score(&obj, &s(&["apiService", "extraEnvs", "0", "value"])),
             1
         );
-        assert_eq!(suffix_score(&obj, &s(&["apiService", "value"])), 0);
+        assert_eq!(suffix_score(&obj, &s(&["apiService", "name"])), 0);
         assert_eq!(suffix_score(&["a", "b"], &s(&["x", "a", "b"])), 2);
     }
 
