@@ -42,7 +42,7 @@ pub enum Ty {
     List(Box<Ty>),
     /// A mapping of arbitrary keys to one type (labels, data, nodeSelector).
     Map(Box<Ty>),
-    /// An object with exactly these fields.
+    /// An object with exactly these fields (sorted by name).
     Struct {
         fields: Vec<(String, Ty)>,
         required: Vec<String>,
@@ -178,11 +178,13 @@ fn compile(v: &Value) -> Ty {
             } else if let Some(t) = m.get("map") {
                 Ty::Map(Box::new(compile(t)))
             } else {
-                let fields = m
+                let mut fields: Vec<(String, Ty)> = m
                     .get("props")
                     .and_then(Value::as_object)
                     .map(|p| p.iter().map(|(k, t)| (k.clone(), compile(t))).collect())
                     .unwrap_or_default();
+                // The walker looks fields up by binary search.
+                fields.sort_by(|a, b| a.0.cmp(&b.0));
                 let required = m
                     .get("req")
                     .and_then(Value::as_array)

@@ -48,9 +48,31 @@ pub fn walk(schema: &Schema, def: &str, value: &Value, out: &mut Vec<Violation>)
     let mut w = Walker {
         schema,
         out,
-        pointer: String::new(),
+        path: Vec::new(),
     };
-    w.ty(&Ty::Ref(def.to_owned()), value, short(def), 0);
+    w.ty(&Ty::Ref(def.to_owned()), value, Field(short(def), ""), 0);
+}
+
+/// The struct and field a node belongs to (`EnvVar`, `value`), joined only for a message.
+#[derive(Clone, Copy)]
+struct Field<'a>(&'a str, &'a str);
+
+impl Field<'_> {
+    fn text(self) -> String {
+        if self.1.is_empty() {
+            self.0.to_owned()
+        } else {
+            format!("{}.{}", self.0, self.1)
+        }
+    }
+}
+
+/// One step of the path from the object to the node being walked; the JSON pointer is built
+/// only when a problem is reported.
+#[derive(Clone, Copy)]
+enum Seg<'v> {
+    Key(&'v str),
+    Index(usize),
 }
 
 /// `core.v1.EnvVar` → `EnvVar`.
@@ -58,35 +80,41 @@ fn short(def: &str) -> &str {
     def.rsplit('.').next().unwrap_or(def)
 }
 
-struct Walker<'a> {
+struct Walker<'a, 'v> {
     schema: &'a Schema,
     out: &'a mut Vec<Violation>,
-    pointer: String,
+    path: Vec<Seg<'v>>,
 }
 
-impl Walker<'_> {
-    fn report(&mut self, field: &str, problem: Problem) {
+impl<'a, 'v> Walker<'a, 'v> {
+    fn report(&mut self, field: Field<'_>, problem: Problem) {
+        let mut pointer = String::new();
+        for seg in &self.path {
+            pointer.push('/');
+            match seg {
+                Seg::Key(k) => pointer.push_str(&escape_pointer(k)),
+                Seg::Index(i) => pointer.push_str(&i.to_string()),
+            }
+        }
         self.out.push(Violation {
-            pointer: self.pointer.clone(),
-            field: field.to_owned(),
+            pointer,
+            field: field.text(),
             problem,
         });
     }
 
-    fn wrong(&mut self, field: &str, expected: &'static str) {
+    fn wrong(&mut self, field: Field<'_>, expected: &'static str) {
         self.report(field, Problem::WrongType { expected });
     }
 
-    /// Walk into `seg` (a key or an index) for the duration of `f`.
-    fn enter(&mut self, seg: &str, f: impl FnOnce(&mut Self)) {
-        let len = self.pointer.len();
-        self.pointer.push('/');
-        self.pointer.push_str(&escape_pointer(seg));
+    /// Walk into `seg` for the duration of `f`.
+    fn enter(&mut self, seg: Seg<'v>, f: impl FnOnce(&mut Self)) {
+        self.path.push(seg);
         f(self);
-        self.pointer.truncate(len);
+        self.path.pop();
     }
 
-    fn ty(&mut self, ty: &Ty, v: &Value, field: &str, depth: usize) {
+    fn ty(&mut self, ty: &'a Ty, v: &'v Value, field: Field<'a>, depth: usize) {
         if v.is_null() || depth > MAX_DEPTH {
             return;
         }
@@ -130,14 +158,14 @@ impl Walker<'_> {
             Ty::Ref(name) => match self.schema.def(name) {
                 // A message names the struct a field belongs to (`EnvVar.value`); a scalar
                 // definition (Quantity, IntOrString, Time) keeps the field's own name.
-                Some(t @ Ty::Struct { .. }) => self.ty(t, v, short(name), depth + 1),
+                Some(t @ Ty::Struct { .. }) => self.ty(t, v, Field(short(name), ""), depth + 1),
                 Some(t) => self.ty(t, v, field, depth + 1),
                 None => panic!("schema/kubernetes.json has no {name}; this is a skygen bug"),
             },
             Ty::List(item) => match v {
                 Value::Array(a) => {
                     for (i, x) in a.iter().enumerate() {
-                        self.enter(&i.to_string(), |w| w.ty(item, x, field, depth + 1));
+                        self.enter(Seg::Index(i), |w| w.ty(item, x, field, depth + 1));
                     }
                 }
                 _ => self.wrong(field, "a list"),
@@ -145,7 +173,7 @@ impl Walker<'_> {
             Ty::Map(item) => match v {
                 Value::Object(m) => {
                     for (k, x) in m {
-                        self.enter(k, |w| w.ty(item, x, field, depth + 1));
+                        self.enter(Seg::Key(k), |w| w.ty(item, x, field, depth + 1));
                     }
                 }
                 _ => self.wrong(field, "a mapping"),
@@ -156,14 +184,16 @@ impl Walker<'_> {
                     return;
                 };
                 for (k, x) in m {
-                    match fields.iter().find(|(name, _)| name == k) {
-                        Some((name, t)) => {
-                            let qualified = format!("{field}.{name}");
-                            self.enter(k, |w| w.ty(t, x, &qualified, depth + 1));
+                    // Fields are sorted by name when compiled.
+                    match fields.binary_search_by(|(name, _)| name.as_str().cmp(k)) {
+                        Ok(i) => {
+                            let (name, t) = &fields[i];
+                            let inner = Field(field.0, name);
+                            self.enter(Seg::Key(k), |w| w.ty(t, x, inner, depth + 1));
                         }
-                        None => self.enter(k, |w| {
+                        Err(_) => self.enter(Seg::Key(k), |w| {
                             w.report(
-                                field,
+                                Field(field.0, ""),
                                 Problem::UnknownField {
                                     known: fields.iter().map(|(n, _)| n.clone()).collect(),
                                 },
@@ -173,14 +203,14 @@ impl Walker<'_> {
                 }
                 for r in required {
                     if m.get(r).is_none_or(Value::is_null) {
-                        self.report(field, Problem::Missing { field: r.clone() });
+                        self.report(Field(field.0, ""), Problem::Missing { field: r.clone() });
                     }
                 }
             }
         }
     }
 
-    fn integer(&mut self, v: &Value, bits: Option<u32>, field: &str, expected: &'static str) {
+    fn integer(&mut self, v: &Value, bits: Option<u32>, field: Field<'_>, expected: &'static str) {
         let Value::Number(n) = v else {
             self.wrong(field, expected);
             return;
