@@ -28,6 +28,17 @@ fn render_values(dir: &TempDir, yaml: &str, extra: &[&str]) -> (i32, String, Str
     (code, out, err, path)
 }
 
+/// The output check of `objects` with no values or sources (nothing to blame).
+fn check_alone(objects: &[serde_json::Value], version: (u32, u32)) -> skygen::kubecheck::Report {
+    let values = serde_json::json!({});
+    let prov = Provenance {
+        values: &values,
+        origins: &Default::default(),
+        sources: &Sources::default(),
+    };
+    check(objects, version, &prov)
+}
+
 fn assert_refused(code: i32, stdout: &str, stderr: &str, wants: &[&str]) {
     assert_eq!(code, 2, "expected a refusal; stderr:\n{stderr}");
     assert!(stdout.is_empty(), "nothing may be written on an error");
@@ -286,13 +297,6 @@ fn every_golden_passes_for_every_supported_version() {
         .collect();
     files.sort();
     assert!(files.len() > 20, "goldens not found");
-    let values = serde_json::json!({});
-    let sources = Sources::default();
-    let prov = Provenance {
-        values: &values,
-        origins: &Default::default(),
-        sources: &sources,
-    };
     let mut failures = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).expect("golden");
@@ -303,7 +307,7 @@ fn every_golden_passes_for_every_supported_version() {
             .filter(|v| !v.is_null())
             .collect();
         for minor in schema::OLDEST.1..=schema::NEWEST.1 {
-            let report = check(&objects, (1, minor), &prov);
+            let report = check_alone(&objects, (1, minor));
             for e in &report.errors {
                 failures.push(format!("{} (1.{minor}): {}", f.display(), e.render()));
             }
@@ -340,23 +344,16 @@ fn embedded_types_are_complete_for_every_version() {
 /// their names.
 #[test]
 fn unknown_kinds_get_the_name_checks_only() {
-    let values = serde_json::json!({});
-    let sources = Sources::default();
-    let prov = Provenance {
-        values: &values,
-        origins: &Default::default(),
-        sources: &sources,
-    };
     let crd = serde_json::json!({
         "apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
         "metadata": {"name": "sky", "namespace": "ops"}, "spec": {"anything": [1, true]}
     });
-    let report = check(std::slice::from_ref(&crd), (1, 35), &prov);
+    let report = check_alone(std::slice::from_ref(&crd), (1, 35));
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(report.unchecked.len(), 1);
     let mut bad = crd;
     bad["metadata"]["name"] = "Sky!".into();
-    assert_eq!(check(&[bad], (1, 35), &prov).errors.len(), 1);
+    assert_eq!(check_alone(&[bad], (1, 35)).errors.len(), 1);
 }
 
 /// The documents of `tests/fixtures/kubecheck/refused.yaml`, each with whether it breaks a rule
@@ -378,18 +375,11 @@ fn refused_fixtures() -> Vec<(serde_json::Value, bool)> {
 /// kubernetes-validate refuses the schema ones too).
 #[test]
 fn every_refused_fixture_is_refused_for_every_version() {
-    let values = serde_json::json!({});
-    let sources = Sources::default();
-    let prov = Provenance {
-        values: &values,
-        origins: &Default::default(),
-        sources: &sources,
-    };
     let fixtures = refused_fixtures();
     assert!(fixtures.len() >= 10);
     for (obj, _) in &fixtures {
         for minor in schema::OLDEST.1..=schema::NEWEST.1 {
-            let report = check(std::slice::from_ref(obj), (1, minor), &prov);
+            let report = check_alone(std::slice::from_ref(obj), (1, minor));
             assert_eq!(
                 report.errors.len(),
                 1,
@@ -419,19 +409,12 @@ fn many_bad_values_are_counted_past_a_bound() {
             "more problems not shown",
         ],
     );
-    let values = serde_json::json!({});
-    let sources = Sources::default();
-    let prov = Provenance {
-        values: &values,
-        origins: &Default::default(),
-        sources: &sources,
-    };
     let env: Vec<_> = (0..3000)
         .map(|i| serde_json::json!({"name": "V", "value": i}))
         .collect();
     let cm = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
         "spec": {"containers": [{"name": "c", "env": env}]}});
-    let report = check(&[cm], (1, 35), &prov);
+    let report = check_alone(&[cm], (1, 35));
     assert_eq!(report.errors.len(), skygen::kubecheck::MAX_EXPLAINED + 1);
     assert!(report
         .errors

@@ -212,9 +212,14 @@ fn kubectl_yaml_reader_reads_json_items() {
 /// kubernetes-validate (its pinned version is in tests/oracles/install.sh).
 #[test]
 fn generated_kubernetes_types_are_current() {
+    let script = root().join("scripts/kube-schemas.py");
+    assert_python_succeeds(&[script.as_os_str(), "--check".as_ref()]);
+}
+
+/// Run python3 with `args`; fail with its output unless it exits 0.
+fn assert_python_succeeds(args: &[&std::ffi::OsStr]) {
     let out = Command::new("python3")
-        .arg(root().join("scripts/kube-schemas.py"))
-        .arg("--check")
+        .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run python3: {e}: {INSTALL_HINT}"));
     assert!(
@@ -247,16 +252,6 @@ for chunk in text.split("\n---\n")[1:]:
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 "##;
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(root().join("tests/fixtures/kubecheck/refused.yaml"))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run python3: {e}: {INSTALL_HINT}"));
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let fixtures = root().join("tests/fixtures/kubecheck/refused.yaml");
+    assert_python_succeeds(&["-c".as_ref(), script.as_ref(), fixtures.as_os_str()]);
 }
