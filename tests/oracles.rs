@@ -208,7 +208,7 @@ fn kubectl_yaml_reader_reads_json_items() {
     });
 }
 
-/// `schema/kubernetes.json` is what `scripts/kube-schemas.py` makes from the installed
+/// `schema/kubernetes.jsonl` is what `scripts/kube-schemas.py` makes from the installed
 /// kubernetes-validate (its pinned version is in tests/oracles/install.sh).
 #[test]
 fn generated_kubernetes_types_are_current() {

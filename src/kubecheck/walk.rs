@@ -160,7 +160,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                 // definition (Quantity, IntOrString, Time) keeps the field's own name.
                 Some(t @ Ty::Struct { .. }) => self.ty(t, v, Field(short(name), ""), depth + 1),
                 Some(t) => self.ty(t, v, field, depth + 1),
-                None => panic!("schema/kubernetes.json has no {name}; this is a skygen bug"),
+                None => panic!("schema/kubernetes.jsonl has no {name}; this is a skygen bug"),
             },
             Ty::List(item) => match v {
                 Value::Array(a) => {
