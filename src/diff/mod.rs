@@ -6,18 +6,25 @@
 //! and its canonical YAML on each side (Secret values masked unless asked otherwise). Objects are
 //! matched by [`ObjectId`] (API group, kind, namespace, name; never the version). Noise never shows:
 //! nulls are dropped by normalize, and the old side's keys are put in the new side's order before
-//! printing, so key order and object order make no difference. Printing is in [`print`]; reading
-//! the inputs is in [`input`]. Never renders, never compiles the values schema.
+//! printing, so key order and object order make no difference. The old side may be a Helm
+//! release or a cluster dump: [`takeover`] removes what Helm and the server added to it first.
+//! Each differing object carries its [`risk`]s (what the change will do to a running server).
+//! Printing is in [`print`] (text, JSON) and [`markdown`] (a pull-request comment); reading the
+//! inputs is in [`input`]. Never renders, never compiles the values schema.
 
+mod dir;
 pub mod input;
+pub mod markdown;
 mod mask;
 pub mod print;
+pub mod risk;
+pub mod takeover;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::manifest::{self, kind_rank, ObjectId};
+use crate::manifest::{self, Manifest, ObjectId};
 
 /// Most lines of context honored: more than any object has, and small enough that the diff
 /// library's arithmetic cannot overflow (`-C 18446744073709551615` once panicked).
@@ -30,6 +37,9 @@ pub struct Options {
     pub context: usize,
     /// Print Secret values instead of masks (`--show-secrets`).
     pub show_secrets: bool,
+    /// Compare only the fields the new side (or the old side's last apply) sets
+    /// (`--ignore-defaults`; see [`takeover::prune_to_set_fields`]).
+    pub ignore_defaults: bool,
 }
 
 impl Default for Options {
@@ -37,6 +47,7 @@ impl Default for Options {
         Options {
             context: 3,
             show_secrets: false,
+            ignore_defaults: false,
         }
     }
 }
@@ -69,12 +80,17 @@ pub struct ObjectDiff {
     pub old_text: String,
     /// Canonical YAML of the new side (empty when removed).
     pub new_text: String,
+    /// What the change will do, in [`risk::RiskKind`] order.
+    pub risks: Vec<risk::Risk>,
 }
 
 /// Every object that differs, in the published stream order.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     pub objects: Vec<ObjectDiff>,
+    /// The old side came from a cluster (objects with `status`, `uid` or `managedFields`) and
+    /// was compared without `ignore_defaults`: server defaults show as removals.
+    pub live_old_with_defaults: bool,
 }
 
 impl Report {
@@ -87,40 +103,78 @@ impl Report {
         let n = |c| self.objects.iter().filter(|o| o.change == c).count();
         (n(Change::Changed), n(Change::Added), n(Change::Removed))
     }
+
+    /// How many risks of each class, in [`risk::RiskKind::ALL`] order.
+    pub fn risk_counts(&self) -> Vec<(risk::RiskKind, usize)> {
+        risk::RiskKind::ALL
+            .iter()
+            .map(|k| {
+                let n = self
+                    .objects
+                    .iter()
+                    .flat_map(|o| &o.risks)
+                    .filter(|r| r.kind == *k)
+                    .count();
+                (*k, n)
+            })
+            .collect()
+    }
+
+    /// Is a risk of one of these classes present?
+    pub fn has_risk(&self, kinds: &[risk::RiskKind]) -> bool {
+        self.objects
+            .iter()
+            .flat_map(|o| &o.risks)
+            .any(|r| kinds.contains(&r.kind))
+    }
 }
 
 /// Compare two sets of objects (each normalized, identities unique).
 ///
 /// ```
 /// use serde_json::json;
-/// let old = vec![json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}})];
-/// let new = vec![json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "2"}})];
+/// use skygen::manifest::Manifest;
+/// let old = Manifest::from_objects(vec![json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}})]);
+/// let new = Manifest::from_objects(vec![json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "2"}})]);
 /// let report = skygen::diff::compare(old, new, &skygen::diff::Options::default());
 /// assert_eq!(report.objects[0].paths, ["/data/a"]);
 /// assert_eq!(report.counts(), (1, 0, 0));
 /// ```
-pub fn compare(old: Vec<Value>, new: Vec<Value>, opts: &Options) -> Report {
-    let by_id = |objs: Vec<Value>| -> BTreeMap<ObjectId, Value> {
-        objs.into_iter().map(|o| (ObjectId::of(&o), o)).collect()
+pub fn compare(old: Manifest, new: Manifest, opts: &Options) -> Report {
+    let by_id = |objs: Manifest| -> BTreeMap<ObjectId, Value> {
+        objs.into_objects()
+            .into_iter()
+            .map(|o| (ObjectId::of(&o), o))
+            .collect()
     };
     let mut old = by_id(old);
     let mut new = by_id(new);
-    // Merge the two sides' ids as a set first: the stream order below ranks every unknown kind
-    // alike, so equal ids need not end up next to each other there.
+    let live_old_with_defaults = !opts.ignore_defaults
+        && old.values().any(|o| {
+            o.get("status").is_some()
+                || o.pointer("/metadata/uid").is_some()
+                || o.pointer("/metadata/managedFields").is_some()
+        });
+    for (id, o) in old.iter_mut() {
+        let applied = takeover::last_applied(o);
+        takeover::clean_old(o, new.get(id));
+        if opts.ignore_defaults {
+            if let Some(n) = new.get(id) {
+                takeover::prune_to_set_fields(o, n, applied.as_ref());
+            }
+        }
+    }
+    let mut risks = {
+        let old_objects: Vec<Value> = old.values().cloned().collect();
+        let new_objects: Vec<Value> = new.values().cloned().collect();
+        risk::classify(&old_objects, &new_objects)
+    };
+    // Both sides' ids, in stream order (the order of `ObjectId`).
     let ids: BTreeSet<ObjectId> = old.keys().chain(new.keys()).cloned().collect();
-    let mut ids: Vec<ObjectId> = ids.into_iter().collect();
-    // Stable: ids of one rank, namespace, name and group keep the set's order (by kind).
-    ids.sort_by(|a, b| {
-        (kind_rank(&a.kind), &a.namespace, &a.name, &a.group).cmp(&(
-            kind_rank(&b.kind),
-            &b.namespace,
-            &b.name,
-            &b.group,
-        ))
-    });
     let mut objects = Vec::new();
     for id in ids {
         let mask = !opts.show_secrets && mask::is_secret(&id);
+        let object_risks = risks.remove(&id).unwrap_or_default();
         let diff = match (old.remove(&id), new.remove(&id)) {
             (Some(o), Some(n)) if o == n => continue,
             (Some(mut o), Some(mut n)) => {
@@ -130,12 +184,16 @@ pub fn compare(old: Vec<Value>, new: Vec<Value>, opts: &Options) -> Report {
                 if mask {
                     mask::mask_pair(Some(&mut o), Some(&mut n));
                 }
+                if !opts.show_secrets {
+                    mask::mask_env_pair(Some(&mut o), Some(&mut n));
+                }
                 ObjectDiff {
                     id,
                     change: Change::Changed,
                     paths,
                     old_text: manifest::to_yaml(&o),
                     new_text: manifest::to_yaml(&n),
+                    risks: object_risks,
                 }
             }
             (one_old, one_new) => {
@@ -149,6 +207,9 @@ pub fn compare(old: Vec<Value>, new: Vec<Value>, opts: &Options) -> Report {
                 if mask {
                     mask::mask_pair(Some(&mut v), None);
                 }
+                if !opts.show_secrets {
+                    mask::mask_env_pair(Some(&mut v), None);
+                }
                 let text = manifest::to_yaml(&v);
                 let (old_text, new_text) = match change {
                     Change::Added => (String::new(), text),
@@ -160,12 +221,16 @@ pub fn compare(old: Vec<Value>, new: Vec<Value>, opts: &Options) -> Report {
                     paths: vec![String::new()],
                     old_text,
                     new_text,
+                    risks: object_risks,
                 }
             }
         };
         objects.push(diff);
     }
-    Report { objects }
+    Report {
+        objects,
+        live_old_with_defaults,
+    }
 }
 
 /// Put the keys of every mapping in `old` in the order `new` has them (keys only `old` has
@@ -198,7 +263,7 @@ fn align(old: &mut Value, new: &Value) {
 
 /// JSON pointers of the fields that differ. Lists of equal length are compared item by item; a
 /// list whose length changed is reported as a whole.
-fn changed_paths(old: &Value, new: &Value, at: &mut String, out: &mut Vec<String>) {
+pub(crate) fn changed_paths(old: &Value, new: &Value, at: &mut String, out: &mut Vec<String>) {
     if old == new {
         return;
     }
@@ -208,7 +273,7 @@ fn changed_paths(old: &Value, new: &Value, at: &mut String, out: &mut Vec<String
             for k in keys {
                 let len = at.len();
                 at.push('/');
-                at.push_str(&crate::yaml::escape_pointer(k));
+                at.push_str(&crate::pointer::escape(k));
                 match (o.get(k), n.get(k)) {
                     (Some(a), Some(b)) => changed_paths(a, b, at, out),
                     _ => out.push(at.clone()),
@@ -232,6 +297,10 @@ fn changed_paths(old: &Value, new: &Value, at: &mut String, out: &mut Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn m(objects: Vec<Value>) -> Manifest {
+        Manifest::from_objects(objects)
+    }
     use serde_json::json;
 
     fn cm(data: Value) -> Value {
@@ -242,14 +311,14 @@ mod tests {
     fn key_order_is_not_a_change_and_aligns_for_printing() {
         let old = cm(json!({"b": "1", "a": "1", "z": "gone"}));
         let new = cm(json!({"a": "1", "b": "2"}));
-        let r = compare(vec![old], vec![new], &Options::default());
+        let r = compare(m(vec![old]), m(vec![new]), &Options::default());
         assert_eq!(r.objects[0].paths, ["/data/b", "/data/z"]);
         assert!(r.objects[0]
             .old_text
             .contains("  a: \"1\"\n  b: \"1\"\n  z: gone\n"));
         let same = compare(
-            vec![cm(json!({"b": "1", "a": "1"}))],
-            vec![cm(json!({"a": "1", "b": "1"}))],
+            m(vec![cm(json!({"b": "1", "a": "1"}))]),
+            m(vec![cm(json!({"a": "1", "b": "1"}))]),
             &Options::default(),
         );
         assert!(same.is_empty());
@@ -270,8 +339,8 @@ mod tests {
     #[test]
     fn pointers_escape_tilde_before_slash() {
         let r = compare(
-            vec![cm(json!({"a~/b": "1", "~1": "x"}))],
-            vec![cm(json!({"a~/b": "2", "~1": "y"}))],
+            m(vec![cm(json!({"a~/b": "1", "~1": "x"}))]),
+            m(vec![cm(json!({"a~/b": "2", "~1": "y"}))]),
             &Options::default(),
         );
         // RFC 6901: `~` is `~0` and `/` is `~1`; escaping `~` first keeps `~1` a literal.
@@ -282,7 +351,7 @@ mod tests {
     fn identity_ignores_version() {
         let a = json!({"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h"}});
         let b = json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h"}});
-        let r = compare(vec![a], vec![b], &Options::default());
+        let r = compare(m(vec![a]), m(vec![b]), &Options::default());
         assert_eq!(r.counts(), (1, 0, 0));
         assert_eq!(r.objects[0].paths, ["/apiVersion"]);
     }
