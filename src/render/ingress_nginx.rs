@@ -14,6 +14,10 @@ use crate::values::Validated;
 
 /// The subchart's `appVersion`: its `app.kubernetes.io/version` label, whatever image runs.
 const APP_VERSION: &str = "1.11.8";
+/// The ingress-nginx chart version the upstream chart depends on (its Chart.yaml).
+pub const CHART_VERSION: &str = "4.11.8";
+/// The controller image tag of the defaults (`ingress-nginx.controller.image.tag`).
+pub const CONTROLLER_TAG: &str = "v1.11.8";
 /// The image of the admission certificate Jobs (not configurable, as in the chart's defaults).
 pub const CERTGEN_IMAGE: &str = "registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.6.0@sha256:c9f76a75fd00e975416ea1b73300efd413116de0de8570346ed90766c5b5cefb";
 /// Node ports of the legacy Service when `ingress.httpNodePort`/`httpsNodePort` are not set.

@@ -11,7 +11,7 @@
 
 mod auth;
 mod context;
-mod ingress_nginx;
+pub(crate) mod ingress_nginx;
 pub mod shell;
 
 use std::borrow::Cow;

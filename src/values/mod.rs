@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod deprecations;
+pub mod effective;
 pub mod kube_version;
 pub mod merge;
 pub mod model;
