@@ -14,6 +14,7 @@ fn inputs(overlays: &[&str]) -> skygen::inputs::Inputs {
             kube_version: (1, 35),
         },
         allow_vulnerable_ingress_nginx: false,
+        skypilot_version: None,
     }
 }
 

@@ -199,4 +199,8 @@ pub struct InputArgs {
     /// CVE-2025-1974, "IngressNightmare"). Only for air-gapped mirrors you have patched.
     #[arg(long)]
     pub allow_vulnerable_ingress_nginx: bool,
+    /// SkyPilot release whose config schema checks apiService.config: 0.14.1, v0.14.1,
+    /// 1.0.0.dev20261027 or latest. Default: the tag of apiService.image.
+    #[arg(long, value_name = "VERSION")]
+    pub skypilot_version: Option<String>,
 }

@@ -43,6 +43,8 @@ pub enum Code {
     Overlay,
     /// An object skygen would write breaks its Kubernetes type or the name rules of its kind.
     Output,
+    /// The SkyPilot version used to check `apiService.config` is not the image's exact release.
+    SkyPilotVersion,
 }
 
 /// Where a value came from.

@@ -6,6 +6,7 @@ use clap::ArgMatches;
 use crate::cli::InputArgs;
 use crate::diagnostics::{quote, Code, Diagnostic};
 use crate::render::Release;
+use crate::skyconfig::version::SkyVersion;
 use crate::values::set::SetFlag;
 use crate::values::ValueSource;
 
@@ -21,6 +22,8 @@ pub struct Inputs {
     pub release: Release,
     /// `--allow-vulnerable-ingress-nginx`.
     pub allow_vulnerable_ingress_nginx: bool,
+    /// `--skypilot-version`: the release whose schema checks `apiService.config`.
+    pub skypilot_version: Option<SkyVersion>,
 }
 
 /// Is `s` a DNS-1123 label of at most `max` characters?
@@ -103,6 +106,19 @@ pub fn from_args(args: &InputArgs, matches: &ArgMatches) -> Result<Inputs, Vec<D
         }
     };
 
+    let skypilot_version = match args
+        .skypilot_version
+        .as_deref()
+        .map(crate::skyconfig::parse_version_flag)
+    {
+        Some(Ok(v)) => Some(v),
+        Some(Err(d)) => {
+            errors.push(*d);
+            None
+        }
+        None => None,
+    };
+
     let mut ordered: Vec<(usize, ValueSource)> = Vec::new();
     let mut collect = |id: &str, make: &dyn Fn(String) -> ValueSource| {
         if let (Some(indices), Some(vals)) =
@@ -144,6 +160,7 @@ pub fn from_args(args: &InputArgs, matches: &ArgMatches) -> Result<Inputs, Vec<D
                 kube_version,
             },
             allow_vulnerable_ingress_nginx: args.allow_vulnerable_ingress_nginx,
+            skypilot_version,
         })
     } else {
         Err(errors)

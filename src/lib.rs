@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod overlay;
 pub mod pointer;
 pub mod render;
+pub mod skyconfig;
 pub mod templates;
 mod text;
 pub mod values;
@@ -107,6 +108,7 @@ pub struct Deployment {
 ///     overlays: vec!["nodeport".into()],
 ///     release: skygen::values::Release { name: "sky".into(), namespace: "ops".into(), kube_version: (1, 35) },
 ///     allow_vulnerable_ingress_nginx: false,
+///     skypilot_version: None,
 /// };
 /// let out = skygen::render_deployment(&inputs, &mut std::io::empty()).unwrap();
 /// assert!(out.objects.iter().any(|o| o["metadata"]["name"] == "sky-api-server"));
@@ -163,6 +165,7 @@ pub fn render_deployment(
 ///     overlays: vec![],
 ///     release: skygen::values::Release::default(),
 ///     allow_vulnerable_ingress_nginx: false,
+///     skypilot_version: None,
 /// };
 /// let names = ["blue".to_owned(), "green".to_owned()];
 /// let out = skygen::render_releases(&inputs, &names, &mut std::io::empty()).unwrap();
@@ -249,6 +252,7 @@ pub fn load_values(
     let policy = values::Policy {
         allow_vulnerable_ingress_nginx: inputs.allow_vulnerable_ingress_nginx,
         release: inputs.release.clone(),
+        skypilot_version: inputs.skypilot_version,
     };
     let validated = values::validate_with(merged.clone(), &policy)?;
     Ok(LoadedValues {

@@ -44,6 +44,9 @@ pub struct Document {
     pub value: Value,
     /// JSON pointer → where the node starts. Nodes copied by an alias have no entry of their own.
     pub positions: BTreeMap<String, Pos>,
+    /// JSON pointer of a mapping entry → where its key starts. Only [`read_one_with_keys`]
+    /// fills it (an error about an unknown key points at the key, not at its value).
+    pub keys: BTreeMap<String, Pos>,
     pub traps: Vec<Trap>,
 }
 
@@ -139,23 +142,26 @@ struct Builder {
     /// Nodes deeper than this get no position (and no trap); `position_of` falls back to the
     /// nearest recorded parent.
     position_depth: usize,
+    /// Whether to fill [`Document::keys`].
+    key_positions: bool,
 }
 
 /// Read a whole YAML stream.
 pub fn read_stream(text: &str) -> Result<Vec<Document>, ReadError> {
-    read_stream_with_positions(text, usize::MAX)
+    read_stream_with_positions(text, usize::MAX, false)
 }
 
 /// Read a whole YAML stream, recording positions only for nodes at most `depth` levels deep.
 /// For inputs that only need to point at objects (manifests to diff), this skips most of the
 /// cost of building JSON pointers; YAML 1.1 traps are not recorded below that depth either.
 pub fn read_stream_shallow(text: &str, depth: usize) -> Result<Vec<Document>, ReadError> {
-    read_stream_with_positions(text, depth)
+    read_stream_with_positions(text, depth, false)
 }
 
 fn read_stream_with_positions(
     text: &str,
     position_depth: usize,
+    key_positions: bool,
 ) -> Result<Vec<Document>, ReadError> {
     let mut options = Options::default();
     options.flow_nesting_limit = MAX_DEPTH;
@@ -170,6 +176,7 @@ fn read_stream_with_positions(
         nodes: 0,
         root: None,
         position_depth,
+        key_positions,
     };
     for item in parser {
         let (event, span) = item.map_err(|e| {
@@ -189,7 +196,15 @@ fn read_stream_with_positions(
 
 /// Read a stream that must hold exactly one document (an empty text is an empty document).
 pub fn read_one(text: &str) -> Result<Document, ReadError> {
-    let mut docs = read_stream(text)?;
+    one(read_stream(text)?)
+}
+
+/// [`read_one`], also recording where each mapping key starts ([`Document::keys`]).
+pub fn read_one_with_keys(text: &str) -> Result<Document, ReadError> {
+    one(read_stream_with_positions(text, usize::MAX, true)?)
+}
+
+fn one(mut docs: Vec<Document>) -> Result<Document, ReadError> {
     match docs.len() {
         0 => Ok(Document {
             value: Value::Null,
@@ -426,6 +441,12 @@ impl Builder {
                 });
             }
             *slot = Some((key, pos));
+        }
+        if self.key_positions {
+            self.enter();
+            let ptr = self.pointer();
+            self.leave();
+            self.doc.keys.insert(ptr, pos);
         }
         Ok(())
     }

@@ -31,6 +31,7 @@ fn render(name: &str, namespace: &str, sets: &[&str]) -> Vec<Value> {
             kube_version: (1, 35),
         },
         allow_vulnerable_ingress_nginx: false,
+        skypilot_version: None,
     };
     skygen::render_deployment(&inputs, &mut std::io::empty())
         .unwrap_or_else(|d| panic!("{name}: {d:#?}"))

@@ -874,7 +874,7 @@ fn ssh_node_pools_secret_mounts_and_script() {
     assert!(script.contains("echo \"{}\" > /root/.kube/config"));
 
     let objects = render(
-        "apiService: {sshNodePools: 'p: {}'}\nkubernetesCredentials: {useKubeconfig: true}\n",
+        "apiService: {sshNodePools: 'p: {hosts: [10.0.0.1]}'}\nkubernetesCredentials: {useKubeconfig: true}\n",
     );
     let api = api_container(&objects);
     assert_eq!(

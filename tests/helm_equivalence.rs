@@ -140,6 +140,7 @@ fn refused_reference_cases_are_refused_with_the_keys_named() {
             overlays: vec![],
             release: release_of(&text),
             allow_vulnerable_ingress_nginx: false,
+            skypilot_version: None,
         };
         let errors = match skygen::render_deployment(&inputs, &mut std::io::empty()) {
             Ok(_) => panic!("{name} must be refused"),

@@ -31,6 +31,7 @@ fn render(pair: &str, side: &str, overlays: &[&str]) -> Vec<Value> {
             kube_version: (1, 35),
         },
         allow_vulnerable_ingress_nginx: false,
+        skypilot_version: None,
     };
     match skygen::render_deployment(&inputs, &mut std::io::empty()) {
         Ok(r) => r.objects.into_objects(),

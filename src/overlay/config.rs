@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use super::Overlay;
 use crate::diagnostics::{quote, Code, Diagnostic, Origin};
+use crate::skyconfig::ConfigEdits;
 use crate::values::resolve::{Names, Release};
 use crate::values::Merged;
 
@@ -118,25 +119,11 @@ pub fn merge_config(
     let mut config = match &current {
         Value::Null => Map::new(),
         Value::String(s) if s.trim().is_empty() => Map::new(),
-        Value::String(s) => match crate::yaml::read_one(s) {
-            Ok(doc) => match doc.value {
-                Value::Object(m) => m,
-                Value::Null => Map::new(),
-                other => {
-                    return Err(vec![Diagnostic::error(
-                        Code::InvalidValue,
-                        format!("apiService.config must be a YAML mapping (SkyPilot's config.yaml), found {}", crate::values::kind_of(&other)),
-                    )
-                    .with_key("apiService.config")
-                    .with_origin(user_origin)])
-                }
-            },
-            Err(e) => {
-                return Err(vec![Diagnostic::error(Code::Yaml, format!("apiService.config is not valid YAML: {}", e.kind))
-                    .with_key("apiService.config")
-                    .with_origin(user_origin)
-                    .with_help("an overlay merges entries into it, so it must be readable YAML")])
-            }
+        Value::String(s) => match crate::yaml::read_one(s).map(|doc| doc.value) {
+            Ok(Value::Object(m)) => m,
+            Ok(Value::Null) => Map::new(),
+            // Not YAML, or not a mapping: the config check reports it with its line (#15).
+            _ => return Ok(Vec::new()),
         },
         // A wrong type is the schema's to report.
         _ => return Ok(Vec::new()),
@@ -145,6 +132,7 @@ pub fn merge_config(
     let mut warnings = Vec::new();
     let mut first_origin: Option<Origin> = None;
     let mut added = false;
+    let mut edits = Vec::new();
     for (overlay, (entries, origin)) in with_config {
         let entries =
             match super::strings::render_strings(&env, &Value::Object(entries.clone()), &ctx, "") {
@@ -178,6 +166,9 @@ pub fn merge_config(
         }
         let result = merge(&mut config, &entries, "");
         added |= result.added;
+        if result.added {
+            edits.push((overlay.name.clone(), origin.clone(), Value::Object(entries)));
+        }
         for (key, have, want) in result.conflicts {
             errors.push(
                 Diagnostic::error(
@@ -214,6 +205,13 @@ pub fn merge_config(
                 .origins
                 .set(POINTER.to_owned(), first_origin.expect("checked above"));
         }
+        merged.config_edits = Some(ConfigEdits {
+            original: current
+                .as_str()
+                .filter(|s| !s.trim().is_empty())
+                .map(str::to_owned),
+            overlays: edits,
+        });
         if let Some(api) = merged
             .tree
             .get_mut("apiService")

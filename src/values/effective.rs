@@ -126,6 +126,8 @@ mod tests {
             }),
             origins: Default::default(),
             traps: vec![],
+            texts: Default::default(),
+            config_edits: None,
         };
         merged.origins.set("".into(), Origin::Defaults);
         merged.origins.set(

@@ -24,8 +24,10 @@ mod validate;
 
 pub(crate) use validate::dotted as validate_dotted;
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -74,6 +76,11 @@ pub struct Merged {
     pub tree: Value,
     pub origins: Origins,
     pub traps: Vec<TrapSite>,
+    /// The text of each values file read, by path: positions inside an embedded document
+    /// (`apiService.config: |`) are found from it.
+    pub texts: BTreeMap<String, Arc<str>>,
+    /// What overlays wrote into `apiService.config`, if anything.
+    pub config_edits: Option<crate::skyconfig::ConfigEdits>,
 }
 
 impl Merged {
@@ -82,6 +89,8 @@ impl Merged {
             tree: Value::Object(Default::default()),
             origins: Origins::default(),
             traps: Vec::new(),
+            texts: BTreeMap::new(),
+            config_edits: None,
         }
     }
 }
@@ -135,6 +144,7 @@ fn merge_document(
         value,
         positions,
         traps,
+        ..
     } = doc;
     match value {
         Value::Null => return Ok(()),
@@ -200,6 +210,7 @@ fn subdocument(doc: yaml::Document, pointer: &str) -> yaml::Document {
             .iter()
             .filter_map(|(p, pos)| Some((rekey(p)?, *pos)))
             .collect(),
+        keys: Default::default(),
         traps: doc
             .traps
             .into_iter()
@@ -285,7 +296,9 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
                     path: path.clone(),
                     pos,
                 };
-                match yaml::read_stream(&text) {
+                let parsed = yaml::read_stream(&text);
+                merged.texts.insert(path.clone(), Arc::from(text));
+                match parsed {
                     Err(e) => errors.push(yaml_error(path, false, e)),
                     Ok(docs) => {
                         for doc in docs {
@@ -333,6 +346,7 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
         tree,
         origins: user_origins,
         traps,
+        ..
     } = user;
     merge::merge_with(
         &mut merged.tree,

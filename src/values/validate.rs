@@ -76,6 +76,9 @@ pub struct Policy {
     pub allow_vulnerable_ingress_nginx: bool,
     /// `--release-name`, `--namespace` and `--kube-version`.
     pub release: Release,
+    /// `--skypilot-version`: the release whose schema checks `apiService.config`; `None` reads
+    /// the tag of `apiService.image`.
+    pub skypilot_version: Option<crate::skyconfig::version::SkyVersion>,
 }
 
 /// [`validate_with`] the default policy.
@@ -131,8 +134,12 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     }
     // One message per key: anyOf branches can report the same value several times.
     diags.dedup_by(|a, b| a.key == b.key && a.message == b.message && a.code == b.code);
+    // The SkyPilot documents embedded as strings (#15); nothing happens when they are unset.
+    // Reported with the rules' findings, so a config problem never hides a rule's.
+    let skyconfig = crate::skyconfig::check(&merged, policy.skypilot_version);
 
     if diags.iter().any(Diagnostic::is_error) {
+        diags.extend(skyconfig);
         return Err(diags);
     }
     let mut values: Values = match serde_json::from_value(merged.tree.clone()) {
@@ -161,6 +168,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         &merged.origins,
         policy.release.kube_version,
     ));
+    diags.extend(skyconfig);
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }

@@ -134,6 +134,7 @@ pub fn render_reference(name: &str) -> Vec<Value> {
         overlays: vec![],
         release: release_of(&text),
         allow_vulnerable_ingress_nginx: false,
+        skypilot_version: None,
     };
     match skygen::render_deployment(&inputs, &mut std::io::empty()) {
         Ok(r) => r.objects.into_objects(),

@@ -1,0 +1,173 @@
+//! The SkyPilot config schemas skygen carries: one JSON Schema per release, generated from the
+//! release itself by `scripts/skypilot-config-schemas.sh` and committed under `schema/skypilot/`.
+//!
+//! The files are embedded as text; a schema is parsed and compiled only when a config is checked
+//! against it, once per process. Adding a release: run the script, add a line to [`SCHEMAS`]
+//! (version and the `built` date from the file's `x-skypilot`), run the tests.
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// One embedded schema.
+#[derive(Debug)]
+pub struct Embedded {
+    /// The PyPI version (`0.14.1`, or `1.0.0.devYYYYMMDD` for skypilot-nightly).
+    pub version: &'static str,
+    /// When the wheel was built (`x-skypilot.built`): a nightly is matched by date.
+    pub built: &'static str,
+    pub json: &'static str,
+}
+
+macro_rules! schema {
+    ($version:literal, $built:literal) => {
+        Embedded {
+            version: $version,
+            built: $built,
+            json: include_str!(concat!("../../schema/skypilot/config-", $version, ".json")),
+        }
+    };
+}
+
+/// Every embedded schema: releases oldest first, then nightlies oldest first.
+pub static SCHEMAS: &[Embedded] = &[
+    schema!("0.10.0", "2025-07-12"),
+    schema!("0.10.1", "2025-08-09"),
+    schema!("0.10.2", "2025-08-27"),
+    schema!("0.10.3", "2025-09-09"),
+    schema!("0.10.5", "2025-11-06"),
+    schema!("0.11.0", "2025-12-10"),
+    schema!("0.11.1", "2025-12-15"),
+    schema!("0.11.2", "2026-03-03"),
+    schema!("0.12.0", "2026-03-24"),
+    schema!("0.12.1", "2026-04-24"),
+    schema!("0.12.2", "2026-05-15"),
+    schema!("0.12.3", "2026-05-23"),
+    schema!("0.13.0", "2026-07-22"),
+    schema!("0.14.0", "2026-10-05"),
+    schema!("0.14.1", "2026-10-19"),
+    schema!("1.0.0.dev20261027", "2026-10-27"),
+];
+
+fn index_of(e: &Embedded) -> usize {
+    SCHEMAS
+        .iter()
+        .position(|s| std::ptr::eq(s, e))
+        .expect("schemas come from SCHEMAS; this is a skygen bug")
+}
+
+/// The parsed schema.
+pub fn parsed(e: &'static Embedded) -> &'static Value {
+    static PARSED: OnceLock<Vec<OnceLock<Value>>> = OnceLock::new();
+    let cells = PARSED.get_or_init(|| SCHEMAS.iter().map(|_| OnceLock::new()).collect());
+    cells[index_of(e)].get_or_init(|| {
+        serde_json::from_str(e.json).expect(
+            "embedded SkyPilot schemas are JSON (a test reads them all); this is a skygen bug",
+        )
+    })
+}
+
+/// The parsed schema and its validator (draft-07, as SkyPilot validates).
+pub fn compiled(e: &'static Embedded) -> (&'static Value, &'static jsonschema::Validator) {
+    static COMPILED: OnceLock<Vec<OnceLock<jsonschema::Validator>>> = OnceLock::new();
+    let cells = COMPILED.get_or_init(|| SCHEMAS.iter().map(|_| OnceLock::new()).collect());
+    let schema = parsed(e);
+    let validator = cells[index_of(e)].get_or_init(|| {
+        jsonschema::draft7::new(schema).expect(
+            "embedded SkyPilot schemas compile (a test compiles them all); this is a skygen bug",
+        )
+    });
+    (schema, validator)
+}
+
+/// Whether `schema` accepts a node at `pointer` (by key, not by value).
+fn has_path(schema: &Value, segments: &[String]) -> bool {
+    let Some((first, rest)) = segments.split_first() else {
+        return true;
+    };
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(branches) = schema.get(key).and_then(Value::as_array) {
+            if branches.iter().any(|b| has_path(b, segments)) {
+                return true;
+            }
+        }
+    }
+    if let Some(next) = schema.get("properties").and_then(|p| p.get(first)) {
+        return has_path(next, rest);
+    }
+    if let Some(next) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+        return has_path(next, rest);
+    }
+    if first.parse::<usize>().is_ok() {
+        if let Some(items) = schema.get("items") {
+            return has_path(items, rest);
+        }
+    }
+    false
+}
+
+/// For a key `current` does not know: which other releases accept it, as a help line.
+pub fn key_history(pointer: &str, current: &'static Embedded) -> Option<String> {
+    let segments: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let here = index_of(current);
+    let with: Vec<usize> = (0..SCHEMAS.len())
+        .filter(|&i| has_path(parsed(&SCHEMAS[i]), &segments))
+        .collect();
+    let (first, last) = (*with.first()?, *with.last()?);
+    let key = segments.last().map(String::as_str).unwrap_or_default();
+    Some(if first > here {
+        format!(
+            "`{key}` is known from SkyPilot {} on; this check uses {} (the image's release): upgrade the image or drop the key",
+            SCHEMAS[first].version, current.version
+        )
+    } else if last < here {
+        format!(
+            "`{key}` was known up to SkyPilot {}; {} no longer accepts it",
+            SCHEMAS[last].version, current.version
+        )
+    } else {
+        let list: Vec<&str> = with.iter().map(|&i| SCHEMAS[i].version).collect();
+        format!("SkyPilot releases that know `{key}`: {}", list.join(", "))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every embedded schema is JSON, compiles, and says which release it is.
+    #[test]
+    fn every_schema_compiles_and_matches_its_entry() {
+        for e in SCHEMAS {
+            let (schema, _) = compiled(e);
+            assert_eq!(schema["x-skypilot"]["version"], e.version, "{}", e.version);
+            assert_eq!(schema["x-skypilot"]["built"], e.built, "{}", e.version);
+            assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+        }
+    }
+
+    /// The table lists every committed file, and nothing else.
+    #[test]
+    fn the_table_lists_every_committed_file() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/skypilot");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.unwrap().file_name().into_string().unwrap();
+                Some(
+                    name.strip_prefix("config-")?
+                        .strip_suffix(".json")?
+                        .to_owned(),
+                )
+            })
+            .collect();
+        files.sort();
+        let mut listed: Vec<String> = SCHEMAS.iter().map(|e| e.version.to_owned()).collect();
+        listed.sort();
+        assert_eq!(files, listed);
+    }
+}
