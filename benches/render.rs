@@ -1,5 +1,6 @@
 //! Benchmark of the whole pipeline on the default values (values → validate → render →
-//! normalize → emit), the work one `skygen render` does after startup.
+//! normalize → check → emit), the work one `skygen render` does after startup, and the output
+//! check alone.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
@@ -40,5 +41,21 @@ fn overlay_render(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, default_render, overlay_render);
+/// The output check alone (#10): the default render's objects against the Kubernetes 1.35
+/// types, including loading the embedded types, as every render does once.
+fn output_check(c: &mut Criterion) {
+    let rendered = skygen::render_deployment(&inputs(&[]), &mut std::io::empty()).unwrap();
+    let values = serde_json::json!({});
+    let sources = skygen::kubecheck::Sources::default();
+    let prov = skygen::kubecheck::Provenance {
+        values: &values,
+        origins: &Default::default(),
+        sources: &sources,
+    };
+    c.bench_function("output check of the default render", |b| {
+        b.iter(|| skygen::kubecheck::check(&rendered.objects, (1, 35), &prov))
+    });
+}
+
+criterion_group!(benches, default_render, overlay_render, output_check);
 criterion_main!(benches);

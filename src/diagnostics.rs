@@ -41,6 +41,8 @@ pub enum Code {
     Render,
     /// An overlay is unknown, malformed, conflicts with another, or a patch does not apply.
     Overlay,
+    /// An object skygen would write breaks its Kubernetes type or the name rules of its kind.
+    Output,
     /// The SkyPilot version used to check `apiService.config` is not the image's exact release.
     SkyPilotVersion,
 }

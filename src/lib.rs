@@ -5,7 +5,8 @@
 //! docs/architecture.md): [`values`] (load and merge every layer → `Merged`; validate →
 //! [`values::Validated`]) → [`render`] (templates → [`render::Rendered`]) → [`overlay`]
 //! (patches, extra objects → [`overlay::Patched`]) → [`manifest`] (normalize →
-//! [`manifest::Manifest`]; emit to stdout or a directory). [`diff`] compares two manifests.
+//! [`manifest::Manifest`]) → [`kubecheck`] (the output against the Kubernetes API types of
+//! `--kube-version`) → [`manifest`] (emit to stdout or a directory). [`diff`] compares two manifests.
 //! [`render_deployment`] is the pipeline; [`run`] parses the command line and hands each
 //! subcommand to a short function in `commands`; `main` only prints and exits.
 
@@ -15,6 +16,7 @@ mod commands;
 pub mod diagnostics;
 pub mod diff;
 pub mod inputs;
+pub mod kubecheck;
 pub mod manifest;
 pub mod overlay;
 pub mod pointer;
@@ -94,6 +96,8 @@ impl Outcome {
 pub struct Deployment {
     pub objects: manifest::Manifest,
     pub warnings: Vec<Diagnostic>,
+    /// What the output check covered (objects checked, kinds it has no types for).
+    pub check: kubecheck::Report,
 }
 
 /// The whole pipeline: values → validate → render → overlay → normalize.
@@ -121,10 +125,33 @@ pub fn render_deployment(
         ..
     } = load_values(inputs, stdin)?;
     let rendered = render::render(&validated)?;
-    let patched = overlay::apply(rendered, &overlays, &validated)?;
+    let mut sources = kubecheck::Sources::default();
+    for o in &rendered.objects {
+        sources.made(
+            manifest::ObjectId::of(&o.value),
+            kubecheck::Source::Template(format!("templates/{}", o.template)),
+        );
+    }
+    let patched = overlay::apply(rendered, &overlays, &validated, &mut sources)?;
     let objects = manifest::normalize(patched);
+    // What leaves skygen must be what the cluster accepts (#10, #17); see docs/output-check.md.
+    let provenance = kubecheck::Provenance {
+        values: validated.tree(),
+        origins: validated.origins(),
+        sources: &sources,
+    };
+    let report = kubecheck::check(&objects, inputs.release.kube_version, &provenance);
     warnings.extend(validated.warnings().iter().cloned());
-    Ok(Deployment { objects, warnings })
+    if !report.errors.is_empty() {
+        let mut errors = report.errors;
+        errors.extend(warnings);
+        return Err(errors);
+    }
+    Ok(Deployment {
+        objects,
+        warnings,
+        check: report,
+    })
 }
 
 /// The pipeline for several releases of the same inputs (`--release-name` given more than once),

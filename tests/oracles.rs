@@ -207,3 +207,51 @@ fn kubectl_yaml_reader_reads_json_items() {
         cmd
     });
 }
+
+/// `schema/kubernetes.jsonl` is what `scripts/kube-schemas.py` makes from the installed
+/// kubernetes-validate (its pinned version is in tests/oracles/install.sh).
+#[test]
+fn generated_kubernetes_types_are_current() {
+    let script = root().join("scripts/kube-schemas.py");
+    assert_python_succeeds(&[script.as_os_str(), "--check".as_ref()]);
+}
+
+/// Run python3 with `args`; fail with its output unless it exits 0.
+fn assert_python_succeeds(args: &[&std::ffi::OsStr]) {
+    let out = Command::new("python3")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3: {e}: {INSTALL_HINT}"));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every object of tests/fixtures/kubecheck/refused.yaml that breaks the JSON schema (not
+/// marked `# beyond-schema`) is refused by kubernetes-validate (strict, 1.30 and 1.35) too:
+/// skygen's check refuses nothing Kubernetes accepts there.
+#[test]
+fn kubernetes_validate_refuses_the_refused_fixtures() {
+    let script = r##"
+import sys, yaml, kubernetes_validate
+text = open(sys.argv[1]).read()
+bad = []
+for chunk in text.split("\n---\n")[1:]:
+    if "# beyond-schema" in chunk:
+        continue
+    obj = yaml.safe_load(chunk)
+    for v in ("1.30", "1.35"):
+        try:
+            kubernetes_validate.validate(obj, v, strict=True)
+            bad.append(f"{v}: {obj['metadata']} passes")
+        except kubernetes_validate.ValidationError:
+            pass
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+"##;
+    let fixtures = root().join("tests/fixtures/kubecheck/refused.yaml");
+    assert_python_succeeds(&["-c".as_ref(), script.as_ref(), fixtures.as_os_str()]);
+}

@@ -117,9 +117,10 @@ pub fn validate(
                 let mut warnings: Vec<Diagnostic> = Vec::new();
                 for (name, r) in names.iter().zip(all) {
                     stdout.push_str(&format!(
-                        "ok: {name}: {} objects, {} warning(s)\n",
+                        "ok: {name}: {} objects, {} warning(s); {}\n",
                         r.objects.len(),
-                        r.warnings.len()
+                        r.warnings.len(),
+                        r.check.summary()
                     ));
                     for w in r.warnings {
                         if !warnings.contains(&w) {
@@ -135,9 +136,10 @@ pub fn validate(
     match render_deployment(&inputs, stdin) {
         Ok(r) => Outcome::ok(
             format!(
-                "ok: {} objects, {} warning(s)\n",
+                "ok: {} objects, {} warning(s); {}\n",
                 r.objects.len(),
-                r.warnings.len()
+                r.warnings.len(),
+                r.check.summary()
             ),
             r.warnings,
         ),

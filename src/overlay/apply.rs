@@ -14,16 +14,19 @@ use serde_json::Value;
 use super::strings::{render_strings, string_context, string_environment};
 use super::{guard, patch, Overlay, Patch, Patched, Resource};
 use crate::diagnostics::{Code, Diagnostic, Origin};
+use crate::kubecheck::{Source, Sources};
 use crate::manifest::ObjectId;
 use crate::render::{Object, Rendered};
 use crate::values::Validated;
 
 /// Apply the overlays, in order, to the rendered objects: each adds its resources, then applies
-/// its patches (which may target those resources). Every failure is reported.
+/// its patches (which may target those resources). Every failure is reported. `sources` learns
+/// which objects each overlay made or patched, for messages about them later.
 pub fn apply(
     rendered: Rendered,
     overlays: &[Overlay],
     values: &Validated,
+    sources: &mut Sources,
 ) -> Result<Patched, Vec<Diagnostic>> {
     let Rendered {
         mut objects,
@@ -66,9 +69,18 @@ pub fn apply(
         );
         for r in &overlay.resources {
             match render_resource(r, &resource_ctx, &mut fuel) {
-                Ok(new) => {
-                    for obj in new {
+                Ok((rendered, new)) => {
+                    for (obj, positions) in new {
                         let id = ObjectId::of(&obj);
+                        sources.made(
+                            id.clone(),
+                            Source::OverlayResource {
+                                file: r.name.clone(),
+                                template: r.text.clone(),
+                                rendered: rendered.clone(),
+                                positions,
+                            },
+                        );
                         if objects.len() >= guard::MAX_OBJECTS {
                             errors.push(
                                 Diagnostic::error(
@@ -119,10 +131,15 @@ pub fn apply(
                     continue;
                 }
             }
-            if let Err(d) = apply_patch(&mut objects, &mut ids, p, &env, &patch_ctx, &mut budget) {
-                errors.push(*d);
-                // A patch that failed half-way may have changed some objects.
-                ids = objects.iter().map(|o| ObjectId::of(&o.value)).collect();
+            match apply_patch(&mut objects, &mut ids, p, &env, &patch_ctx, &mut budget) {
+                Ok(changed) => changed
+                    .into_iter()
+                    .for_each(|id| sources.patched(id, p.origin.clone())),
+                Err(d) => {
+                    errors.push(*d);
+                    // A patch that failed half-way may have changed some objects.
+                    ids = objects.iter().map(|o| ObjectId::of(&o.value)).collect();
+                }
             }
         }
     }
@@ -133,12 +150,19 @@ pub fn apply(
     }
 }
 
+/// The objects of one resource template with the positions of their nodes, and the text they
+/// were read from.
+type RenderedResource = (
+    String,
+    Vec<(Value, std::collections::BTreeMap<String, crate::yaml::Pos>)>,
+);
+
 /// Render one resource template; `fuel` is what the run's templates may still spend.
 fn render_resource(
     r: &Resource,
     ctx: &minijinja::Value,
     fuel: &mut u64,
-) -> Result<Vec<Value>, Box<Diagnostic>> {
+) -> Result<RenderedResource, Box<Diagnostic>> {
     let mut env = crate::templates::rules();
     let granted = guard::TEMPLATE_FUEL.min(*fuel);
     env.set_fuel(Some(granted));
@@ -200,7 +224,7 @@ fn render_resource(
                         None,
                     ));
                 }
-                out.push(obj);
+                out.push((obj, doc.positions));
             }
             other => {
                 return Err(fail(
@@ -213,7 +237,7 @@ fn render_resource(
             }
         }
     }
-    Ok(out)
+    Ok((text, out))
 }
 
 impl Patch {
@@ -243,6 +267,7 @@ impl Patch {
 }
 
 /// Apply one patch; `ids` are the identities of `objects`, index for index, and stay so.
+/// Returns the identities of the objects it changed (and kept).
 fn apply_patch(
     objects: &mut Vec<Object>,
     ids: &mut Vec<ObjectId>,
@@ -250,7 +275,7 @@ fn apply_patch(
     env: &Environment<'_>,
     ctx: &minijinja::Value,
     budget: &mut usize,
-) -> Result<(), Box<Diagnostic>> {
+) -> Result<Vec<ObjectId>, Box<Diagnostic>> {
     let fail = |msg: String| {
         Box::new(Diagnostic::error(Code::Overlay, msg).with_origin(Some(p.origin.clone())))
     };
@@ -345,9 +370,14 @@ fn apply_patch(
     for (i, id) in renamed {
         ids[i] = id;
     }
+    let changed = matched
+        .iter()
+        .filter(|i| !deleted.contains(i))
+        .map(|&i| ids[i].clone())
+        .collect();
     for i in deleted.into_iter().rev() {
         objects.remove(i);
         ids.remove(i);
     }
-    Ok(())
+    Ok(changed)
 }

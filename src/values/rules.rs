@@ -286,7 +286,8 @@ fn tls_host(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
 /// Values that a `null` removed (as in Helm) but that an object skygen renders cannot do
 /// without: `apiService.image`, `gcpCredentials.image` (with GCP credentials),
 /// `apiService.metrics.port` (with metrics), `apiService.logs.retention.size` (with the
-/// logrotate sidecar) and the Secret names and keys of credentials that are switched on.
+/// logrotate sidecar), the Secret names and keys of credentials that are switched on, and
+/// `ingress-nginx.controller.ingressClassResource.name` (with the bundled controller).
 /// # Why
 /// The schema checks these values only when they are present. The chart renders an empty
 /// image, a null port or an empty `size` line; the API server or logrotate refuses them at
@@ -398,6 +399,13 @@ fn removed_required(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
             &v.nebius_credentials.nebius_secret_name,
             "/nebiusCredentials/nebiusSecretName",
             "nebius-credentials",
+        ),
+        // The bundled controller's IngressClass (#17: a null rendered one named "").
+        (
+            v.ingress_nginx.enabled,
+            &v.ingress_nginx.controller.ingress_class_resource.name,
+            "/ingress-nginx/controller/ingressClassResource/name",
+            "nginx",
         ),
     ] {
         if on && name.is_empty() {

@@ -16,6 +16,10 @@ pub struct Validated {
     values: Values,
     resolved: Resolved,
     warnings: Vec<Diagnostic>,
+    /// The merged values as written (before typing) and where each came from, so later stages
+    /// can point a problem in the output at the key that caused it.
+    tree: Value,
+    origins: super::merge::Origins,
 }
 
 impl Validated {
@@ -36,6 +40,16 @@ impl Validated {
     /// Findings that do not stop the render (YAML 1.1 words, deprecated keys).
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
+    }
+
+    /// The merged values tree, before typing (the JSON the user's sources built).
+    pub fn tree(&self) -> &Value {
+        &self.tree
+    }
+
+    /// Where each value of [`Validated::tree`] came from.
+    pub fn origins(&self) -> &super::merge::Origins {
+        &self.origins
     }
 }
 
@@ -180,6 +194,8 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         values,
         resolved,
         warnings: diags,
+        tree: merged.tree,
+        origins: merged.origins,
     })
 }
 
