@@ -32,7 +32,7 @@ new-values.yaml | skygen diff old.yaml -\n  skygen diff --against deploy/ -f val
     )]
     Diff(DiffArgs),
     /// Check values and render without printing manifests; print every finding.
-    Validate(InputArgs),
+    Validate(ValidateArgs),
     /// Print the default values as a commented YAML file (like `helm show values`).
     Values,
     /// Print the JSON Schema of the values (for editors and CI).
@@ -41,10 +41,28 @@ new-values.yaml | skygen diff old.yaml -\n  skygen diff --against deploy/ -f val
     Overlays,
 }
 
+/// Helm's `helm template NAME CHART` positionals, accepted only to explain that skygen takes
+/// `--release-name` instead (clap would only say "unexpected argument"). See: #10.
+#[derive(Debug, Args)]
+pub struct HelmPositionals {
+    #[arg(hide = true, value_name = "NAME")]
+    pub positionals: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    #[command(flatten)]
+    pub helm: HelmPositionals,
+}
+
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     #[command(flatten)]
     pub inputs: InputArgs,
+    #[command(flatten)]
+    pub helm: HelmPositionals,
     /// Output format: a YAML stream, or one JSON `List` document.
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub format: Format,

@@ -121,6 +121,25 @@ pub fn from_args(args: &InputArgs, matches: &ArgMatches) -> Result<Inputs, Vec<D
     }
 }
 
+/// skygen takes no positional arguments; Helm's `helm template NAME CHART` habit gets a fix.
+pub fn no_positionals(helm: &crate::cli::HelmPositionals) -> Result<(), Vec<Diagnostic>> {
+    let Some(first) = helm.positionals.first() else {
+        return Ok(());
+    };
+    let name = if is_dns_label(first, 53) {
+        first.as_str()
+    } else {
+        "NAME"
+    };
+    Err(vec![Diagnostic::error(
+        Code::Usage,
+        format!("unexpected argument {}: skygen takes no positional arguments", quote(first)),
+    )
+    .with_help(format!(
+        "to name the release, use --release-name {name} (Helm's `helm template NAME CHART` takes it as a positional; skygen renders only the SkyPilot chart)"
+    ))])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -155,7 +155,9 @@ fn render_command(
     matches: &clap::ArgMatches,
     stdin: &mut dyn Read,
 ) -> Outcome {
-    let inputs = match inputs::from_args(&args.inputs, matches) {
+    let inputs = match inputs::from_args(&args.inputs, matches)
+        .and_then(|i| inputs::no_positionals(&args.helm).map(|()| i))
+    {
         Ok(i) => i,
         Err(d) => return Outcome::failed(d),
     };
@@ -301,11 +303,13 @@ fn diff_command(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dy
 }
 
 fn validate_command(
-    args: &cli::InputArgs,
+    args: &cli::ValidateArgs,
     matches: &clap::ArgMatches,
     stdin: &mut dyn Read,
 ) -> Outcome {
-    let inputs = match inputs::from_args(args, matches) {
+    let inputs = match inputs::from_args(&args.inputs, matches)
+        .and_then(|i| inputs::no_positionals(&args.helm).map(|()| i))
+    {
         Ok(i) => i,
         Err(d) => return Outcome::failed(d),
     };

@@ -295,7 +295,7 @@ fn minimal_rbac_with_a_database_warns_instead_of_writing_config() {
     assert_eq!(o.status, ExitStatus::Success, "{}", stderr(&o));
     let text = stderr(&o);
     assert!(
-        text.starts_with("warning: overlays/minimal-rbac/overlay.yaml:"),
+        text.starts_with("warning: built-in overlay 'minimal-rbac' (overlay.yaml line "),
         "{text}"
     );
     assert!(
@@ -906,7 +906,7 @@ fn eks_refuses_an_access_mode_its_ebs_class_cannot_provide() {
             &format!("storage.accessMode={mode}"),
         ]);
         assert!(
-            err.contains(&format!("overlays/eks/overlay.yaml:22:5: storage.accessMode: {mode} is not possible on the eks overlay's gp3 class")),
+            err.contains(&format!("built-in overlay 'eks' (overlay.yaml line 22): storage.accessMode: {mode} is not possible on the eks overlay's gp3 class")),
             "{err}"
         );
         assert!(
@@ -942,7 +942,7 @@ fn gke_refuses_read_write_many_on_its_persistent_disk_class() {
         "storage.accessMode=ReadWriteMany",
     ]);
     assert!(
-        err.contains("overlays/gke/overlay.yaml:20:5: storage.accessMode: ReadWriteMany is not possible on the gke overlay's standard-rwo class"),
+        err.contains("built-in overlay 'gke' (overlay.yaml line 20): storage.accessMode: ReadWriteMany is not possible on the gke overlay's standard-rwo class"),
         "{err}"
     );
     let rwx = render(&[

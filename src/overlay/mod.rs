@@ -54,7 +54,7 @@ pub struct Overlay {
     builtin: bool,
     /// The identity of the overlay for duplicates: the built-in's name or the canonical path.
     key: String,
-    /// `overlay.yaml`'s path as shown in messages (`overlays/eks/overlay.yaml`, or the user's).
+    /// `overlay.yaml`'s path as shown in messages (`built-in:eks/overlay.yaml`, shown as "built-in overlay 'eks'", or the user's path).
     pub file: String,
     pub description: String,
     pub conflicts: Vec<String>,

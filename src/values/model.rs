@@ -543,13 +543,57 @@ pub struct NginxService {
     pub external_traffic_policy: Option<TrafficPolicy>,
 }
 
+/// Node ports of the controller Service. The subchart's own default is `""` (the cluster picks
+/// a port) and its values files write ports as strings (`http: "30050"`), so a port is an
+/// integer or its digits as text, and `""` means unset. See: #10.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct NodePorts {
-    #[schemars(range(min = 1, max = 65535))]
+    /// Node port of the HTTP listener (30000–32767 on a default cluster); `""` or unset lets
+    /// the cluster pick one.
+    #[serde(deserialize_with = "node_port")]
+    #[schemars(schema_with = "node_port_schema")]
     pub http: Option<i64>,
-    #[schemars(range(min = 1, max = 65535))]
+    /// Node port of the HTTPS listener; `""` or unset lets the cluster pick one.
+    #[serde(deserialize_with = "node_port")]
+    #[schemars(schema_with = "node_port_schema")]
     pub https: Option<i64>,
+}
+
+/// 1–65535 as digits, or empty.
+const NODE_PORT_TEXT: &str =
+    r"^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])?$";
+
+fn node_port_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "x-skygen-expected": "a port from 1 to 65535 (a number, or its digits as text), or \"\" to let the cluster pick one",
+        "anyOf": [
+            {"type": "integer", "minimum": 1, "maximum": 65535},
+            {"type": "string", "pattern": NODE_PORT_TEXT},
+            {"type": "null"}
+        ]
+    })
+}
+
+/// An integer, its digits as text, `""` (unset) or null. The schema has already checked the
+/// text, so a failure here is a skygen bug surfacing as a model error.
+fn node_port<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    use serde::de::Error;
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) if s.is_empty() => Ok(None),
+        Some(serde_json::Value::String(s)) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("node port `{s}` is not a number"))),
+        Some(serde_json::Value::Number(n)) => n
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(format!("node port {n} is not a whole number"))),
+        Some(other) => Err(D::Error::custom(format!(
+            "node port {other} is not a number"
+        ))),
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

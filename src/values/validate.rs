@@ -101,6 +101,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
 
     unknown_keys(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
     coerce_traps(&mut merged, &walker, &mut diags);
+    whole_numbers(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
 
     let validator = jsonschema::options()
         .build(schema)
@@ -119,6 +120,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
                 format!("{} (value not shown: a secret)", kind_of(instance))
             }
             Value::String(s) => format!("{} {}", kind_of(instance), quote(s)),
+            Value::Null => "null".to_owned(),
             other => format!(
                 "{} {}",
                 kind_of(other),
@@ -126,14 +128,16 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
             ),
         };
         let expected = expected_of(&walker, &pointer);
-        diags.push(
-            Diagnostic::error(
-                Code::InvalidValue,
-                format!("expected {expected}, found {found}"),
-            )
-            .with_key(dotted(&pointer))
-            .with_origin(merged.origins.blame(&pointer).cloned()),
-        );
+        let mut d = Diagnostic::error(
+            Code::InvalidValue,
+            format!("expected {expected}, found {found}"),
+        )
+        .with_key(dotted(&pointer))
+        .with_origin(merged.origins.blame(&pointer).cloned());
+        if let Some(help) = type_help(&walker, &pointer, instance.as_ref()) {
+            d = d.with_help(help);
+        }
+        diags.push(d);
     }
     // One message per key: anyOf branches can report the same value several times.
     diags.dedup_by(|a, b| a.key == b.key && a.message == b.message && a.code == b.code);
@@ -172,9 +176,20 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     })
 }
 
+/// A schema keyword (ignored by validators) holding what a value must be, in words.
+pub const EXPECTED_KEYWORD: &str = "x-skygen-expected";
+
 /// Describe what the schema wants at a pointer, in words.
 fn expected_of(walker: &SchemaWalker<'_>, pointer: &str) -> String {
     let path = segs(pointer);
+    // A schema whose constraints read badly (a long pattern) says what it wants in words.
+    if let Some(words) = walker
+        .at(&path)
+        .iter()
+        .find_map(|n| n.get(EXPECTED_KEYWORD).and_then(Value::as_str))
+    {
+        return words.to_owned();
+    }
     let mut enums: Vec<String> = Vec::new();
     let mut extra = Vec::new();
     for node in walker.at(&path) {
@@ -222,6 +237,69 @@ fn expected_of(walker: &SchemaWalker<'_>, pointer: &str) -> String {
         text.push_str(&format!(" ({})", extra.join(", ")));
     }
     text
+}
+
+/// A hint for two type errors whose cause is not obvious from the value. See: #10.
+fn type_help(walker: &SchemaWalker<'_>, pointer: &str, found: &Value) -> Option<String> {
+    match found {
+        // `--set list[3]=x` on a shorter list fills the gap with nulls.
+        Value::Null if pointer.rsplit('/').next().is_some_and(|s| s.parse::<usize>().is_ok()) => {
+            Some("`--set` fills a list with nulls up to the index it sets (as Helm does); give the whole list instead, e.g. `--set key={a,b,c}`".into())
+        }
+        Value::String(s)
+            if s.trim().parse::<f64>().is_ok() && {
+                let acc = walker.accepts(&segs(pointer));
+                acc.integer && !acc.string
+            } =>
+        {
+            Some("write the number with digits only: no leading zero, exponent or fraction, at most 9223372036854775807".into())
+        }
+        _ => None,
+    }
+}
+
+/// JSON Schema counts `1e1` and `1e20` as integers; the model's integer fields hold 64-bit whole
+/// numbers. A number that is not one, where only integers are accepted, is an error at its key
+/// (not a "does not fit the model" message without one). See: #10.
+fn whole_numbers(
+    merged: &Merged,
+    walker: &SchemaWalker<'_>,
+    node: &Value,
+    path: &mut Vec<Seg>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    match node {
+        Value::Object(map) => {
+            for (key, child) in map {
+                path.push(Seg::Key(key.clone()));
+                whole_numbers(merged, walker, child, path, diags);
+                path.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                path.push(Seg::Index(i));
+                whole_numbers(merged, walker, child, path, diags);
+                path.pop();
+            }
+        }
+        Value::Number(n) if !n.is_i64() => {
+            let accepts = walker.accepts(path);
+            if accepts.integer && !accepts.number && !accepts.any {
+                let pointer = super::set::pointer(path);
+                diags.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("expected a whole number, found {n}"),
+                    )
+                    .with_key(dotted(&pointer))
+                    .with_origin(merged.origins.blame(&pointer).cloned())
+                    .with_help("write the number with digits only (no exponent, no fraction), at most 9223372036854775807"),
+                );
+            }
+        }
+        _ => {}
+    }
 }
 
 fn unknown_keys(
