@@ -13,6 +13,7 @@ fn inputs(overlays: &[&str]) -> skygen::inputs::Inputs {
             kube_version: (1, 35),
         },
         allow_vulnerable_ingress_nginx: false,
+        lifecycle: Default::default(),
     }
 }
 

@@ -147,6 +147,18 @@ pub struct InputArgs {
     /// overlay.yaml. Repeatable or comma-separated; applied in the order given.
     #[arg(long = "overlay", value_name = "NAME|DIR", value_delimiter = ',')]
     pub overlay: Vec<String>,
+    /// Also emit the release's Namespace (first in the output), as Helm's flag of the same name
+    /// does; without it the namespace must exist before the output is applied.
+    #[arg(long)]
+    pub create_namespace: bool,
+    /// Leave out the objects no prune may delete (Namespaces, PersistentVolumeClaims), for
+    /// `kubectl apply --prune --applyset`; apply them first on their own (docs/lifecycle.md).
+    #[arg(long, conflicts_with = "create_namespace")]
+    pub skip_kept: bool,
+    /// Emit only the objects of namespace NS (and, for the release's namespace, the
+    /// cluster-scoped ones): what `kubectl apply -n NS --applyset=…` accepts.
+    #[arg(long, value_name = "NS")]
+    pub only_namespace: Option<String>,
     /// Kubernetes version of the target cluster (`major.minor`).
     #[arg(long, default_value = "1.35", value_name = "VERSION")]
     pub kube_version: String,

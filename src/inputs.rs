@@ -21,6 +21,8 @@ pub struct Inputs {
     pub release: Release,
     /// `--allow-vulnerable-ingress-nginx`.
     pub allow_vulnerable_ingress_nginx: bool,
+    /// `--create-namespace`, `--skip-kept`.
+    pub lifecycle: crate::manifest::lifecycle::Options,
 }
 
 /// Is `s` a DNS-1123 label of at most `max` characters?
@@ -61,6 +63,16 @@ pub fn from_args(args: &InputArgs, matches: &ArgMatches) -> Result<Inputs, Vec<D
     if !is_dns_label(&args.namespace, 63) {
         errors.push(
             Diagnostic::error(Code::Usage, format!("invalid namespace {}", quote(&args.namespace)))
+                .with_help("a namespace is at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit"),
+        );
+    }
+    if let Some(ns) = args
+        .only_namespace
+        .as_deref()
+        .filter(|ns| !is_dns_label(ns, 63))
+    {
+        errors.push(
+            Diagnostic::error(Code::Usage, format!("--only-namespace {}: not a namespace name", quote(ns)))
                 .with_help("a namespace is at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit"),
         );
     }
@@ -115,6 +127,11 @@ pub fn from_args(args: &InputArgs, matches: &ArgMatches) -> Result<Inputs, Vec<D
                 kube_version,
             },
             allow_vulnerable_ingress_nginx: args.allow_vulnerable_ingress_nginx,
+            lifecycle: crate::manifest::lifecycle::Options {
+                create_namespace: args.create_namespace,
+                skip_kept: args.skip_kept,
+                only_namespace: args.only_namespace.clone(),
+            },
         })
     } else {
         Err(errors)

@@ -85,6 +85,7 @@ pub struct Rendered {
 ///     overlays: vec!["nodeport".into()],
 ///     release: skygen::render::Release { name: "sky".into(), namespace: "ops".into(), kube_version: (1, 35) },
 ///     allow_vulnerable_ingress_nginx: false,
+///     lifecycle: Default::default(),
 /// };
 /// let out = skygen::render_deployment(&inputs, &mut std::io::empty()).unwrap();
 /// assert!(out.objects.iter().any(|o| o["metadata"]["name"] == "sky-api-server"));
@@ -112,6 +113,8 @@ pub fn render_deployment(
         &validated,
         &inputs.release,
     )?;
+    // After overlays, so an overlay cannot drop the release's labels or keep marks by accident.
+    let objects = manifest::lifecycle::stamp(objects, &inputs.release, &inputs.lifecycle);
     let objects = manifest::normalize(objects);
     warnings.extend(validated.warnings().iter().cloned());
     Ok(Rendered { objects, warnings })

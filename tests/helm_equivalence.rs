@@ -131,6 +131,7 @@ fn render_case(name: &str) -> Vec<Value> {
         overlays: vec![],
         release: release_of(&text),
         allow_vulnerable_ingress_nginx: false,
+        lifecycle: Default::default(),
     };
     match skygen::render_deployment(&inputs, &mut std::io::empty()) {
         Ok(r) => r.objects,
@@ -209,6 +210,7 @@ fn refused_reference_cases_are_refused_with_the_keys_named() {
             overlays: vec![],
             release: release_of(&text),
             allow_vulnerable_ingress_nginx: false,
+            lifecycle: Default::default(),
         };
         let errors = match skygen::render_deployment(&inputs, &mut std::io::empty()) {
             Ok(_) => panic!("{name} must be refused"),

@@ -3,6 +3,7 @@
 //! deterministically, as a YAML stream or a Kubernetes `List`.
 
 pub mod dir;
+pub mod lifecycle;
 mod order;
 
 use serde_json::{Map, Value};

@@ -1,0 +1,182 @@
+//! What Helm does for a release besides templating, as data on the objects (issue #10): the
+//! release's identity labels, the Namespace `--create-namespace` asks for, and the marks that keep
+//! Namespaces and volumes out of every prune and uninstall.
+//!
+//! Takes the objects after overlays (so an overlay cannot drop a label by accident) and returns
+//! them stamped; normalize sorts them afterwards. It touches `metadata` only: pod templates and
+//! selectors stay the chart's, so taking over a Helm release never changes a Deployment selector
+//! or restarts a pod. It never reads the cluster. The commands that use these labels are in
+//! docs/lifecycle.md, and `tests/lifecycle.rs` checks them against what this module writes.
+
+use serde_json::{json, Map, Value};
+
+use crate::render::Release;
+
+/// Release name of the release that owns the object.
+pub const RELEASE_LABEL: &str = "skygen.io/release";
+/// Namespace of the release that owns the object. With [`RELEASE_LABEL`] it identifies the
+/// release as Helm does (a release name is unique per namespace), also on cluster-scoped objects
+/// and on objects in other namespaces (`skypilot-system`).
+pub const RELEASE_NAMESPACE_LABEL: &str = "skygen.io/release-namespace";
+/// On objects no prune or uninstall may delete (Namespaces, PersistentVolumeClaims): selectors in
+/// docs/lifecycle.md exclude it, and `kubectl apply -l skygen.io/keep=true` applies them alone.
+pub const KEEP_LABEL: &str = "skygen.io/keep";
+/// Annotations the GitOps tools honour to never prune or delete an object.
+pub const KEEP_ANNOTATIONS: &[(&str, &str)] = &[
+    (
+        "argocd.argoproj.io/sync-options",
+        "Prune=false,Delete=false",
+    ),
+    ("kustomize.toolkit.fluxcd.io/prune", "disabled"),
+];
+
+/// Kinds whose deletion loses what the release does not own or cannot recreate: a Namespace takes
+/// everything in it (and `skypilot-system` or `kubernetesCredentials.inclusterNamespace` may be
+/// shared with other releases and with SkyPilot's clusters); a PersistentVolumeClaim holds the API
+/// server's state.
+pub const KEPT_KINDS: &[&str] = &["Namespace", "PersistentVolumeClaim"];
+
+/// The lifecycle choices of a render, from the command line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `--create-namespace`: emit the release's Namespace (Helm's flag of the same name).
+    pub create_namespace: bool,
+    /// `--skip-kept`: leave out the kept objects, for `kubectl apply --prune --applyset`, which
+    /// makes every object it is given a member of the set and prunes members that leave it.
+    pub skip_kept: bool,
+    /// `--only-namespace NS`: only the objects `kubectl apply -n NS` accepts: those of namespace
+    /// NS, plus the cluster-scoped ones when NS is the release's namespace (so each lands in
+    /// exactly one part). kubectl's ApplySet takes its parent's namespace from `-n` and then
+    /// refuses objects of any other namespace, so a release that spans namespaces is applied as
+    /// one ApplySet per namespace.
+    pub only_namespace: Option<String>,
+}
+
+/// Is this one of the objects every prune and uninstall must leave alone?
+pub fn is_kept(obj: &Value) -> bool {
+    obj.get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| KEPT_KINDS.contains(&k))
+}
+
+/// Stamp the objects of `release`: its Namespace when asked, identity labels on every object it
+/// owns (all but Namespaces, which a release never owns: Helm's `--create-namespace` Namespace
+/// is not part of the release either), keep marks on the kept objects.
+pub fn stamp(mut objects: Vec<Value>, release: &Release, opts: &Options) -> Vec<Value> {
+    let has_namespace = objects.iter().any(|o| {
+        o["kind"] == "Namespace" && o.pointer("/metadata/name") == Some(&json!(release.namespace))
+    });
+    if opts.create_namespace && !has_namespace {
+        objects.push(json!({
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": release.namespace},
+        }));
+    }
+    if opts.skip_kept {
+        objects.retain(|o| !is_kept(o));
+    }
+    if let Some(ns) = &opts.only_namespace {
+        objects.retain(
+            |o| match o.pointer("/metadata/namespace").and_then(Value::as_str) {
+                Some(own) => own == ns,
+                None => *ns == release.namespace,
+            },
+        );
+    }
+    for obj in &mut objects {
+        let kept = is_kept(obj);
+        let owned = obj["kind"] != "Namespace";
+        let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let labels = map_at(meta, "labels");
+        if owned {
+            labels.insert(RELEASE_LABEL.into(), json!(release.name));
+            labels.insert(RELEASE_NAMESPACE_LABEL.into(), json!(release.namespace));
+        }
+        if kept {
+            labels.insert(KEEP_LABEL.into(), json!("true"));
+            let annotations = map_at(meta, "annotations");
+            for (k, v) in KEEP_ANNOTATIONS {
+                annotations.insert((*k).into(), json!(v));
+            }
+        }
+    }
+    objects
+}
+
+/// The map at `key` of `meta`, created when missing or null.
+fn map_at<'a>(meta: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
+    let slot = meta.entry(key).or_insert_with(|| json!({}));
+    if !slot.is_object() {
+        *slot = json!({});
+    }
+    slot.as_object_mut().expect("made a map above")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn release() -> Release {
+        Release {
+            name: "sky".into(),
+            namespace: "ops".into(),
+            kube_version: (1, 35),
+        }
+    }
+
+    #[test]
+    fn labels_go_on_metadata_only() {
+        let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d", "labels": {"app": "x"}},
+            "spec": {"selector": {"matchLabels": {"app": "x"}},
+                     "template": {"metadata": {"labels": {"app": "x"}}}}});
+        let out = stamp(vec![deploy], &release(), &Options::default());
+        assert_eq!(
+            out[0]["metadata"]["labels"],
+            json!({"app": "x", RELEASE_LABEL: "sky", RELEASE_NAMESPACE_LABEL: "ops"})
+        );
+        assert_eq!(
+            out[0]["spec"]["selector"]["matchLabels"],
+            json!({"app": "x"})
+        );
+        assert_eq!(
+            out[0]["spec"]["template"]["metadata"]["labels"],
+            json!({"app": "x"})
+        );
+    }
+
+    #[test]
+    fn namespaces_and_volumes_are_kept_and_namespaces_not_owned() {
+        let pvc =
+            json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "p"}});
+        let opts = Options {
+            create_namespace: true,
+            ..Options::default()
+        };
+        let out = stamp(vec![pvc], &release(), &opts);
+        let ns = out.iter().find(|o| o["kind"] == "Namespace").unwrap();
+        assert_eq!(ns["metadata"]["name"], "ops");
+        assert_eq!(ns["metadata"]["labels"], json!({KEEP_LABEL: "true"}));
+        let pvc = out.iter().find(|o| o["kind"] != "Namespace").unwrap();
+        assert_eq!(pvc["metadata"]["labels"][KEEP_LABEL], "true");
+        assert_eq!(pvc["metadata"]["labels"][RELEASE_LABEL], "sky");
+        assert_eq!(
+            pvc["metadata"]["annotations"]["argocd.argoproj.io/sync-options"],
+            "Prune=false,Delete=false"
+        );
+
+        let skipped = stamp(
+            out,
+            &release(),
+            &Options {
+                create_namespace: true,
+                skip_kept: true,
+                only_namespace: None,
+            },
+        );
+        assert!(skipped.is_empty(), "{skipped:?}");
+    }
+}
