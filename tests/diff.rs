@@ -110,12 +110,15 @@ fn default_against_basic_auth() {
 +metadata:
 +  name: skypilot-basic-auth
 +  namespace: skypilot
++  labels:
++    skygen.io/release: skypilot
++    skygen.io/release-namespace: skypilot
 +type: Opaque
 +stringData:
 +  auth: <hidden, 46 bytes>
 
 skypilot, skypilot-api-server, Deployment (apps) has changed:
-@@ -41,7 +41,7 @@
+@@ -44,7 +44,7 @@
          - name: SKYPILOT_RELEASE_NAME
            value: skypilot
          - name: SKYPILOT_INGRESS_HOST
@@ -149,7 +152,7 @@ fn default_against_nodeport() {
     assert_eq!(
         r.stdout,
         r#"skypilot, skypilot-ingress-nginx-controller, Service (v1) has changed:
-@@ -15,7 +15,7 @@
+@@ -17,7 +17,7 @@
      service.beta.kubernetes.io/port_443_health-probe_protocol: TCP
      service.beta.kubernetes.io/port_80_health-probe_protocol: TCP
  spec:
@@ -158,7 +161,7 @@ fn default_against_nodeport() {
    ipFamilyPolicy: SingleStack
    ipFamilies:
    - IPv4
-@@ -25,11 +25,13 @@
+@@ -27,11 +27,13 @@
      protocol: TCP
      targetPort: http
      appProtocol: http
@@ -193,12 +196,12 @@ fn image_upgrade_with_one_line_of_context() {
     assert_eq!(
         r.stdout,
         r#"skypilot, skypilot-api-server, Deployment (apps) has changed:
-@@ -23,3 +23,3 @@
+@@ -26,3 +26,3 @@
        - name: skypilot-api
 -        image: berkeleyskypilot/skypilot-nightly:latest
 +        image: berkeleyskypilot/skypilot-nightly:1.0.0.dev20251101
          imagePullPolicy: Always
-@@ -137,3 +137,3 @@
+@@ -140,3 +140,3 @@
        - name: logrotate
 -        image: berkeleyskypilot/skypilot-nightly:latest
 +        image: berkeleyskypilot/skypilot-nightly:1.0.0.dev20251101

@@ -100,6 +100,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     let mut diags = Vec::new();
 
     unknown_keys(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
+    list_known_keys_once(&mut diags);
     coerce_traps(&mut merged, &walker, &mut diags);
     whole_numbers(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
 
@@ -239,6 +240,21 @@ fn expected_of(walker: &SchemaWalker<'_>, pointer: &str) -> String {
     text
 }
 
+/// The whole list of known keys is printed once per place; later unknown keys at the same place
+/// refer to it, so many typos stay a short report (the list itself is never cut). See: #10.
+fn list_known_keys_once(diags: &mut [Diagnostic]) {
+    let mut seen = std::collections::HashSet::new();
+    for d in diags {
+        for h in &mut d.help {
+            if h.starts_with(KNOWN_KEYS) && !seen.insert(h.clone()) {
+                *h = format!("{KNOWN_KEYS} as listed above");
+            }
+        }
+    }
+}
+
+const KNOWN_KEYS: &str = "known keys here:";
+
 /// A hint for two type errors whose cause is not obvious from the value. See: #10.
 fn type_help(walker: &SchemaWalker<'_>, pointer: &str, found: &Value) -> Option<String> {
     match found {
@@ -370,7 +386,7 @@ fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> D
     } else {
         let mut keys: Vec<&str> = allowed.to_vec();
         keys.sort_unstable();
-        d = d.with_help(format!("known keys here: {}", keys.join(", ")));
+        d = d.with_help(format!("{KNOWN_KEYS} {}", keys.join(", ")));
     }
     d
 }
