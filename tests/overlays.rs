@@ -433,9 +433,10 @@ fn user_overlay_uses_every_patch_type() {
         after[ingress]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"],
         "2000m"
     );
+    // An object an overlay adds belongs to the release like the chart's own (#10).
     assert_eq!(
         after[policy]["metadata"]["labels"],
-        json!({"example.com/patched": "yes"})
+        json!({"example.com/patched": "yes", "skygen.io/release": "skypilot", "skygen.io/release-namespace": "skypilot"})
     );
     assert_eq!(
         after[policy]["spec"]["podSelector"]["matchLabels"]["app"],
