@@ -115,8 +115,18 @@ pub fn from_args(args: &InputArgs, matches: &ArgMatches) -> Result<Inputs, Vec<D
     collect("set_string", &|v| ValueSource::Set(SetFlag::SetString, v));
     collect("set_file", &|v| ValueSource::Set(SetFlag::SetFile, v));
     collect("set_json", &|v| ValueSource::Set(SetFlag::SetJson, v));
-    // Files first (in order), then flags (in order), as Helm applies them.
-    ordered.sort_by_key(|(i, s)| (!matches!(s, ValueSource::File(_)), *i));
+    // Helm's order: files, then `--set-json`, `--set`, `--set-string`, `--set-file`, each
+    // kind in command-line order (helm's pkg/cli/values MergeValues). See: #10.
+    ordered.sort_by_key(|(i, s)| {
+        let rank = match s {
+            ValueSource::File(_) | ValueSource::Overlay { .. } => 0,
+            ValueSource::Set(SetFlag::SetJson, _) => 1,
+            ValueSource::Set(SetFlag::Set, _) => 2,
+            ValueSource::Set(SetFlag::SetString, _) => 3,
+            ValueSource::Set(SetFlag::SetFile, _) => 4,
+        };
+        (rank, *i)
+    });
     if errors.is_empty() {
         Ok(Inputs {
             sources: ordered.into_iter().map(|(_, s)| s).collect(),

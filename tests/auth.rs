@@ -932,3 +932,117 @@ fn legacy_mode_derives_its_cookie_secret_the_same_way() {
     );
     assert_eq!(objs, render(LEGACY, &[]));
 }
+
+// ---------------------------------------------------------------------------
+// Auth carried by ingress-nginx annotations needs an ingress-nginx (#10, item 2)
+// ---------------------------------------------------------------------------
+
+const TRAEFIK: &[&str] = &[
+    "--set",
+    "ingress-nginx.enabled=false",
+    "--set",
+    "ingress.ingressClassName=traefik",
+];
+
+fn nginx_auth_annotations(objs: &[Value]) -> Vec<String> {
+    find(objs, "Ingress", "skypilot-ingress")["metadata"]["annotations"]
+        .as_object()
+        .map(|m| {
+            m.keys()
+                .filter(|k| k.starts_with("nginx.ingress.kubernetes.io/auth-"))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn issue10_basic_auth_on_a_traefik_class_is_refused_with_the_in_server_fix() {
+    for values in [
+        "ingress:\n  authCredentials: 'admin:$apr1$x$y'\n",
+        "ingress:\n  authSecret: my-htpasswd\n",
+    ] {
+        refusal(
+            values,
+            TRAEFIK,
+            "ingress.ingressClassName",
+            &[
+                "`traefik`",
+                "ingress-nginx annotations",
+                "apiService.enableUserManagement=true",
+                "apiService.initialBasicAuthCredentials",
+                "ingress.nginxCompatible=true",
+            ],
+        );
+    }
+    // No class at all: the cluster's default class is not known to be ingress-nginx either.
+    refusal(
+        "ingress:\n  ingressClassName: null\n  authCredentials: 'admin:$apr1$x$y'\n",
+        &["--set", "ingress-nginx.enabled=false"],
+        "ingress.ingressClassName",
+        &["default class"],
+    );
+}
+
+#[test]
+fn issue10_legacy_ingress_oauth_on_a_traefik_class_is_refused() {
+    refusal(
+        LEGACY,
+        TRAEFIK,
+        "ingress.ingressClassName",
+        &["ingress.oauth2-proxy.enabled", "auth.oauth.enabled"],
+    );
+}
+
+#[test]
+fn issue10_nginx_classes_keep_their_annotation_auth() {
+    let creds = "ingress:\n  authCredentials: 'admin:$apr1$x$y'\n";
+    // An ingress-nginx the user runs already, under its usual class.
+    let objs = render(creds, &["--set", "ingress-nginx.enabled=false"]);
+    assert!(!nginx_auth_annotations(&objs).is_empty());
+    // The bundled controller under a class of its own.
+    let objs = render(
+        creds,
+        &[
+            "--set",
+            "ingress-nginx.controller.ingressClassResource.name=sky-nginx",
+            "--set",
+            "ingress.ingressClassName=sky-nginx",
+        ],
+    );
+    assert!(!nginx_auth_annotations(&objs).is_empty());
+    // A class the user vouches for.
+    let mut flags = TRAEFIK.to_vec();
+    flags.extend(["--set", "ingress.nginxCompatible=true"]);
+    let objs = render(creds, &flags);
+    assert!(
+        nginx_auth_annotations(&objs).contains(&"nginx.ingress.kubernetes.io/auth-type".to_owned())
+    );
+    // And one the user says is not: refused even though it is called nginx.
+    refusal(
+        creds,
+        &[
+            "--set",
+            "ingress-nginx.enabled=false",
+            "--set",
+            "ingress.nginxCompatible=false",
+        ],
+        "ingress.ingressClassName",
+        &["`nginx`"],
+    );
+}
+
+#[test]
+fn issue10_in_server_basic_auth_works_behind_traefik() {
+    let objs = render(
+        "apiService:\n  enableUserManagement: true\n  initialBasicAuthCredentials: 'admin:$apr1$x$y'\n",
+        TRAEFIK,
+    );
+    assert!(nginx_auth_annotations(&objs).is_empty());
+    let script = api(&objs)["args"][2].as_str().unwrap().to_owned();
+    assert!(script.contains("--enable-basic-auth"));
+    assert_eq!(
+        find(&objs, "Ingress", "skypilot-ingress")["spec"]["ingressClassName"],
+        "traefik"
+    );
+}

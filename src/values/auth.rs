@@ -17,7 +17,7 @@ use base64::Engine;
 use super::merge::Origins;
 use super::model::{IngressOAuth2Proxy, OAuth, SessionStore, TextOrNumber, Values};
 use super::rules::non_empty;
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{quote, Code, Diagnostic};
 
 /// The image oauth2-proxy runs when the values name none (the chart's default).
 pub const DEFAULT_PROXY_IMAGE: &str = "quay.io/oauth2-proxy/oauth2-proxy:v7.9.0";
@@ -223,7 +223,85 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     }
     snippets_allowed(v, &mut r);
     ignored_keys(v, &mut r);
+    annotation_auth_needs_nginx(v, &mut r);
     r.out
+}
+
+/// The auth keys whose auth skygen writes as ingress-nginx annotations on the Ingress, as JSON
+/// pointers: ingress basic auth (unless the server or an OAuth mode replaces it) and the legacy
+/// ingress OAuth (unless `auth.oauth` replaces it).
+pub fn annotation_auth_keys(v: &Values) -> Vec<&'static str> {
+    let mut keys = Vec::new();
+    if ingress_oauth(v) && !v.auth.oauth.enabled {
+        keys.push("/ingress/oauth2-proxy/enabled");
+    } else if ingress_basic_auth(v) && !suppresses_ingress_basic_auth(v) {
+        if non_empty(&v.ingress.auth_secret).is_some() {
+            keys.push("/ingress/authSecret");
+        }
+        if non_empty(&v.ingress.auth_credentials).is_some() {
+            keys.push("/ingress/authCredentials");
+        }
+    }
+    keys
+}
+
+/// The Ingress goes to a controller that reads ingress-nginx's annotations: what
+/// `ingress.nginxCompatible` says, else the class `nginx` (ingress-nginx's own default), the
+/// bundled controller's class, or no class while the bundled class is the cluster default.
+pub fn ingress_class_is_nginx(v: &Values) -> bool {
+    if let Some(said) = v.ingress.nginx_compatible {
+        return said;
+    }
+    let class = non_empty(&v.ingress.ingress_class_name);
+    let bundled = &v.ingress_nginx.controller.ingress_class_resource;
+    match class {
+        Some("nginx") => true,
+        Some(c) => v.ingress_nginx.enabled && c == bundled.name,
+        None => v.ingress_nginx.enabled && bundled.default,
+    }
+}
+
+/// # What it checks
+/// Auth that lives in ingress-nginx annotations (`ingress.authCredentials`,
+/// `ingress.authSecret`, the legacy `ingress.oauth2-proxy`) is only used with an Ingress class
+/// whose controller reads them: `nginx`, the bundled controller's class, or a class declared
+/// with `ingress.nginxCompatible=true`. skygen's own rule.
+/// # Why
+/// Traefik, HAProxy, cloud load balancers and other controllers ignore
+/// `nginx.ingress.kubernetes.io/auth-*`: the API server would be served to anyone, silently.
+/// See: #10.
+/// # Example
+/// `--set ingress-nginx.enabled=false --set ingress.ingressClassName=traefik
+/// --set ingress.authCredentials=…`
+/// # Fix
+/// Let the API server do the basic auth: `apiService.enableUserManagement=true` with
+/// `apiService.initialBasicAuthCredentials` (the same htpasswd line) or
+/// `apiService.initialBasicAuthSecret`. Or, if the class's controller is an ingress-nginx, set
+/// `ingress.nginxCompatible=true`.
+fn annotation_auth_needs_nginx(v: &Values, r: &mut Rules<'_>) {
+    if ingress_class_is_nginx(v) {
+        return;
+    }
+    let class = match non_empty(&v.ingress.ingress_class_name) {
+        Some(c) => format!("class {}", quote(c)),
+        None => "cluster's default class".to_owned(),
+    };
+    for key in annotation_auth_keys(v) {
+        let fix = if key == "/ingress/oauth2-proxy/enabled" {
+            "use auth.oauth.enabled instead (no nginx annotations)".to_owned()
+        } else {
+            "set apiService.enableUserManagement=true and apiService.initialBasicAuthCredentials to the same htpasswd line".to_owned()
+        };
+        r.error_from(
+            "/ingress/ingressClassName",
+            key,
+            format!(
+                "{} relies on ingress-nginx annotations, which the {class} may ignore: the API server would be open to anyone",
+                super::validate_dotted(key)
+            ),
+            &format!("{fix}; or ingress.nginxCompatible=true if that class is ingress-nginx"),
+        );
+    }
 }
 
 /// # What it checks

@@ -57,6 +57,18 @@ impl Origins {
     }
 }
 
+/// What a `null` in a layer does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nulls {
+    /// Remove the key, whatever the layers below set (Helm's coalescing of user values over the
+    /// chart's defaults).
+    Remove,
+    /// Keep the null as a value (Helm's merge of user values files among themselves, and its
+    /// `--set` flags): it removes the default only when the user values are coalesced over the
+    /// defaults, so a later user layer that writes a map there gets the defaults back.
+    Keep,
+}
+
 /// Merge `layer` into `base` in place. `origin_at` gives the origin of a node of the layer by
 /// its pointer; it is recorded for every node the layer sets.
 pub fn merge_layer(
@@ -66,10 +78,22 @@ pub fn merge_layer(
     origins: &mut Origins,
     origin_at: &dyn Fn(&str) -> Origin,
 ) {
+    merge_with(base, layer, pointer, origins, origin_at, Nulls::Remove);
+}
+
+/// [`merge_layer`] with a choice of what a null does.
+pub fn merge_with(
+    base: &mut Value,
+    layer: Value,
+    pointer: &str,
+    origins: &mut Origins,
+    origin_at: &dyn Fn(&str) -> Origin,
+    nulls: Nulls,
+) {
     match (base, layer) {
         (Value::Object(base_map), Value::Object(layer_map)) => {
             origins.set(pointer.to_owned(), origin_at(pointer));
-            merge_maps(base_map, layer_map, pointer, origins, origin_at);
+            merge_maps(base_map, layer_map, pointer, origins, origin_at, nulls);
         }
         (base, layer) => {
             origins.clear_below(pointer);
@@ -85,10 +109,11 @@ fn merge_maps(
     pointer: &str,
     origins: &mut Origins,
     origin_at: &dyn Fn(&str) -> Origin,
+    nulls: Nulls,
 ) {
     for (key, value) in layer {
         let child = format!("{pointer}/{}", crate::yaml::escape_pointer(&key));
-        if value.is_null() {
+        if value.is_null() && nulls == Nulls::Remove {
             // Helm: a null removes the key, whatever the layers below set.
             base.shift_remove(&key);
             origins.clear_below(&child);
@@ -96,7 +121,15 @@ fn merge_maps(
         }
         match base.get_mut(&key) {
             Some(existing) if existing.is_object() && value.is_object() => {
-                merge_layer(existing, value, &child, origins, origin_at);
+                merge_with(existing, value, &child, origins, origin_at, nulls);
+            }
+            _ if value.is_object() && nulls == Nulls::Remove => {
+                // A map over nothing (or over a scalar): the nulls inside it remove nothing
+                // and must not be kept either.
+                origins.clear_below(&child);
+                let mut fresh = Value::Object(Map::new());
+                merge_with(&mut fresh, value, &child, origins, origin_at, nulls);
+                base.insert(key, fresh);
             }
             _ => {
                 origins.clear_below(&child);

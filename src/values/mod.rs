@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use crate::diagnostics::{quote, Code, Diagnostic, Origin};
 use crate::yaml::{self, Pos};
-use merge::Origins;
+use merge::{Nulls, Origins};
 use set::{RawValue, Seg, SetFlag};
 
 pub use validate::{validate, validate_with, Policy, Validated};
@@ -66,6 +66,16 @@ pub struct Merged {
     pub tree: Value,
     pub origins: Origins,
     pub traps: Vec<TrapSite>,
+}
+
+impl Merged {
+    fn empty() -> Merged {
+        Merged {
+            tree: Value::Object(Default::default()),
+            origins: Origins::default(),
+            traps: Vec::new(),
+        }
+    }
 }
 
 /// Read a file (or stdin for `-`) as UTF-8 text, refusing what cannot be a values file.
@@ -128,6 +138,7 @@ fn merge_document(
     doc: yaml::Document,
     make_origin: &dyn Fn(Option<Pos>) -> Origin,
     name: &str,
+    nulls: Nulls,
 ) -> Result<(), Box<Diagnostic>> {
     let yaml::Document {
         value,
@@ -163,7 +174,14 @@ fn merge_document(
             }
         }
     };
-    merge::merge_layer(&mut merged.tree, value, "", &mut merged.origins, &origin_at);
+    merge::merge_with(
+        &mut merged.tree,
+        value,
+        "",
+        &mut merged.origins,
+        &origin_at,
+        nulls,
+    );
     for t in traps {
         merged.traps.push(TrapSite {
             origin: make_origin(Some(t.pos)),
@@ -219,18 +237,25 @@ pub fn kind_of(v: &Value) -> &'static str {
 
 /// Load and merge all sources over the defaults. Every problem is reported, not just the first.
 pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec<Diagnostic>> {
-    let mut merged = Merged {
-        tree: Value::Object(Default::default()),
-        origins: Origins::default(),
-        traps: Vec::new(),
-    };
+    // Two trees, as in Helm: the defaults (with the overlays' values, skygen's own layer below
+    // the user's), and the user's values (files, then flags). The user's tree is coalesced over
+    // the defaults at the end, so a flag that replaces a map (`--set-json storage={…}`) replaces
+    // only what the user wrote before, never the defaults below it. See: #10.
+    let mut merged = Merged::empty();
     let defaults =
         yaml::read_one(DEFAULTS_YAML).map_err(|e| vec![yaml_error("defaults.yaml", true, e)])?;
-    if let Err(d) = merge_document(&mut merged, defaults, &|_| Origin::Defaults, "the defaults") {
+    if let Err(d) = merge_document(
+        &mut merged,
+        defaults,
+        &|_| Origin::Defaults,
+        "the defaults",
+        Nulls::Remove,
+    ) {
         return Err(vec![*d]);
     }
     // The defaults are trusted text; their plain scalars are not user mistakes.
     merged.traps.clear();
+    let mut user = Merged::empty();
 
     let schema = schema::shared();
     let walker = schema::SchemaWalker::new(schema);
@@ -262,7 +287,9 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
                     Err(e) => errors.push(yaml_error(path, false, e)),
                     Ok(docs) => {
                         for doc in docs {
-                            if let Err(d) = merge_document(&mut merged, doc, &origin, path) {
+                            if let Err(d) =
+                                merge_document(&mut user, doc, &origin, path, Nulls::Keep)
+                            {
                                 errors.push(*d);
                             }
                         }
@@ -282,24 +309,39 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
                     Err(e) => errors.push(yaml_error(name, true, e)),
                     Ok(doc) => {
                         let doc = subdocument(doc, pointer);
-                        if let Err(d) = merge_document(&mut merged, doc, &origin, name) {
+                        if let Err(d) =
+                            merge_document(&mut merged, doc, &origin, name, Nulls::Remove)
+                        {
                             errors.push(*d);
                         }
                     }
                 }
             }
             ValueSource::Set(flag, arg) => {
-                if let Err(d) = apply_set(&mut merged, *flag, arg, &walker, stdin) {
+                if let Err(d) = apply_set(&mut user, *flag, arg, &walker, stdin) {
                     errors.push(*d);
                 }
             }
         }
     }
-    if errors.is_empty() {
-        Ok(merged)
-    } else {
-        Err(errors)
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    let Merged {
+        tree,
+        origins: user_origins,
+        traps,
+    } = user;
+    merge::merge_with(
+        &mut merged.tree,
+        tree,
+        "",
+        &mut merged.origins,
+        &|p| user_origins.of(p).cloned().unwrap_or(Origin::Defaults),
+        Nulls::Remove,
+    );
+    merged.traps.extend(traps);
+    Ok(merged)
 }
 
 fn apply_set(

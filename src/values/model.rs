@@ -406,6 +406,10 @@ pub struct Ingress {
     pub path: String,
     /// IngressClass of the Ingress.
     pub ingress_class_name: Option<String>,
+    /// skygen only: the controller of `ingressClassName` honours ingress-nginx's `auth-*`
+    /// annotations (ingress basic auth, legacy ingress OAuth). null: only the class `nginx` and
+    /// the bundled controller's class are trusted to.
+    pub nginx_compatible: Option<bool>,
     /// Extra annotations of the Ingress, applied last.
     #[schemars(schema_with = "nullable_string_map")]
     pub annotations: Option<StringMap>,

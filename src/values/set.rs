@@ -228,7 +228,8 @@ pub fn guess(text: &str) -> Value {
 }
 
 /// Put `value` at `path` in `root`, creating maps and lists on the way (lists are padded with
-/// nulls, as Helm does). A null value removes a map key.
+/// nulls, as Helm does). A null is stored like any value: it removes the default only when the
+/// user's values are coalesced over the defaults (`merge::Nulls`).
 pub fn apply(root: &mut Value, path: &[Seg], value: Value) {
     let Some((last, parents)) = path.split_last() else {
         return;
@@ -244,11 +245,7 @@ pub fn apply(root: &mut Value, path: &[Seg], value: Value) {
                 *node = Value::Object(Map::new());
             }
             if let Value::Object(m) = node {
-                if value.is_null() {
-                    m.shift_remove(k);
-                } else {
-                    m.insert(k.clone(), value);
-                }
+                m.insert(k.clone(), value);
             }
         }
         Seg::Index(i) => {
@@ -386,6 +383,6 @@ mod tests {
         );
         assert_eq!(v, json!({"a": {"keep": 1, "l": [null, {"n": "z"}]}}));
         apply(&mut v, &[key("a"), key("keep")], Value::Null);
-        assert_eq!(v, json!({"a": {"l": [null, {"n": "z"}]}}));
+        assert_eq!(v, json!({"a": {"keep": null, "l": [null, {"n": "z"}]}}));
     }
 }
