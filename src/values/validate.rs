@@ -99,10 +99,9 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     let walker = SchemaWalker::new(schema);
     let mut diags = Vec::new();
 
-    unknown_keys(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
+    tree_checks(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
     list_known_keys_once(&mut diags);
     coerce_traps(&mut merged, &walker, &mut diags);
-    whole_numbers(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
 
     let validator = jsonschema::options()
         .build(schema)
@@ -277,48 +276,31 @@ fn type_help(walker: &SchemaWalker<'_>, pointer: &str, found: &Value) -> Option<
 /// JSON Schema counts `1e1` and `1e20` as integers; the model's integer fields hold 64-bit whole
 /// numbers. A number that is not one, where only integers are accepted, is an error at its key
 /// (not a "does not fit the model" message without one). See: #10.
-fn whole_numbers(
+fn whole_number(
     merged: &Merged,
     walker: &SchemaWalker<'_>,
-    node: &Value,
-    path: &mut Vec<Seg>,
+    n: &serde_json::Number,
+    path: &[Seg],
     diags: &mut Vec<Diagnostic>,
 ) {
-    match node {
-        Value::Object(map) => {
-            for (key, child) in map {
-                path.push(Seg::Key(key.clone()));
-                whole_numbers(merged, walker, child, path, diags);
-                path.pop();
-            }
-        }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                path.push(Seg::Index(i));
-                whole_numbers(merged, walker, child, path, diags);
-                path.pop();
-            }
-        }
-        Value::Number(n) if !n.is_i64() => {
-            let accepts = walker.accepts(path);
-            if accepts.integer && !accepts.number && !accepts.any {
-                let pointer = super::set::pointer(path);
-                diags.push(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        format!("expected a whole number, found {n}"),
-                    )
-                    .with_key(dotted(&pointer))
-                    .with_origin(merged.origins.blame(&pointer).cloned())
-                    .with_help("write the number with digits only (no exponent, no fraction), at most 9223372036854775807"),
-                );
-            }
-        }
-        _ => {}
+    if n.is_i64() {
+        return;
+    }
+    let accepts = walker.accepts(path);
+    if accepts.integer && !accepts.number && !accepts.any {
+        let pointer = super::set::pointer(path);
+        diags.push(
+            Diagnostic::error(Code::InvalidValue, format!("expected a whole number, found {n}"))
+                .with_key(dotted(&pointer))
+                .with_origin(merged.origins.blame(&pointer).cloned())
+                .with_help("write the number with digits only (no exponent, no fraction), at most 9223372036854775807"),
+        );
     }
 }
 
-fn unknown_keys(
+/// One walk of the tree: unknown keys (their subtrees are not looked into), and numbers that are
+/// not whole where the schema wants an integer.
+fn tree_checks(
     merged: &Merged,
     walker: &SchemaWalker<'_>,
     node: &Value,
@@ -338,17 +320,18 @@ fn unknown_keys(
                         continue;
                     }
                 }
-                unknown_keys(merged, walker, child, path, diags);
+                tree_checks(merged, walker, child, path, diags);
                 path.pop();
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
                 path.push(Seg::Index(i));
-                unknown_keys(merged, walker, child, path, diags);
+                tree_checks(merged, walker, child, path, diags);
                 path.pop();
             }
         }
+        Value::Number(n) => whole_number(merged, walker, n, path, diags),
         _ => {}
     }
 }
