@@ -21,7 +21,7 @@ pub struct Inputs {
     pub release: Release,
     /// `--allow-vulnerable-ingress-nginx`.
     pub allow_vulnerable_ingress_nginx: bool,
-    /// `--create-namespace`, `--skip-kept`.
+    /// `--create-namespace`, `--skip-kept`, `--only-namespace`.
     pub lifecycle: crate::manifest::lifecycle::Options,
 }
 

@@ -115,6 +115,16 @@ pub fn render_deployment(
     )?;
     // After overlays, so an overlay cannot drop the release's labels or keep marks by accident.
     let objects = manifest::lifecycle::stamp(objects, &inputs.release, &inputs.lifecycle);
+    if let (Some(ns), true) = (&inputs.lifecycle.only_namespace, objects.is_empty()) {
+        // kubectl refuses to apply nothing ("no objects passed to apply").
+        warnings.push(
+            Diagnostic::warning(
+                diagnostics::Code::Usage,
+                format!("--only-namespace {ns}: the render has no object to apply there"),
+            )
+            .with_help("skip this namespace; to remove what an earlier apply put there, use the uninstall commands of docs/lifecycle.md with -n"),
+        );
+    }
     let objects = manifest::normalize(objects);
     warnings.extend(validated.warnings().iter().cloned());
     Ok(Rendered { objects, warnings })

@@ -517,3 +517,27 @@ fn issue_10_readme_first_command_and_reuse_values() {
     assert!(section.contains("--reuse-values"));
     assert!(section.contains("removes the auth"), "{section}");
 }
+
+/// See: #10. A namespace the render has nothing in gets a warning (kubectl refuses an empty
+/// apply), and a malformed one is a usage error.
+#[test]
+fn issue_10_only_namespace_edges() {
+    let (status, out, err) = run(&[
+        "render".into(),
+        "--skip-kept".into(),
+        "--only-namespace".into(),
+        "elsewhere".into(),
+    ]);
+    assert_eq!(status, ExitStatus::Success, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.starts_with("warning: --only-namespace elsewhere: the render has no object"),
+        "{err}"
+    );
+    let (status, _, err) = run(&["render".into(), "--only-namespace".into(), "Bad_NS".into()]);
+    assert_eq!(status, ExitStatus::Error);
+    assert!(
+        err.contains("--only-namespace `Bad_NS`: not a namespace name"),
+        "{err}"
+    );
+}
