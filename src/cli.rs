@@ -123,10 +123,12 @@ pub enum Format {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Release name (a DNS-1123 label of at most 53 characters), the prefix of object names.
-    #[arg(long, default_value = "skypilot", value_name = "NAME")]
-    pub release_name: String,
+    /// `render` and `validate` take it more than once to render several releases from the same
+    /// values in one run.
+    #[arg(long, default_value = crate::values::resolve::DEFAULT_RELEASE_NAME, value_name = "NAME")]
+    pub release_name: Vec<String>,
     /// Namespace of the release's namespaced objects.
-    #[arg(short = 'n', long, default_value = "skypilot", value_name = "NS")]
+    #[arg(short = 'n', long, default_value = crate::values::resolve::DEFAULT_NAMESPACE, value_name = "NS")]
     pub namespace: String,
     /// Values file (repeatable; later files win; `-` reads stdin).
     #[arg(short = 'f', long = "values", value_name = "FILE")]
@@ -160,7 +162,7 @@ pub struct InputArgs {
     #[arg(long, value_name = "NS")]
     pub only_namespace: Option<String>,
     /// Kubernetes version of the target cluster (`major.minor`).
-    #[arg(long, default_value = "1.35", value_name = "VERSION")]
+    #[arg(long, default_value = crate::values::resolve::DEFAULT_KUBE_VERSION, value_name = "VERSION")]
     pub kube_version: String,
     /// Accept an ingress-nginx controller image older than v1.11.5 (vulnerable to
     /// CVE-2025-1974, "IngressNightmare"). Only for air-gapped mirrors you have patched.

@@ -50,15 +50,30 @@ fn parse_kube_version(s: &str) -> Option<(u32, u32)> {
     }
 }
 
-/// Build the inputs. `matches` are the subcommand's matches, used to keep `-f` and `--set*`
-/// in the order they were given.
+/// The release names given (`--release-name`, repeatable), in order; the default when none.
+pub fn release_names(args: &InputArgs) -> &[String] {
+    &args.release_name
+}
+
+/// Build the inputs, for the first release name ([`for_release`] gives the others). `matches`
+/// are the subcommand's matches, used to keep `-f` and `--set*` in the order they were given.
 pub fn from_args(args: &InputArgs, matches: &ArgMatches) -> Result<Inputs, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    if !is_dns_label(&args.release_name, 53) {
-        errors.push(
-            Diagnostic::error(Code::Usage, format!("invalid release name {}", quote(&args.release_name)))
-                .with_help("use at most 53 lowercase letters, digits and `-`, starting and ending with a letter or digit (as Helm requires)"),
-        );
+    for (i, name) in args.release_name.iter().enumerate() {
+        if !is_dns_label(name, 53) {
+            errors.push(
+                Diagnostic::error(Code::Usage, format!("invalid release name {}", quote(name)))
+                    .with_help("use at most 53 lowercase letters, digits and `-`, starting and ending with a letter or digit (as Helm requires)"),
+            );
+        } else if args.release_name[..i].contains(name) {
+            errors.push(
+                Diagnostic::error(
+                    Code::Usage,
+                    format!("release name {} is given twice", quote(name)),
+                )
+                .with_help("give each release once"),
+            );
+        }
     }
     if !is_dns_label(&args.namespace, 63) {
         errors.push(
@@ -132,7 +147,11 @@ pub fn from_args(args: &InputArgs, matches: &ArgMatches) -> Result<Inputs, Vec<D
             sources: ordered.into_iter().map(|(_, s)| s).collect(),
             overlays: args.overlay.clone(),
             release: Release {
-                name: args.release_name.clone(),
+                name: args
+                    .release_name
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| crate::values::resolve::DEFAULT_RELEASE_NAME.into()),
                 namespace: args.namespace.clone(),
                 kube_version,
             },
@@ -165,6 +184,13 @@ pub fn no_positionals(helm: &crate::cli::HelmPositionals) -> Result<(), Vec<Diag
     .with_help(format!(
         "to name the release, use --release-name {name} (Helm's `helm template NAME CHART` takes it as a positional; skygen renders only the SkyPilot chart)"
     ))])
+}
+
+/// The same inputs for another release name (checked by [`from_args`]).
+pub fn for_release(inputs: &Inputs, name: &str) -> Inputs {
+    let mut other = inputs.clone();
+    other.release.name = name.to_owned();
+    other
 }
 
 #[cfg(test)]

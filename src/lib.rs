@@ -1,25 +1,31 @@
 //! skygen: the SkyPilot API server deployment, compiled offline from Helm-style values to plain
 //! Kubernetes YAML.
 //!
-//! The pipeline, one module per stage: [`values`] (load, merge, validate) → [`render`]
-//! (templates → objects) → [`overlay`] (patches, extra objects) → [`manifest`] (normalize,
-//! emit to stdout or a directory). [`diff`] compares two sets of objects. [`run`] wires them for
-//! the command line and returns an [`ExitStatus`]; `main` only prints and exits.
+//! The pipeline, one module per stage, each taking the previous stage's type (see
+//! docs/architecture.md): [`values`] (load and merge every layer → `Merged`; validate →
+//! [`values::Validated`]) → [`render`] (templates → [`render::Rendered`]) → [`overlay`]
+//! (patches, extra objects → [`overlay::Patched`]) → [`manifest`] (normalize →
+//! [`manifest::Manifest`]; emit to stdout or a directory). [`diff`] compares two manifests.
+//! [`render_deployment`] is the pipeline; [`run`] parses the command line and hands each
+//! subcommand to a short function in `commands`; `main` only prints and exits.
 
 pub mod cli;
+mod commands;
 pub mod diagnostics;
 pub mod diff;
 pub mod inputs;
 pub mod manifest;
 pub mod overlay;
+pub mod pointer;
 pub mod render;
+pub mod templates;
+mod text;
 pub mod values;
 pub mod yaml;
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 
 use clap::{CommandFactory, FromArgMatches};
-use serde_json::Value;
 
 use diagnostics::Diagnostic;
 
@@ -54,6 +60,14 @@ pub struct Outcome {
 pub const MAX_REPORTED: usize = 10;
 
 impl Outcome {
+    fn ok(stdout: String, diagnostics: Vec<Diagnostic>) -> Outcome {
+        Outcome {
+            stdout,
+            diagnostics,
+            status: ExitStatus::Success,
+        }
+    }
+
     fn failed(mut diagnostics: Vec<Diagnostic>) -> Outcome {
         if diagnostics.len() > MAX_REPORTED {
             let more = diagnostics.len() - MAX_REPORTED;
@@ -72,8 +86,8 @@ impl Outcome {
 }
 
 /// The rendered deployment, in canonical order, with the warnings met on the way.
-pub struct Rendered {
-    pub objects: Vec<Value>,
+pub struct Deployment {
+    pub objects: manifest::Manifest,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -83,7 +97,7 @@ pub struct Rendered {
 /// let inputs = skygen::inputs::Inputs {
 ///     sources: vec![],
 ///     overlays: vec!["nodeport".into()],
-///     release: skygen::render::Release { name: "sky".into(), namespace: "ops".into(), kube_version: (1, 35) },
+///     release: skygen::values::Release { name: "sky".into(), namespace: "ops".into(), kube_version: (1, 35) },
 ///     allow_vulnerable_ingress_nginx: false,
 ///     lifecycle: Default::default(),
 /// };
@@ -94,7 +108,7 @@ pub struct Rendered {
 pub fn render_deployment(
     inputs: &inputs::Inputs,
     stdin: &mut dyn Read,
-) -> Result<Rendered, Vec<Diagnostic>> {
+) -> Result<Deployment, Vec<Diagnostic>> {
     let overlays = overlay::load(&inputs.overlays)?;
     // defaults < overlay values (in order) < -f files < --set flags.
     let mut sources = overlay::value_sources(&overlays);
@@ -103,19 +117,14 @@ pub fn render_deployment(
     let mut warnings = overlay::merge_config(&mut merged, &overlays, &inputs.release)?;
     let policy = values::Policy {
         allow_vulnerable_ingress_nginx: inputs.allow_vulnerable_ingress_nginx,
-        kube_version: inputs.release.kube_version,
+        release: inputs.release.clone(),
     };
     let validated = values::validate_with(merged, &policy)?;
-    let objects = render::render(&validated, &inputs.release)?;
-    let objects = overlay::apply(
-        objects.into_iter().map(|o| o.value).collect(),
-        &overlays,
-        &validated,
-        &inputs.release,
-    )?;
+    let rendered = render::render(&validated)?;
+    let patched = overlay::apply(rendered, &overlays, &validated)?;
     // After overlays, so an overlay cannot drop the release's labels or keep marks by accident.
-    let objects = manifest::lifecycle::stamp(objects, &inputs.release, &inputs.lifecycle);
-    if let (Some(ns), true) = (&inputs.lifecycle.only_namespace, objects.is_empty()) {
+    let patched = manifest::lifecycle::stamp(patched, &inputs.release, &inputs.lifecycle);
+    if let (Some(ns), true) = (&inputs.lifecycle.only_namespace, patched.objects.is_empty()) {
         // kubectl refuses to apply nothing ("no objects passed to apply").
         warnings.push(
             Diagnostic::warning(
@@ -125,9 +134,84 @@ pub fn render_deployment(
             .with_help("skip this namespace; to remove what an earlier apply put there, use the uninstall commands of docs/lifecycle.md with -n"),
         );
     }
-    let objects = manifest::normalize(objects);
+    let objects = manifest::normalize(patched);
     warnings.extend(validated.warnings().iter().cloned());
-    Ok(Rendered { objects, warnings })
+    Ok(Deployment { objects, warnings })
+}
+
+/// The pipeline for several releases of the same inputs (`--release-name` given more than once),
+/// in the order given. Everything built once per process (the template environment, the schema,
+/// the parsed defaults) is shared; standard input is read once and replayed to each release.
+/// Every release's problems are reported.
+///
+/// ```
+/// let inputs = skygen::inputs::Inputs {
+///     sources: vec![],
+///     overlays: vec![],
+///     release: skygen::values::Release::default(),
+///     allow_vulnerable_ingress_nginx: false,
+///     lifecycle: Default::default(),
+/// };
+/// let names = ["blue".to_owned(), "green".to_owned()];
+/// let out = skygen::render_releases(&inputs, &names, &mut std::io::empty()).unwrap();
+/// assert!(out[1].objects.iter().any(|o| o["metadata"]["name"] == "green-api-server"));
+/// ```
+pub fn render_releases(
+    inputs: &inputs::Inputs,
+    names: &[String],
+    stdin: &mut dyn Read,
+) -> Result<Vec<Deployment>, Vec<Diagnostic>> {
+    let mut buffered = None;
+    let mut out = Vec::new();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    for name in names {
+        let mut replay = Replay {
+            source: &mut *stdin,
+            buffer: &mut buffered,
+            pos: 0,
+        };
+        match render_deployment(&inputs::for_release(inputs, name), &mut replay) {
+            Ok(d) => out.push(d),
+            Err(d) => {
+                // The same values give the same problem for every release: report it once.
+                for e in d {
+                    if !errors.contains(&e) {
+                        errors.push(e);
+                    }
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Standard input read once (bounded as a values file is) and replayed from the start to each
+/// release; within one release it reads as stdin does (a second reader finds it consumed).
+struct Replay<'a> {
+    source: &'a mut dyn Read,
+    buffer: &'a mut Option<Vec<u8>>,
+    pos: usize,
+}
+
+impl Read for Replay<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.buffer.is_none() {
+            let mut all = Vec::new();
+            (&mut *self.source)
+                .take(values::MAX_INPUT_BYTES + 1)
+                .read_to_end(&mut all)?;
+            *self.buffer = Some(all);
+        }
+        let all = self.buffer.as_deref().unwrap_or_default();
+        let n = out.len().min(all.len() - self.pos);
+        out[..n].copy_from_slice(&all[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 /// Run skygen with command-line arguments (the first is the program name).
@@ -142,200 +226,11 @@ pub fn run(
         .map(|(_, m)| m.clone())
         .unwrap_or_default();
     Ok(match parsed.command {
-        cli::Command::Render(args) => render_command(&args, &sub, stdin),
-        cli::Command::Validate(args) => validate_command(&args, &sub, stdin),
-        cli::Command::Diff(args) => diff_command(&args, &sub, stdin),
-        cli::Command::Values => Outcome {
-            stdout: values::DEFAULTS_YAML.to_owned(),
-            diagnostics: vec![],
-            status: ExitStatus::Success,
-        },
-        cli::Command::Overlays => Outcome {
-            stdout: overlay::list_builtins(),
-            diagnostics: vec![],
-            status: ExitStatus::Success,
-        },
-        cli::Command::Schema => Outcome {
-            stdout: values::schema::generate_text(),
-            diagnostics: vec![],
-            status: ExitStatus::Success,
-        },
+        cli::Command::Render(args) => commands::render(&args, &sub, stdin),
+        cli::Command::Validate(args) => commands::validate(&args, &sub, stdin),
+        cli::Command::Diff(args) => commands::diff(&args, &sub, stdin),
+        cli::Command::Values => Outcome::ok(values::DEFAULTS_YAML.to_owned(), vec![]),
+        cli::Command::Overlays => Outcome::ok(overlay::list_builtins(), vec![]),
+        cli::Command::Schema => Outcome::ok(values::schema::SCHEMA_TEXT.to_owned(), vec![]),
     })
-}
-
-fn render_command(
-    args: &cli::RenderArgs,
-    matches: &clap::ArgMatches,
-    stdin: &mut dyn Read,
-) -> Outcome {
-    let inputs = match inputs::from_args(&args.inputs, matches)
-        .and_then(|i| inputs::no_positionals(&args.helm).map(|()| i))
-    {
-        Ok(i) => i,
-        Err(d) => return Outcome::failed(d),
-    };
-    if args.output_dir.is_some() && given_on_command_line(matches, "format") {
-        return Outcome::failed(vec![Diagnostic::error(
-            diagnostics::Code::Usage,
-            "--format applies to stdout; -o/--output-dir always writes YAML files",
-        )
-        .with_help("drop --format, or drop -o to print JSON")]);
-    }
-    let r = match render_deployment(&inputs, stdin) {
-        Ok(r) => r,
-        Err(d) => return Outcome::failed(d),
-    };
-    let stdout = match (&args.output_dir, args.format) {
-        (Some(dir), _) => match manifest::dir::write_dir(std::path::Path::new(dir), &r.objects) {
-            Ok(_) => String::new(),
-            Err(mut d) => {
-                d.extend(r.warnings);
-                return Outcome::failed(d);
-            }
-        },
-        (None, cli::Format::Yaml) => manifest::to_yaml_stream(&r.objects),
-        (None, cli::Format::Json) => manifest::to_json_list(&r.objects),
-    };
-    Outcome {
-        stdout,
-        diagnostics: r.warnings,
-        status: ExitStatus::Success,
-    }
-}
-
-fn given_on_command_line(matches: &clap::ArgMatches, id: &str) -> bool {
-    matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
-}
-
-/// The render input flags given on the command line (as `--long` spellings). `diff` takes them
-/// only with `--against`; read from [`cli::InputArgs`] itself so a flag added there is covered.
-fn render_flags_given(matches: &clap::ArgMatches) -> Vec<String> {
-    use clap::Args;
-    cli::InputArgs::augment_args(clap::Command::new("inputs"))
-        .get_arguments()
-        .filter(|a| given_on_command_line(matches, a.get_id().as_str()))
-        .map(|a| match a.get_long() {
-            Some(long) => format!("--{long}"),
-            None => a.get_id().to_string(),
-        })
-        .collect()
-}
-
-/// `--color`: `auto` colors only a terminal, and not when `NO_COLOR` is set (non-empty).
-fn use_color(choice: cli::ColorChoice) -> bool {
-    match choice {
-        cli::ColorChoice::Always => true,
-        cli::ColorChoice::Never => false,
-        cli::ColorChoice::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    }
-}
-
-/// `skygen diff`: read (or render) both sides, compare, print; exit 1 when they differ.
-fn diff_command(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dyn Read) -> Outcome {
-    let usage = |m: String, help: &str| {
-        Outcome::failed(vec![
-            Diagnostic::error(diagnostics::Code::Usage, m).with_help(help)
-        ])
-    };
-    let mut warnings = Vec::new();
-    let sides = match (&args.against, &args.old, &args.new) {
-        (Some(against), _, _) => {
-            let inputs = match inputs::from_args(&args.inputs, matches) {
-                Ok(i) => i,
-                Err(d) => return Outcome::failed(d),
-            };
-            let stdin_values = inputs
-                .sources
-                .contains(&values::ValueSource::File("-".into()));
-            if against == "-" && stdin_values {
-                return usage(
-                    "--against - and -f - cannot both read standard input".into(),
-                    "save one of them to a file",
-                );
-            }
-            let old = diff::input::load(against, stdin);
-            let new = render_deployment(&inputs, stdin).map(|r| {
-                warnings = r.warnings;
-                r.objects
-            });
-            (old, new)
-        }
-        (None, Some(old), Some(new)) => {
-            let given = render_flags_given(matches);
-            if !given.is_empty() {
-                return usage(
-                    format!(
-                        "{} {} only with --against DIR",
-                        given.join(", "),
-                        if given.len() == 1 { "applies" } else { "apply" }
-                    ),
-                    "to compare with a fresh render, use `skygen diff --against DIR` with the render flags, or pipe `skygen render …` into `skygen diff OLD -`",
-                );
-            }
-            if old == "-" && new == "-" {
-                return usage(
-                    "OLD and NEW cannot both be `-` (standard input)".into(),
-                    "save one of them to a file",
-                );
-            }
-            diff::input::load_pair(old, new, stdin)
-        }
-        _ => unreachable!("clap requires OLD and NEW without --against; this is a skygen bug"),
-    };
-    let (old, new) = match sides {
-        (Ok(o), Ok(n)) => (o, n),
-        (o, n) => {
-            let mut errors: Vec<Diagnostic> =
-                o.err().into_iter().chain(n.err()).flatten().collect();
-            errors.extend(warnings);
-            return Outcome::failed(errors);
-        }
-    };
-    let opts = diff::Options {
-        context: args.context.min(diff::MAX_CONTEXT),
-        show_secrets: args.show_secrets,
-    };
-    let report = diff::compare(old, new, &opts);
-    Outcome {
-        stdout: match args.format {
-            cli::DiffFormat::Text => {
-                diff::print::text(&report, opts.context, use_color(args.color))
-            }
-            cli::DiffFormat::Json => diff::print::json(&report),
-        },
-        diagnostics: warnings,
-        status: if report.is_empty() {
-            ExitStatus::Success
-        } else {
-            ExitStatus::Failure
-        },
-    }
-}
-
-fn validate_command(
-    args: &cli::ValidateArgs,
-    matches: &clap::ArgMatches,
-    stdin: &mut dyn Read,
-) -> Outcome {
-    let inputs = match inputs::from_args(&args.inputs, matches)
-        .and_then(|i| inputs::no_positionals(&args.helm).map(|()| i))
-    {
-        Ok(i) => i,
-        Err(d) => return Outcome::failed(d),
-    };
-    match render_deployment(&inputs, stdin) {
-        Ok(r) => Outcome {
-            stdout: format!(
-                "ok: {} objects, {} warning(s)\n",
-                r.objects.len(),
-                r.warnings.len()
-            ),
-            diagnostics: r.warnings,
-            status: ExitStatus::Success,
-        },
-        Err(d) => Outcome::failed(d),
-    }
 }

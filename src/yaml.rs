@@ -111,27 +111,8 @@ fn pos_of(span: &Span) -> Pos {
     }
 }
 
-/// Escape one JSON pointer segment (RFC 6901).
-pub fn escape_pointer(segment: &str) -> String {
-    let mut s = String::with_capacity(segment.len());
-    push_escaped(&mut s, segment);
-    s
-}
-
-/// Append one escaped pointer segment; no allocation of its own (this runs for every node read).
-fn push_escaped(out: &mut String, segment: &str) {
-    if !segment.contains(['~', '/']) {
-        out.push_str(segment);
-        return;
-    }
-    for c in segment.chars() {
-        match c {
-            '~' => out.push_str("~0"),
-            '/' => out.push_str("~1"),
-            c => out.push(c),
-        }
-    }
-}
+pub use crate::pointer::escape as escape_pointer;
+use crate::pointer::push_escaped;
 
 enum Frame {
     Seq {

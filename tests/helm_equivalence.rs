@@ -136,7 +136,7 @@ fn render_case(name: &str) -> Vec<Value> {
         lifecycle: Default::default(),
     };
     match skygen::render_deployment(&inputs, &mut std::io::empty()) {
-        Ok(r) => r.objects,
+        Ok(r) => r.objects.into_objects(),
         Err(d) => panic!("{name}: skygen refused the values: {d:#?}"),
     }
 }

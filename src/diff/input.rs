@@ -10,12 +10,13 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::dir;
 use crate::diagnostics::{Code, Diagnostic, Origin};
-use crate::manifest::{self, dir, ObjectId};
+use crate::manifest::{self, ObjectId};
 use crate::yaml;
 
 /// One side of a diff: its objects in canonical form, or why it could not be read.
-pub type Loaded = Result<Vec<Value>, Vec<Diagnostic>>;
+pub type Loaded = Result<manifest::Manifest, Vec<Diagnostic>>;
 
 /// An object and where it was read, for messages about duplicates.
 struct Located {
@@ -28,12 +29,8 @@ pub fn load(spec: &str, stdin: &mut dyn Read) -> Loaded {
     let mut objects = Vec::new();
     let mut errors = Vec::new();
     if spec == "-" {
-        let mut bytes = Vec::new();
-        stdin
-            .take(dir::MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| vec![stdin_error(e.to_string())])?;
-        let text = dir::check_text(bytes).map_err(|m| vec![stdin_error(m)])?;
+        let text = crate::text::read_bounded(stdin, dir::MAX_FILE_BYTES)
+            .map_err(|e| vec![stdin_error(dir::text_error(e))])?;
         parse_into("-", &text, &mut objects, &mut errors);
     } else if Path::new(spec).is_dir() {
         for path in dir::resource_files(Path::new(spec))? {
@@ -46,7 +43,7 @@ pub fn load(spec: &str, stdin: &mut dyn Read) -> Loaded {
                 ),
                 Err(e) => errors.push((*e).with_help(format!(
                     "the file is listed in {}; render the directory again with `skygen render -o`",
-                    dir::KUSTOMIZATION
+                    manifest::dir::KUSTOMIZATION
                 ))),
             }
         }
@@ -61,7 +58,7 @@ pub fn load(spec: &str, stdin: &mut dyn Read) -> Loaded {
     }
     check_unique(&objects, &mut errors);
     if errors.is_empty() {
-        Ok(manifest::normalize(
+        Ok(manifest::Manifest::from_objects(
             objects.into_iter().map(|o| o.value).collect(),
         ))
     } else {

@@ -9,6 +9,7 @@
 //! printing, so key order and object order make no difference. Printing is in [`print`]; reading
 //! the inputs is in [`input`]. Never renders, never compiles the values schema.
 
+mod dir;
 pub mod input;
 mod mask;
 pub mod print;
@@ -17,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::manifest::{self, kind_rank, ObjectId};
+use crate::manifest::{self, Manifest, ObjectId};
 
 /// Most lines of context honored: more than any object has, and small enough that the diff
 /// library's arithmetic cannot overflow (`-C 18446744073709551615` once panicked).
@@ -93,31 +94,24 @@ impl Report {
 ///
 /// ```
 /// use serde_json::json;
-/// let old = vec![json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}})];
-/// let new = vec![json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "2"}})];
+/// use skygen::manifest::Manifest;
+/// let old = Manifest::from_objects(vec![json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}})]);
+/// let new = Manifest::from_objects(vec![json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "2"}})]);
 /// let report = skygen::diff::compare(old, new, &skygen::diff::Options::default());
 /// assert_eq!(report.objects[0].paths, ["/data/a"]);
 /// assert_eq!(report.counts(), (1, 0, 0));
 /// ```
-pub fn compare(old: Vec<Value>, new: Vec<Value>, opts: &Options) -> Report {
-    let by_id = |objs: Vec<Value>| -> BTreeMap<ObjectId, Value> {
-        objs.into_iter().map(|o| (ObjectId::of(&o), o)).collect()
+pub fn compare(old: Manifest, new: Manifest, opts: &Options) -> Report {
+    let by_id = |objs: Manifest| -> BTreeMap<ObjectId, Value> {
+        objs.into_objects()
+            .into_iter()
+            .map(|o| (ObjectId::of(&o), o))
+            .collect()
     };
     let mut old = by_id(old);
     let mut new = by_id(new);
-    // Merge the two sides' ids as a set first: the stream order below ranks every unknown kind
-    // alike, so equal ids need not end up next to each other there.
+    // Both sides' ids, in stream order (the order of `ObjectId`).
     let ids: BTreeSet<ObjectId> = old.keys().chain(new.keys()).cloned().collect();
-    let mut ids: Vec<ObjectId> = ids.into_iter().collect();
-    // Stable: ids of one rank, namespace, name and group keep the set's order (by kind).
-    ids.sort_by(|a, b| {
-        (kind_rank(&a.kind), &a.namespace, &a.name, &a.group).cmp(&(
-            kind_rank(&b.kind),
-            &b.namespace,
-            &b.name,
-            &b.group,
-        ))
-    });
     let mut objects = Vec::new();
     for id in ids {
         let mask = !opts.show_secrets && mask::is_secret(&id);
@@ -208,7 +202,7 @@ fn changed_paths(old: &Value, new: &Value, at: &mut String, out: &mut Vec<String
             for k in keys {
                 let len = at.len();
                 at.push('/');
-                at.push_str(&crate::yaml::escape_pointer(k));
+                at.push_str(&crate::pointer::escape(k));
                 match (o.get(k), n.get(k)) {
                     (Some(a), Some(b)) => changed_paths(a, b, at, out),
                     _ => out.push(at.clone()),
@@ -232,6 +226,10 @@ fn changed_paths(old: &Value, new: &Value, at: &mut String, out: &mut Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn m(objects: Vec<Value>) -> Manifest {
+        Manifest::from_objects(objects)
+    }
     use serde_json::json;
 
     fn cm(data: Value) -> Value {
@@ -242,14 +240,14 @@ mod tests {
     fn key_order_is_not_a_change_and_aligns_for_printing() {
         let old = cm(json!({"b": "1", "a": "1", "z": "gone"}));
         let new = cm(json!({"a": "1", "b": "2"}));
-        let r = compare(vec![old], vec![new], &Options::default());
+        let r = compare(m(vec![old]), m(vec![new]), &Options::default());
         assert_eq!(r.objects[0].paths, ["/data/b", "/data/z"]);
         assert!(r.objects[0]
             .old_text
             .contains("  a: \"1\"\n  b: \"1\"\n  z: gone\n"));
         let same = compare(
-            vec![cm(json!({"b": "1", "a": "1"}))],
-            vec![cm(json!({"a": "1", "b": "1"}))],
+            m(vec![cm(json!({"b": "1", "a": "1"}))]),
+            m(vec![cm(json!({"a": "1", "b": "1"}))]),
             &Options::default(),
         );
         assert!(same.is_empty());
@@ -270,8 +268,8 @@ mod tests {
     #[test]
     fn pointers_escape_tilde_before_slash() {
         let r = compare(
-            vec![cm(json!({"a~/b": "1", "~1": "x"}))],
-            vec![cm(json!({"a~/b": "2", "~1": "y"}))],
+            m(vec![cm(json!({"a~/b": "1", "~1": "x"}))]),
+            m(vec![cm(json!({"a~/b": "2", "~1": "y"}))]),
             &Options::default(),
         );
         // RFC 6901: `~` is `~0` and `/` is `~1`; escaping `~` first keeps `~1` a literal.
@@ -282,7 +280,7 @@ mod tests {
     fn identity_ignores_version() {
         let a = json!({"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h"}});
         let b = json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h"}});
-        let r = compare(vec![a], vec![b], &Options::default());
+        let r = compare(m(vec![a]), m(vec![b]), &Options::default());
         assert_eq!(r.counts(), (1, 0, 0));
         assert_eq!(r.objects[0].paths, ["/apiVersion"]);
     }

@@ -11,7 +11,7 @@
 //! would be kept forever; a file (the index included) whose content is unchanged is not
 //! rewritten. See: #5.
 //!
-//! Also reads such a directory back ([`resource_files`]) for `skygen diff`. Never renders.
+//! Only writes: `skygen diff` reads such a directory back in `diff::dir`. Never renders.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -20,8 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::Value;
 
 use super::ObjectId;
-use crate::diagnostics::{quote, Code, Diagnostic, Origin};
-use crate::yaml;
+use crate::diagnostics::{Code, Diagnostic, Origin};
 
 /// The kustomize base file skygen writes in DIR.
 pub const KUSTOMIZATION: &str = "kustomization.yaml";
@@ -29,8 +28,6 @@ pub const KUSTOMIZATION: &str = "kustomization.yaml";
 pub const INDEX: &str = ".skygen-index.json";
 /// The other file names kustomize takes for a kustomization; none may sit beside ours.
 const OTHER_KUSTOMIZATIONS: &[&str] = &["kustomization.yml", "Kustomization"];
-/// Largest manifest or kustomization file read back, in bytes.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// What [`write_dir`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -242,11 +239,11 @@ impl Drop for Staging {
 ///
 /// Refuses (and changes nothing) when a file it would write exists and is not in its index: that
 /// file is someone else's.
-pub fn write_dir(dir: &Path, objects: &[Value]) -> Result<Written, Vec<Diagnostic>> {
+pub fn write_dir(dir: &Path, objects: &super::Manifest) -> Result<Written, Vec<Diagnostic>> {
     let names = file_names(objects);
     let mut files: Vec<(String, String)> = names
         .iter()
-        .zip(objects)
+        .zip(objects.iter())
         .map(|(n, o)| (n.clone(), super::to_yaml(o)))
         .collect();
     files.push((KUSTOMIZATION.to_owned(), kustomization(&names)));
@@ -402,128 +399,6 @@ fn commit_into(
             "cannot update skygen's index",
             e,
         ))
-    })
-}
-
-/// The manifest files a directory lists in its `kustomization.yaml`, in order, as paths inside
-/// the directory. Refuses what `skygen diff` cannot compare faithfully: a kustomization that
-/// does more than list files (patches, generators, name prefixes…), and resources outside DIR.
-pub fn resource_files(dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
-    let path = dir.join(KUSTOMIZATION);
-    let shown = path.display().to_string();
-    let at = |pos| {
-        Some(Origin::File {
-            path: shown.clone(),
-            pos,
-        })
-    };
-    let text = read_text(&path).map_err(|e| {
-        vec![(*e).with_help(format!(
-            "a directory to compare must be one written by `skygen render -o`, with its {KUSTOMIZATION}"
-        ))]
-    })?;
-    let doc = yaml::read_one(&text).map_err(|e| {
-        vec![Diagnostic::error(Code::Yaml, e.kind.to_string()).with_origin(at(e.pos))]
-    })?;
-    let Value::Object(map) = &doc.value else {
-        return Err(vec![Diagnostic::error(
-            Code::Yaml,
-            "expected a Kustomization mapping",
-        )
-        .with_origin(at(doc.position_of("")))]);
-    };
-    let mut errors = Vec::new();
-    for key in map.keys() {
-        if !matches!(key.as_str(), "apiVersion" | "kind" | "resources") {
-            let pointer = format!("/{}", yaml::escape_pointer(key));
-            errors.push(
-                Diagnostic::error(
-                    Code::Usage,
-                    format!(
-                        "skygen diff reads only `resources`; this kustomization also has {}",
-                        quote(key)
-                    ),
-                )
-                .with_origin(at(doc.position_of(&pointer)))
-                .with_help(
-                    "compare the output of `kustomize build DIR` instead (a manifest file, or `-`)",
-                ),
-            );
-        }
-    }
-    let mut files = Vec::new();
-    match map.get("resources") {
-        None => {}
-        Some(Value::Array(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                let pos = doc.position_of(&format!("/resources/{i}"));
-                let inside = item.as_str().filter(|s| {
-                    let p = Path::new(s);
-                    !s.is_empty()
-                        && p.components()
-                            .all(|c| matches!(c, std::path::Component::Normal(_)))
-                });
-                match inside {
-                    Some(s) => files.push(dir.join(s)),
-                    None => errors.push(
-                        Diagnostic::error(
-                            Code::Usage,
-                            "a resource must be a file path inside the directory",
-                        )
-                        .with_key(format!("resources[{i}]"))
-                        .with_origin(at(pos))
-                        .with_help(
-                            "skygen diff does not follow remote bases, absolute paths or `..`",
-                        ),
-                    ),
-                }
-            }
-        }
-        Some(_) => errors.push(
-            Diagnostic::error(Code::Yaml, "`resources` must be a list of file names")
-                .with_origin(at(doc.position_of("/resources"))),
-        ),
-    }
-    if errors.is_empty() {
-        Ok(files)
-    } else {
-        Err(errors)
-    }
-}
-
-/// Read a manifest or kustomization file as UTF-8 text, bounded in size.
-pub fn read_text(path: &Path) -> Result<String, Box<Diagnostic>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Box::new(io_error(path, "cannot read", "no such file")),
-        _ => Box::new(io_error(path, "cannot read", e)),
-    })?;
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
-        return Err(Box::new(io_error(path, "cannot read", "it is a directory")));
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Box::new(io_error(path, "cannot read", e)))?;
-    check_text(bytes).map_err(|m| Box::new(io_error(path, "cannot read", m)))
-}
-
-/// Refuse oversized, binary or non-UTF-8 input.
-pub fn check_text(bytes: Vec<u8>) -> Result<String, String> {
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
-            "larger than {} MiB, too big for a manifest",
-            MAX_FILE_BYTES / 1024 / 1024
-        ));
-    }
-    if bytes.contains(&0) {
-        return Err("a binary file (it contains NUL bytes), expected YAML".into());
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
     })
 }
 

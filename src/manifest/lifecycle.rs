@@ -2,15 +2,18 @@
 //! release's identity labels, the Namespace `--create-namespace` asks for, and the marks that keep
 //! Namespaces and volumes out of every prune and uninstall.
 //!
-//! Takes the objects after overlays (so an overlay cannot drop a label by accident) and returns
-//! them stamped; normalize sorts them afterwards. It touches `metadata` only: pod templates and
+//! Takes the objects after overlays ([`Patched`], so an overlay cannot drop a label by accident)
+//! and returns them stamped; normalize sorts them afterwards. It touches `metadata` only: pod templates and
 //! selectors stay the chart's, so taking over a Helm release never changes a Deployment selector
 //! or restarts a pod. It never reads the cluster. The commands that use these labels are in
 //! docs/lifecycle.md, and `tests/lifecycle.rs` checks them against what this module writes.
 
+use std::borrow::Cow;
+
 use serde_json::{json, Map, Value};
 
-use crate::render::Release;
+use crate::overlay::Patched;
+use crate::render::{Object, Release};
 
 /// Release name of the release that owns the object.
 pub const RELEASE_LABEL: &str = "skygen.io/release";
@@ -62,29 +65,38 @@ pub fn is_kept(obj: &Value) -> bool {
 /// Stamp the objects of `release`: its Namespace when asked, identity labels on every object it
 /// owns (all but Namespaces, which a release never owns: Helm's `--create-namespace` Namespace
 /// is not part of the release either), keep marks on the kept objects.
-pub fn stamp(mut objects: Vec<Value>, release: &Release, opts: &Options) -> Vec<Value> {
+pub fn stamp(mut patched: Patched, release: &Release, opts: &Options) -> Patched {
+    let objects = &mut patched.objects;
     let has_namespace = objects.iter().any(|o| {
-        o["kind"] == "Namespace" && o.pointer("/metadata/name") == Some(&json!(release.namespace))
+        o.value["kind"] == "Namespace"
+            && o.value.pointer("/metadata/name") == Some(&json!(release.namespace))
     });
     if opts.create_namespace && !has_namespace {
-        objects.push(json!({
-            "apiVersion": "v1",
-            "kind": "Namespace",
-            "metadata": {"name": release.namespace},
-        }));
+        objects.push(Object {
+            value: json!({
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": release.namespace},
+            }),
+            template: Cow::Borrowed("--create-namespace"),
+        });
     }
     if opts.skip_kept {
-        objects.retain(|o| !is_kept(o));
+        objects.retain(|o| !is_kept(&o.value));
     }
     if let Some(ns) = &opts.only_namespace {
-        objects.retain(
-            |o| match o.pointer("/metadata/namespace").and_then(Value::as_str) {
+        objects.retain(|o| {
+            match o
+                .value
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+            {
                 Some(own) => own == ns,
                 None => *ns == release.namespace,
-            },
-        );
+            }
+        });
     }
-    for obj in &mut objects {
+    for obj in objects.iter_mut().map(|o| &mut o.value) {
         let kept = is_kept(obj);
         let owned = obj["kind"] != "Namespace";
         let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
@@ -103,7 +115,7 @@ pub fn stamp(mut objects: Vec<Value>, release: &Release, opts: &Options) -> Vec<
             }
         }
     }
-    objects
+    patched
 }
 
 /// The map at `key` of `meta`, created when missing or null.
@@ -119,6 +131,22 @@ fn map_at<'a>(meta: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String
 mod tests {
     use super::*;
 
+    fn patched(values: Vec<Value>) -> Patched {
+        Patched {
+            objects: values
+                .into_iter()
+                .map(|value| Object {
+                    value,
+                    template: Cow::Borrowed("test"),
+                })
+                .collect(),
+        }
+    }
+
+    fn values(p: Patched) -> Vec<Value> {
+        p.objects.into_iter().map(|o| o.value).collect()
+    }
+
     fn release() -> Release {
         Release {
             name: "sky".into(),
@@ -133,7 +161,11 @@ mod tests {
             "metadata": {"name": "d", "labels": {"app": "x"}},
             "spec": {"selector": {"matchLabels": {"app": "x"}},
                      "template": {"metadata": {"labels": {"app": "x"}}}}});
-        let out = stamp(vec![deploy], &release(), &Options::default());
+        let out = values(stamp(
+            patched(vec![deploy]),
+            &release(),
+            &Options::default(),
+        ));
         assert_eq!(
             out[0]["metadata"]["labels"],
             json!({"app": "x", RELEASE_LABEL: "sky", RELEASE_NAMESPACE_LABEL: "ops"})
@@ -156,7 +188,7 @@ mod tests {
             create_namespace: true,
             ..Options::default()
         };
-        let out = stamp(vec![pvc], &release(), &opts);
+        let out = values(stamp(patched(vec![pvc]), &release(), &opts));
         let ns = out.iter().find(|o| o["kind"] == "Namespace").unwrap();
         assert_eq!(ns["metadata"]["name"], "ops");
         assert_eq!(ns["metadata"]["labels"], json!({KEEP_LABEL: "true"}));
@@ -169,7 +201,7 @@ mod tests {
         );
 
         let skipped = stamp(
-            out,
+            patched(out),
             &release(),
             &Options {
                 create_namespace: true,
@@ -177,6 +209,6 @@ mod tests {
                 only_namespace: None,
             },
         );
-        assert!(skipped.is_empty(), "{skipped:?}");
+        assert!(skipped.objects.is_empty(), "{skipped:?}");
     }
 }

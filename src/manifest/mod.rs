@@ -1,6 +1,8 @@
-//! Stages 5 and 6: normalize and emit. Objects get one canonical form (nulls dropped,
-//! `apiVersion`/`kind`/`metadata` first, a published kind order) and are serialized once,
-//! deterministically, as a YAML stream or a Kubernetes `List`.
+//! Stages 5 and 6: normalize and emit. [`normalize`] turns the overlay stage's [`Patched`]
+//! objects into a [`Manifest`]: one canonical form (nulls dropped, `apiVersion`/`kind`/`metadata`
+//! first) in the published order of [`ObjectId`]. A `Manifest` is the only thing emit (a YAML
+//! stream, a Kubernetes `List`, a directory in [`dir`]) and `diff` take, so nothing is written or
+//! compared before it is canonical. Never renders, never reads the values.
 
 pub mod dir;
 pub mod lifecycle;
@@ -8,10 +10,13 @@ mod order;
 
 use serde_json::{Map, Value};
 
+use crate::overlay::Patched;
 pub use order::kind_rank;
 
 /// Who an object is, for ordering, overlay targets and diff: API group, kind, namespace, name.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Ordered as a stream is: by the published kind order ([`kind_rank`]), then namespace, name,
+/// group, and the kind itself (kinds skygen does not know share one rank).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ObjectId {
     pub group: String,
     pub kind: String,
@@ -33,6 +38,31 @@ impl ObjectId {
             namespace: s(obj.pointer("/metadata/namespace")),
             name: s(obj.pointer("/metadata/name")),
         }
+    }
+}
+
+impl Ord for ObjectId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (
+            kind_rank(&self.kind),
+            &self.namespace,
+            &self.name,
+            &self.group,
+            &self.kind,
+        )
+            .cmp(&(
+                kind_rank(&other.kind),
+                &other.namespace,
+                &other.name,
+                &other.group,
+                &other.kind,
+            ))
+    }
+}
+
+impl PartialOrd for ObjectId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -77,25 +107,56 @@ fn lead_keys(v: &mut Value) {
     }
 }
 
-/// Canonical form of a set of objects, in the published order.
-pub fn normalize(objects: Vec<Value>) -> Vec<Value> {
-    let mut objects: Vec<(ObjectId, Value)> = objects
-        .into_iter()
-        .map(|mut v| {
-            drop_nulls(&mut v);
-            lead_keys(&mut v);
-            (ObjectId::of(&v), v)
-        })
-        .collect();
-    objects.sort_by(|(a, _), (b, _)| {
-        (kind_rank(&a.kind), &a.namespace, &a.name, &a.group).cmp(&(
-            kind_rank(&b.kind),
-            &b.namespace,
-            &b.name,
-            &b.group,
-        ))
-    });
-    objects.into_iter().map(|(_, v)| v).collect()
+/// Objects in canonical form and order: what emit writes and diff compares. Only
+/// [`normalize`] and [`Manifest::from_objects`] build one.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Manifest {
+    objects: Vec<Value>,
+}
+
+impl Manifest {
+    /// Normalize objects read from elsewhere (a file given to `diff`).
+    pub fn from_objects(objects: Vec<Value>) -> Manifest {
+        let mut objects: Vec<(ObjectId, Value)> = objects
+            .into_iter()
+            .map(|mut v| {
+                drop_nulls(&mut v);
+                lead_keys(&mut v);
+                (ObjectId::of(&v), v)
+            })
+            .collect();
+        // Stable: objects with one identity (refused before emit, possible in a diff input
+        // being checked) keep their order.
+        objects.sort_by(|(a, _), (b, _)| a.cmp(b));
+        Manifest {
+            objects: objects.into_iter().map(|(_, v)| v).collect(),
+        }
+    }
+
+    /// Several releases' manifests, one after the other (each already canonical; the whole is
+    /// in release order, not re-sorted).
+    pub fn concat(parts: Vec<Manifest>) -> Manifest {
+        Manifest {
+            objects: parts.into_iter().flat_map(|m| m.objects).collect(),
+        }
+    }
+
+    pub fn into_objects(self) -> Vec<Value> {
+        self.objects
+    }
+}
+
+impl std::ops::Deref for Manifest {
+    type Target = [Value];
+
+    fn deref(&self) -> &[Value] {
+        &self.objects
+    }
+}
+
+/// Stage 5: the overlay stage's objects in canonical form and order.
+pub fn normalize(patched: Patched) -> Manifest {
+    Manifest::from_objects(patched.objects.into_iter().map(|o| o.value).collect())
 }
 
 fn yaml_of(v: &Value) -> String {
@@ -105,9 +166,9 @@ fn yaml_of(v: &Value) -> String {
 }
 
 /// A YAML stream: each object starts with `---`.
-pub fn to_yaml_stream(objects: &[Value]) -> String {
+pub fn to_yaml_stream(objects: &Manifest) -> String {
     let mut out = String::new();
-    for o in objects {
+    for o in objects.iter() {
         out.push_str("---\n");
         let text = yaml_of(o);
         out.push_str(&text);
@@ -124,8 +185,8 @@ pub fn to_yaml(object: &Value) -> String {
 }
 
 /// A Kubernetes `List` as pretty JSON.
-pub fn to_json_list(objects: &[Value]) -> String {
-    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": objects});
+pub fn to_json_list(objects: &Manifest) -> String {
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": objects.objects});
     let mut s =
         serde_json::to_string_pretty(&list).expect("JSON values serialize; this is a skygen bug");
     s.push('\n');
@@ -144,7 +205,7 @@ mod tests {
             json!({"kind": "Service", "apiVersion": "v1", "metadata": {"name": "a", "namespace": "x"}}),
             json!({"metadata": {"name": "z"}, "kind": "Namespace", "apiVersion": "v1", "spec": null}),
         ];
-        let out = normalize(objs);
+        let out = Manifest::from_objects(objs);
         let kinds: Vec<_> = out.iter().map(|o| o["kind"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["Namespace", "Service", "Deployment"]);
         assert_eq!(
@@ -157,8 +218,9 @@ mod tests {
 
     #[test]
     fn yaml_keeps_trap_strings_quoted_and_scripts_literal() {
-        let text =
-            to_yaml_stream(&[json!({"data": {"a": "on", "b": "0755", "s": "set -e\necho hi\n"}})]);
+        let text = to_yaml_stream(&Manifest::from_objects(vec![
+            json!({"data": {"a": "on", "b": "0755", "s": "set -e\necho hi\n"}}),
+        ]));
         assert!(text.contains("a: \"on\""), "{text}");
         assert!(text.contains("b: \"0755\""), "{text}");
         assert!(text.contains("s: |\n    set -e\n    echo hi\n"), "{text}");

@@ -1,46 +1,46 @@
 //! Applying loaded overlays to the rendered objects, in order: each overlay's checks over the
 //! values, then its resources (extra objects from templates), then its patches (which may target
-//! those resources). Takes the objects, the overlays, the validated values and the release;
-//! returns the changed objects or every failure. Fails only for reasons that need the objects
+//! those resources). Takes the [`Rendered`] objects (with the context their templates saw, which
+//! resource templates see too), the overlays and the validated values; returns [`Patched`]
+//! objects or every failure. Fails only for reasons that need the objects
 //! or the values; everything else was checked when the overlays were loaded.
+
+use std::borrow::Cow;
 
 use minijinja::Environment;
 use serde_json::Value;
 
 use super::strings::{render_strings, string_context, string_environment};
-use super::{patch, Overlay, Patch, Resource};
+use super::{patch, Overlay, Patch, Patched, Resource};
 use crate::diagnostics::{Code, Diagnostic, Origin};
 use crate::manifest::ObjectId;
-use crate::render::Release;
+use crate::render::{Object, Rendered};
 use crate::values::Validated;
 
 /// Apply the overlays, in order, to the rendered objects: each adds its resources, then applies
 /// its patches (which may target those resources). Every failure is reported.
 pub fn apply(
-    mut objects: Vec<Value>,
+    rendered: Rendered,
     overlays: &[Overlay],
     values: &Validated,
-    release: &Release,
-) -> Result<Vec<Value>, Vec<Diagnostic>> {
+) -> Result<Patched, Vec<Diagnostic>> {
+    let Rendered {
+        mut objects,
+        context,
+    } = rendered;
     if overlays.is_empty() {
-        return Ok(objects);
+        return Ok(Patched { objects });
     }
-    let names = crate::render::names(values.values(), release);
-    let mut strings_ctx = string_context(&names, release);
-    let mut resource_ctx = crate::render::template_context(values, release);
-    // The bundled controller's names (`{{ ingress_nginx.controller }}`), which follow its own
+    let resolved = values.resolved();
+    // The bundled controller's names (`{{ ingress_nginx.controller }}`) follow its own
     // fullnameOverride.
-    if let (Some(ctx), Some(n)) = (
-        strings_ctx.as_object_mut(),
-        resource_ctx.pointer("/nginx/names"),
-    ) {
-        ctx.insert("ingress_nginx".into(), n.clone());
-    }
-    if let (Some(ctx), Some(top)) = (resource_ctx.as_object_mut(), strings_ctx.as_object()) {
-        for (k, v) in top {
-            ctx.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-    }
+    let strings_ctx = string_context(
+        &resolved.names,
+        Some(&resolved.nginx_names),
+        values.release(),
+    );
+    // Resource templates see what skygen's own templates see, plus the overlay strings' names.
+    let resource_ctx = minijinja::context! { ..context, ..strings_ctx.clone() };
     let env = string_environment();
     let mut errors = Vec::new();
     for overlay in overlays {
@@ -55,7 +55,7 @@ pub fn apply(
                 Ok(new) => {
                     for obj in new {
                         let id = ObjectId::of(&obj);
-                        if objects.iter().any(|o| ObjectId::of(o) == id) {
+                        if objects.iter().any(|o| ObjectId::of(&o.value) == id) {
                             errors.push(
                                 Diagnostic::error(
                                     Code::Overlay,
@@ -64,7 +64,10 @@ pub fn apply(
                                 .with_help("change an existing object with a patch instead of adding it again"),
                             );
                         } else {
-                            objects.push(obj);
+                            objects.push(Object {
+                                value: obj,
+                                template: Cow::Owned(r.name.clone()),
+                            });
                         }
                     }
                 }
@@ -78,14 +81,14 @@ pub fn apply(
         }
     }
     if errors.is_empty() {
-        Ok(objects)
+        Ok(Patched { objects })
     } else {
         Err(errors)
     }
 }
 
-fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Box<Diagnostic>> {
-    let mut env = crate::render::template_environment();
+fn render_resource(r: &Resource, ctx: &minijinja::Value) -> Result<Vec<Value>, Box<Diagnostic>> {
+    let mut env = crate::templates::rules();
     let origin = |line: Option<usize>| {
         Some(Origin::Builtin {
             name: r.name.clone(),
@@ -101,7 +104,7 @@ fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Box<Diagnost
         .map_err(|e| fail(format!("template does not compile: {e}"), e.line()))?;
     let text = env
         .get_template(&r.name)
-        .and_then(|t| t.render(minijinja::value::Serde(ctx)))
+        .and_then(|t| t.render(ctx))
         .map_err(|e| fail(format!("template failed: {e}"), e.line()))?;
     let docs = crate::yaml::read_stream(&text).map_err(|e| {
         fail(
@@ -141,10 +144,10 @@ fn render_resource(r: &Resource, ctx: &Value) -> Result<Vec<Value>, Box<Diagnost
 }
 
 fn apply_patch(
-    objects: &mut Vec<Value>,
+    objects: &mut Vec<Object>,
     p: &Patch,
     env: &Environment<'_>,
-    ctx: &Value,
+    ctx: &minijinja::Value,
 ) -> Result<(), Box<Diagnostic>> {
     let fail = |msg: String| {
         Box::new(Diagnostic::error(Code::Overlay, msg).with_origin(Some(p.origin.clone())))
@@ -159,9 +162,9 @@ fn apply_patch(
         .kind
         .build(&body)
         .map_err(|prob| fail(format!("patch{}: {}", prob.pointer, prob.message)))?;
-    let ids: Vec<ObjectId> = objects.iter().map(ObjectId::of).collect();
+    let ids: Vec<ObjectId> = objects.iter().map(|o| ObjectId::of(&o.value)).collect();
     let matched: Vec<usize> = (0..objects.len())
-        .filter(|&i| target.matches(&ids[i], &objects[i]))
+        .filter(|&i| target.matches(&ids[i], &objects[i].value))
         .collect();
     if matched.len() != p.expect {
         let mut d = Diagnostic::error(
@@ -188,7 +191,7 @@ fn apply_patch(
     }
     let mut deleted = Vec::new();
     for &i in &matched {
-        match patcher.apply(&mut objects[i]) {
+        match patcher.apply(&mut objects[i].value) {
             Ok(patch::Effect::Keep) => {}
             Ok(patch::Effect::Delete) => deleted.push(i),
             Err(e) => {
@@ -196,7 +199,7 @@ fn apply_patch(
                 return Err(Box::new(d.with_help(p.kind.apply_hint())));
             }
         }
-        let id = ObjectId::of(&objects[i]);
+        let id = ObjectId::of(&objects[i].value);
         if !deleted.contains(&i) && (id.kind.is_empty() || id.name.is_empty()) {
             return Err(fail(format!(
                 "the patch leaves {} without kind or metadata.name",
@@ -205,9 +208,9 @@ fn apply_patch(
         }
     }
     for &i in &matched {
-        let id = ObjectId::of(&objects[i]);
+        let id = ObjectId::of(&objects[i].value);
         let clash = (0..objects.len())
-            .any(|j| j != i && !deleted.contains(&j) && ObjectId::of(&objects[j]) == id);
+            .any(|j| j != i && !deleted.contains(&j) && ObjectId::of(&objects[j].value) == id);
         if id != ids[i] && !deleted.contains(&i) && clash {
             return Err(Box::new(
                 fail(format!(

@@ -7,7 +7,6 @@
 //! the validated values, the release names); returns diagnostics. Never changes anything.
 
 use minijinja::Environment;
-use serde_json::Value;
 
 use crate::diagnostics::{Code, Diagnostic, Origin};
 
@@ -27,7 +26,7 @@ pub struct Check {
 
 impl Check {
     /// Evaluate the check; `None` when the values are fine.
-    pub fn run(&self, env: &Environment<'_>, ctx: &Value) -> Option<Diagnostic> {
+    pub fn run(&self, env: &Environment<'_>, ctx: &minijinja::Value) -> Option<Diagnostic> {
         self.evaluate(env, ctx).unwrap_or_else(|(what, e)| {
             Some(
                 Diagnostic::error(
@@ -44,19 +43,16 @@ impl Check {
     fn evaluate(
         &self,
         env: &Environment<'_>,
-        ctx: &Value,
+        ctx: &minijinja::Value,
     ) -> Result<Option<Diagnostic>, (String, minijinja::Error)> {
         let hit = env
             .compile_expression(&self.when)
-            .and_then(|expr| expr.eval(minijinja::value::Serde(ctx)))
+            .and_then(|expr| expr.eval(ctx))
             .map_err(|e| (self.when.clone(), e))?;
         if !hit.is_true() {
             return Ok(None);
         }
-        let text = |s: &str| {
-            env.render_str(s, minijinja::value::Serde(ctx))
-                .map_err(|e| (s.to_owned(), e))
-        };
+        let text = |s: &str| env.render_str(s, ctx).map_err(|e| (s.to_owned(), e));
         let mut d = Diagnostic::error(Code::Rule, text(&self.error)?);
         for h in &self.help {
             d = d.with_help(text(h)?);

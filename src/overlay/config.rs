@@ -14,21 +14,21 @@ use serde_json::{Map, Value};
 
 use super::Overlay;
 use crate::diagnostics::{quote, Code, Diagnostic, Origin};
-use crate::render::Release;
-use crate::values::model::Values;
+use crate::values::resolve::{Names, Release};
 use crate::values::Merged;
 
 const POINTER: &str = "/apiService/config";
 
-/// The release names from merged, not yet validated values (only the two keys names use).
-fn names(tree: &Value, release: &Release) -> Value {
-    let text = |p: &str| tree.pointer(p).and_then(Value::as_str).map(str::to_owned);
-    let mut v = Values {
-        fullname_override: text("/fullnameOverride"),
-        ..Values::default()
-    };
-    v.rbac.service_account_name = text("/rbac/serviceAccountName");
-    crate::render::names(&v, release)
+/// The release names from merged, not yet validated values. Only `fullnameOverride` and
+/// `rbac.serviceAccountName` are read (`workload_namespace` is the release's namespace here).
+fn names(tree: &Value, release: &Release) -> Names {
+    let text = |p: &str| tree.pointer(p).and_then(Value::as_str);
+    Names::new(
+        text("/fullnameOverride"),
+        text("/rbac/serviceAccountName"),
+        None,
+        release,
+    )
 }
 
 fn leaves(m: &Map<String, Value>, prefix: &str, out: &mut Vec<(String, Value)>) {
@@ -99,7 +99,7 @@ pub fn merge_config(
     if with_config.is_empty() {
         return Ok(Vec::new());
     }
-    let ctx = super::strings::string_context(&names(&merged.tree, release), release);
+    let ctx = super::strings::string_context(&names(&merged.tree, release), None, release);
     let env = super::strings::string_environment();
     let user_origin = merged.origins.of(POINTER).cloned();
     let current = merged.tree.pointer(POINTER).cloned().unwrap_or(Value::Null);

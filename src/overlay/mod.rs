@@ -44,6 +44,14 @@ pub use config::merge_config;
 pub use patch::PatchType;
 pub use target::Target;
 
+/// What the overlay stage made: the rendered objects with every overlay's resources added and
+/// patches applied, each still naming the template it came from. Not yet in canonical form
+/// (that is [`crate::manifest::normalize`]).
+#[derive(Clone, Debug)]
+pub struct Patched {
+    pub objects: Vec<crate::render::Object>,
+}
+
 /// One loaded, checked overlay.
 #[derive(Debug)]
 pub struct Overlay {

@@ -54,7 +54,7 @@ impl Reader<'_> {
     fn known_keys(&mut self, map: &Map<String, Value>, pointer: &str, allowed: &[&str]) {
         for key in map.keys() {
             if !allowed.contains(&key.as_str()) {
-                let at = format!("{pointer}/{}", yaml::escape_pointer(key));
+                let at = format!("{pointer}/{}", crate::pointer::escape(key));
                 let help = match did_you_mean(key, allowed.iter().copied()) {
                     Some(best) => format!("did you mean `{best}`?"),
                     None => format!("the fields here are {}", allowed.join(", ")),
@@ -107,7 +107,7 @@ impl Reader<'_> {
             }
             Value::Object(m) => {
                 for (k, x) in m {
-                    self.templates_compile(x, &format!("{pointer}/{}", yaml::escape_pointer(k)));
+                    self.templates_compile(x, &format!("{pointer}/{}", crate::pointer::escape(k)));
                 }
             }
             _ => {}
@@ -339,7 +339,7 @@ fn resources(r: &mut Reader<'_>, files: &Files, v: Option<&Value>) -> Vec<Resour
             }
         };
         let name = files.display(&rel);
-        let mut env = crate::render::template_environment();
+        let mut env = crate::templates::rules();
         if let Err(e) = env.add_template(&name, &text) {
             r.errors.push(
                 Diagnostic::error(Code::Overlay, format!("template does not compile: {e}"))

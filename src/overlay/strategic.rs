@@ -62,7 +62,7 @@ fn check(v: &Value, field: Option<&str>, at: &str) -> Result<(), Problem> {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
-                let child = format!("{at}/{}", crate::yaml::escape_pointer(k));
+                let child = format!("{at}/{}", crate::pointer::escape(k));
                 if k == DIRECTIVE {
                     match x.as_str() {
                         Some("delete" | "replace" | "merge") => {}

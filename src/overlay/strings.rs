@@ -6,18 +6,24 @@
 use minijinja::{Environment, UndefinedBehavior};
 use serde_json::Value;
 
-use crate::render::Release;
+use crate::values::resolve::{Names, NginxNames, Release};
 
 /// The context of overlay strings (targets, patches, config): every release name at the top
 /// (`fullname`, `api_server`, `service_account`, …) plus `release.name` and `release.namespace`;
 /// targets and patches also get `ingress_nginx.*` (the bundled controller's names).
-pub fn string_context(names: &Value, release: &Release) -> Value {
-    let mut ctx = names.as_object().cloned().unwrap_or_default();
-    ctx.insert(
-        "release".into(),
-        serde_json::json!({"name": release.name, "namespace": release.namespace}),
-    );
-    Value::Object(ctx)
+pub fn string_context(
+    names: &Names,
+    nginx: Option<&NginxNames>,
+    release: &Release,
+) -> minijinja::Value {
+    let top = minijinja::Value::from(minijinja::value::Serde(names));
+    let release = minijinja::context! { name => &release.name, namespace => &release.namespace };
+    match nginx {
+        Some(n) => {
+            minijinja::context! { release, ingress_nginx => minijinja::Value::from(minijinja::value::Serde(n)), ..top }
+        }
+        None => minijinja::context! { release, ..top },
+    }
 }
 
 /// Environment for templated strings: strict, no escaping (the result is a string, never YAML).
@@ -36,12 +42,12 @@ pub fn is_template(s: &str) -> bool {
 pub fn render_strings(
     env: &Environment<'_>,
     v: &Value,
-    ctx: &Value,
+    ctx: &minijinja::Value,
     at: &str,
 ) -> Result<Value, (String, String)> {
     Ok(match v {
         Value::String(s) if is_template(s) => Value::String(
-            env.render_str(s, minijinja::value::Serde(ctx))
+            env.render_str(s, ctx)
                 .map_err(|e| (at.to_owned(), e.to_string()))?,
         ),
         Value::Array(a) => Value::Array(
@@ -53,7 +59,7 @@ pub fn render_strings(
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, x)| {
-                    let child = format!("{at}/{}", crate::yaml::escape_pointer(k));
+                    let child = format!("{at}/{}", crate::pointer::escape(k));
                     Ok((k.clone(), render_strings(env, x, ctx, &child)?))
                 })
                 .collect::<Result<_, (String, String)>>()?,

@@ -69,7 +69,7 @@ impl Target {
         };
         let mut t = Target::default();
         for (k, x) in m {
-            let at = format!("/{}", crate::yaml::escape_pointer(k));
+            let at = format!("/{}", crate::pointer::escape(k));
             let Some(s) = x.as_str() else {
                 return Err((at, format!("target field `{k}` must be a string")));
             };
@@ -120,7 +120,11 @@ impl Target {
     }
 
     /// Fill in the templates; an error gives the pointer of the field and the reason.
-    pub fn render(&self, env: &Environment<'_>, ctx: &Value) -> Result<Target, (String, String)> {
+    pub fn render(
+        &self,
+        env: &Environment<'_>,
+        ctx: &minijinja::Value,
+    ) -> Result<Target, (String, String)> {
         let rendered = super::strings::render_strings(env, &self.as_value(), ctx, "")?;
         let t = Target::parse(&rendered)?;
         if let Some(sel) = &t.label_selector {

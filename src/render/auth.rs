@@ -13,11 +13,11 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
-use super::context::{fullname, with_registry};
-use super::Release;
 use crate::values::auth::{self, Mode, Proxy, DEFAULT_PROXY_IMAGE, DEFAULT_REDIS_IMAGE};
 use crate::values::model::{BindHost, HeaderFormat, SessionStore, Values};
+use crate::values::resolve::{with_registry, Names};
 use crate::values::rules::non_empty;
+use crate::values::Validated;
 
 /// Port oauth2-proxy listens on, in its pod and on its Service.
 pub const PROXY_PORT: u16 = 4180;
@@ -151,15 +151,16 @@ fn labels(name: &str, component: &str) -> Value {
 }
 
 /// The oauth2-proxy Deployment, Service, bundled redis and legacy Ingress, or null.
-fn oauth(v: &Values, p: &Proxy<'_>, f: &str) -> Value {
+fn oauth(v: &Values, p: &Proxy<'_>, names: &Names) -> Value {
+    let f = &names.fullname;
     let registry = v.global.image_registry.as_deref();
     let ipv6 = v.api_service.host == BindHost::Ipv6Any;
-    let name = format!("{f}-oauth2-proxy");
-    let redis_name = format!("{f}-oauth2-proxy-redis");
+    let name = &names.oauth2_proxy;
+    let redis_name = &names.oauth2_proxy_redis;
     let redis = p.bundled_redis().then(|| {
         json!({
             "name": redis_name,
-            "labels": labels(&redis_name, "oauth2-proxy-redis"),
+            "labels": labels(redis_name, "oauth2-proxy-redis"),
             "image": with_registry(p.redis_image.unwrap_or(DEFAULT_REDIS_IMAGE), registry),
             "env": v.global.extra_envs.clone().unwrap_or_default(),
             "port": REDIS_PORT,
@@ -169,7 +170,7 @@ fn oauth(v: &Values, p: &Proxy<'_>, f: &str) -> Value {
     json!({
         "mode": match p.mode { Mode::Api => "api", Mode::Ingress => "ingress" },
         "name": name,
-        "labels": labels(&name, "oauth2-proxy"),
+        "labels": labels(name, "oauth2-proxy"),
         "image": with_registry(p.image.unwrap_or(DEFAULT_PROXY_IMAGE), registry),
         "args": proxy_args(p, ipv6),
         "env": proxy_env(p, v, f),
@@ -277,20 +278,22 @@ fn api_env(v: &Values, f: &str) -> Vec<Value> {
 }
 
 /// Everything the templates need about auth, under the context key `auth`.
-pub fn facts(v: &Values, release: &Release) -> Value {
-    let f = fullname(v, release);
+pub fn facts(validated: &Validated) -> Value {
+    let v = validated.values();
+    let names = &validated.resolved().names;
+    let f = &names.fullname;
     let api = &v.api_service;
     let initial_secret = (api.enable_user_management
         && !v.ingress.oauth2_proxy.enabled
         && non_empty(&api.initial_basic_auth_secret).is_none())
     .then(|| non_empty(&api.initial_basic_auth_credentials))
     .flatten()
-    .map(|creds| json!({"name": format!("{f}-initial-basic-auth"), "auth": creds}));
+    .map(|creds| json!({"name": names.initial_basic_auth, "auth": creds}));
     json!({
-        "oauth": auth::proxy(v).map(|p| oauth(v, &p, &f)),
-        "server_config": server_config(v).map(|text| json!({"name": format!("{f}-server-config"), "text": text})),
-        "api_env": api_env(v, &f),
-        "enable_basic_auth": auth::basic_auth_in_api_server(v),
+        "oauth": auth::proxy(v).map(|p| oauth(v, &p, names)),
+        "server_config": server_config(v).map(|text| json!({"name": names.server_config, "text": text})),
+        "api_env": api_env(v, f),
+        "enable_basic_auth": validated.resolved().auth.api_server_basic_auth,
         "initial_basic_auth_secret": initial_secret,
     })
 }

@@ -6,12 +6,12 @@
 
 use serde_json::{json, Map, Value};
 
-use super::Release;
-use crate::values::model::{ServiceType, Values};
+use crate::values::merge::deep_merge;
+use crate::values::model::ServiceType;
+use crate::values::resolve::{Release, NGINX_CHART_NAME as CHART_NAME};
 use crate::values::rules::non_empty;
+use crate::values::Validated;
 
-/// The subchart's name, which is also its `app.kubernetes.io/name` label.
-const CHART_NAME: &str = "ingress-nginx";
 /// The subchart's `appVersion`: its `app.kubernetes.io/version` label, whatever image runs.
 const APP_VERSION: &str = "1.11.8";
 /// The image of the admission certificate Jobs (not configurable, as in the chart's defaults).
@@ -19,31 +19,6 @@ pub const CERTGEN_IMAGE: &str = "registry.k8s.io/ingress-nginx/kube-webhook-cert
 /// Node ports of the legacy Service when `ingress.httpNodePort`/`httpsNodePort` are not set.
 pub const LEGACY_HTTP_NODE_PORT: i64 = 30050;
 pub const LEGACY_HTTPS_NODE_PORT: i64 = 30051;
-
-/// Helm's `trunc 63 | trimSuffix "-"`.
-fn dns_name(s: &str) -> String {
-    let cut: String = s.chars().take(63).collect();
-    cut.strip_suffix('-').unwrap_or(&cut).to_owned()
-}
-
-/// The subchart's `ingress-nginx.fullname`: its `fullnameOverride`, else the release name when it
-/// already contains `ingress-nginx`, else `<release>-ingress-nginx`.
-pub fn fullname(v: &Values, release: &Release) -> String {
-    if let Some(over) = non_empty(&v.ingress_nginx.fullname_override) {
-        return dns_name(over);
-    }
-    if release.name.contains(CHART_NAME) {
-        dns_name(&release.name)
-    } else {
-        dns_name(&format!("{}-{CHART_NAME}", release.name))
-    }
-}
-
-/// Is the legacy Service `<release>-ingress-controller-np` rendered? (The old chart template
-/// also required the controller to be enabled.)
-pub fn legacy_node_port(v: &Values) -> bool {
-    v.ingress.node_port_enabled == Some(true) && v.ingress_nginx.enabled
-}
 
 /// Write a config value as the chart does (`toString`, then quoted): text as is, numbers and
 /// booleans in their plain spelling.
@@ -60,24 +35,6 @@ fn config_text(value: &Value) -> String {
     }
 }
 
-/// Deep-merge `over` onto `base` (maps merge, anything else replaces), as Helm merges a parent
-/// chart's values over a subchart's defaults.
-fn merge(base: &mut Value, over: &Value) {
-    match (base, over) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, val) in o {
-                match b.get_mut(k) {
-                    Some(slot) => merge(slot, val),
-                    None => {
-                        b.insert(k.clone(), val.clone());
-                    }
-                }
-            }
-        }
-        (slot, val) => *slot = val.clone(),
-    }
-}
-
 fn labels(release: &Release, component: Option<&str>) -> Value {
     let mut m = Map::new();
     m.insert("app.kubernetes.io/name".into(), json!(CHART_NAME));
@@ -91,12 +48,12 @@ fn labels(release: &Release, component: Option<&str>) -> Value {
 }
 
 /// Everything the ingress-nginx templates need, under the context key `nginx`.
-pub fn facts(v: &Values, release: &Release) -> Value {
+pub fn facts(validated: &Validated) -> Value {
+    let v = validated.values();
+    let release = validated.release();
+    let names = &validated.resolved().nginx_names;
     let n = &v.ingress_nginx;
     let c = &n.controller;
-    let full = fullname(v, release);
-    let controller = dns_name(&format!("{full}-controller"));
-    let admission = dns_name(&format!("{full}-admission"));
 
     let img = &c.image;
     let mut image = format!("{}/{}:{}", img.registry, img.image, img.tag);
@@ -120,11 +77,11 @@ pub fn facts(v: &Values, release: &Release) -> Value {
     // The subchart's defaults, with the user's maps merged over them.
     let mut resources = json!({"requests": {"cpu": "100m", "memory": "90Mi"}});
     if let Some(r) = &c.resources {
-        merge(&mut resources, &Value::Object(r.clone()));
+        deep_merge(&mut resources, Value::Object(r.clone()));
     }
     let mut node_selector = json!({"kubernetes.io/os": "linux"});
     if let Some(ns) = &c.node_selector {
-        merge(&mut node_selector, &Value::Object(ns.0.clone()));
+        deep_merge(&mut node_selector, Value::Object(ns.0.clone()));
     }
     let tolerations = c.tolerations.clone().filter(|t| !t.is_empty());
     let affinity = c.affinity.clone().filter(|a| !a.is_empty());
@@ -140,9 +97,9 @@ pub fn facts(v: &Values, release: &Release) -> Value {
         .map(|a| a.0.clone())
         .unwrap_or_default();
 
-    let legacy = legacy_node_port(v).then(|| {
+    let legacy = validated.resolved().legacy_node_port.then(|| {
         json!({
-            "name": format!("{}-ingress-controller-np", release.name),
+            "name": names.legacy_node_port,
             "http": v.ingress.http_node_port.unwrap_or(LEGACY_HTTP_NODE_PORT),
             "https": v.ingress.https_node_port.unwrap_or(LEGACY_HTTPS_NODE_PORT),
         })
@@ -151,15 +108,7 @@ pub fn facts(v: &Values, release: &Release) -> Value {
     json!({
         "enabled": n.enabled,
         "webhooks": c.admission_webhooks.enabled,
-        "names": {
-            "fullname": full,
-            "controller": controller,
-            "admission": admission,
-            "admission_service": dns_name(&format!("{controller}-admission")),
-            "create_job": dns_name(&format!("{admission}-create")),
-            "patch_job": dns_name(&format!("{admission}-patch")),
-            "leader": dns_name(&format!("{full}-leader")),
-        },
+        "names": names,
         "labels": {
             "base": labels(release, None),
             "controller": labels(release, Some("controller")),
@@ -200,29 +149,6 @@ pub fn facts(v: &Values, release: &Release) -> Value {
 mod tests {
     use super::*;
 
-    fn release(name: &str) -> Release {
-        Release {
-            name: name.into(),
-            namespace: "ns".into(),
-            kube_version: (1, 35),
-        }
-    }
-
-    #[test]
-    fn fullname_follows_the_subchart_helper() {
-        let v = Values::default();
-        assert_eq!(fullname(&v, &release("sky")), "sky-ingress-nginx");
-        assert_eq!(
-            fullname(&v, &release("my-ingress-nginx")),
-            "my-ingress-nginx"
-        );
-        let mut o = Values::default();
-        o.ingress_nginx.fullname_override = Some("edge".into());
-        assert_eq!(fullname(&o, &release("sky")), "edge");
-        let long = format!("{}-x", "a".repeat(62));
-        assert_eq!(fullname(&v, &release(&long)), "a".repeat(62));
-    }
-
     #[test]
     fn config_values_are_written_like_helm_to_string() {
         assert_eq!(config_text(&json!(5)), "5");
@@ -230,18 +156,5 @@ mod tests {
         assert_eq!(config_text(&json!(0.5)), "0.5");
         assert_eq!(config_text(&json!(true)), "true");
         assert_eq!(config_text(&json!("x")), "x");
-    }
-
-    #[test]
-    fn user_maps_merge_over_subchart_defaults() {
-        let mut base = json!({"requests": {"cpu": "100m", "memory": "90Mi"}});
-        merge(
-            &mut base,
-            &json!({"requests": {"cpu": "1"}, "limits": {"memory": "1Gi"}}),
-        );
-        assert_eq!(
-            base,
-            json!({"requests": {"cpu": "1", "memory": "90Mi"}, "limits": {"memory": "1Gi"}})
-        );
     }
 }

@@ -103,6 +103,20 @@ pub fn merge_with(
     }
 }
 
+/// Merge `layer` into `base` with the same rules, where no provenance is kept (a subchart's
+/// defaults under the user's map, as Helm merges a parent chart's values over a subchart's).
+///
+/// ```
+/// let mut base = serde_json::json!({"requests": {"cpu": "100m", "memory": "90Mi"}});
+/// skygen::values::merge::deep_merge(&mut base, serde_json::json!({"requests": {"cpu": "1", "memory": null}}));
+/// assert_eq!(base, serde_json::json!({"requests": {"cpu": "1"}}));
+/// ```
+pub fn deep_merge(base: &mut Value, layer: Value) {
+    merge_layer(base, layer, "", &mut Origins::default(), &|_| {
+        Origin::Defaults
+    });
+}
+
 fn merge_maps(
     base: &mut Map<String, Value>,
     layer: Map<String, Value>,
@@ -112,7 +126,7 @@ fn merge_maps(
     nulls: Nulls,
 ) {
     for (key, value) in layer {
-        let child = format!("{pointer}/{}", crate::yaml::escape_pointer(&key));
+        let child = format!("{pointer}/{}", crate::pointer::escape(&key));
         if value.is_null() && nulls == Nulls::Remove {
             // Helm: a null removes the key, whatever the layers below set.
             base.shift_remove(&key);
@@ -146,7 +160,7 @@ fn record(value: &Value, pointer: &str, origins: &mut Origins, origin_at: &dyn F
     match value {
         Value::Object(m) => {
             for (k, v) in m {
-                let child = format!("{pointer}/{}", crate::yaml::escape_pointer(k));
+                let child = format!("{pointer}/{}", crate::pointer::escape(k));
                 record(v, &child, origins, origin_at);
             }
         }

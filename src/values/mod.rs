@@ -7,11 +7,15 @@
 
 pub mod auth;
 pub mod deprecations;
+pub mod kube_version;
 pub mod merge;
 pub mod model;
+pub mod nginx_image;
 pub mod quantity;
+pub mod resolve;
 pub mod rules;
 pub mod schema;
+pub mod schema_check;
 pub mod set;
 mod validate;
 
@@ -27,6 +31,7 @@ use crate::yaml::{self, Pos};
 use merge::{Nulls, Origins};
 use set::{RawValue, Seg, SetFlag};
 
+pub use resolve::{Release, Resolved};
 pub use validate::{validate, validate_with, Policy, Validated};
 
 /// skygen's default values, with comments (printed by `skygen values`).
@@ -80,40 +85,23 @@ impl Merged {
 
 /// Read a file (or stdin for `-`) as UTF-8 text, refusing what cannot be a values file.
 pub fn read_text(path: &str, stdin: &mut dyn Read) -> Result<String, String> {
-    let mut bytes = Vec::new();
-    if path == "-" {
-        stdin
-            .take(MAX_INPUT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
+    use crate::text::{self, TextError};
+    let read = if path == "-" {
+        text::read_bounded(stdin, MAX_INPUT_BYTES)
     } else {
-        let p = Path::new(path);
-        let meta = std::fs::metadata(p).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_owned(),
-            _ => format!("cannot read: {e}"),
-        })?;
-        if meta.is_dir() {
-            return Err("is a directory, expected a YAML file".into());
-        }
-        let file = std::fs::File::open(p).map_err(|e| format!("cannot open: {e}"))?;
-        file.take(MAX_INPUT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read: {e}"))?;
-    }
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(format!(
+        text::read_file(Path::new(path), MAX_INPUT_BYTES)
+    };
+    read.map_err(|e| match e {
+        TextError::NotFound => "no such file".to_owned(),
+        TextError::IsDirectory => "is a directory, expected a YAML file".into(),
+        TextError::Io(e) if path == "-" => format!("cannot read standard input: {e}"),
+        TextError::Io(e) => format!("cannot read: {e}"),
+        TextError::TooBig => format!(
             "larger than {} MiB; a values file is never that big",
             MAX_INPUT_BYTES / 1024 / 1024
-        ));
-    }
-    if bytes.contains(&0) {
-        return Err("is a binary file (it contains NUL bytes), expected YAML text".into());
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
+        ),
+        TextError::Binary => "is a binary file (it contains NUL bytes), expected YAML text".into(),
+        TextError::NotUtf8(at) => format!("is not UTF-8 text (invalid byte at offset {at})"),
     })
 }
 
@@ -235,26 +223,37 @@ pub fn kind_of(v: &Value) -> &'static str {
     }
 }
 
+/// The defaults as the first layer, parsed once per process (several releases in one run share
+/// them). They are embedded text that every test reads, so a failure is a skygen bug.
+fn merged_defaults() -> Merged {
+    static DEFAULTS: std::sync::OnceLock<Merged> = std::sync::OnceLock::new();
+    DEFAULTS
+        .get_or_init(|| {
+            let mut merged = Merged::empty();
+            let doc = yaml::read_one(DEFAULTS_YAML)
+                .expect("the embedded defaults are valid YAML; this is a skygen bug");
+            merge_document(
+                &mut merged,
+                doc,
+                &|_| Origin::Defaults,
+                "the defaults",
+                Nulls::Remove,
+            )
+            .expect("the embedded defaults are a mapping; this is a skygen bug");
+            // The defaults are trusted text; their plain scalars are not user mistakes.
+            merged.traps.clear();
+            merged
+        })
+        .clone()
+}
+
 /// Load and merge all sources over the defaults. Every problem is reported, not just the first.
 pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec<Diagnostic>> {
     // Two trees, as in Helm: the defaults (with the overlays' values, skygen's own layer below
     // the user's), and the user's values (files, then flags). The user's tree is coalesced over
     // the defaults at the end, so a flag that replaces a map (`--set-json storage={…}`) replaces
     // only what the user wrote before, never the defaults below it. See: #10.
-    let mut merged = Merged::empty();
-    let defaults =
-        yaml::read_one(DEFAULTS_YAML).map_err(|e| vec![yaml_error("defaults.yaml", true, e)])?;
-    if let Err(d) = merge_document(
-        &mut merged,
-        defaults,
-        &|_| Origin::Defaults,
-        "the defaults",
-        Nulls::Remove,
-    ) {
-        return Err(vec![*d]);
-    }
-    // The defaults are trusted text; their plain scalars are not user mistakes.
-    merged.traps.clear();
+    let mut merged = merged_defaults();
     let mut user = Merged::empty();
 
     let schema = schema::shared();

@@ -38,10 +38,28 @@ fn strip_defaults(v: &mut Value, is_property_map: bool) {
     }
 }
 
-/// The schema, generated once per process: both the load and the validate stage walk it.
+/// The committed schema, embedded. `tests/schema.rs` fails when it differs from [`generate`],
+/// so reading it is the same as generating it, without the cost (about 1 ms) at every run.
+pub const SCHEMA_TEXT: &str = include_str!("../../schema/values.schema.json");
+
+/// The schema, parsed once per process: both the load and the validate stage walk it.
 pub fn shared() -> &'static Value {
     static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    SCHEMA.get_or_init(generate)
+    SCHEMA.get_or_init(|| {
+        serde_json::from_str(SCHEMA_TEXT)
+            .expect("the committed schema is JSON; this is a skygen bug")
+    })
+}
+
+/// The schema compiled by `jsonschema`, once per process, for when values need explaining (see
+/// [`super::schema_check`]).
+pub fn validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        jsonschema::options()
+            .build(shared())
+            .expect("the generated schema compiles; this is a skygen bug")
+    })
 }
 
 /// The committed file's text: pretty JSON with a final newline.

@@ -9,11 +9,7 @@ use serde_json::{Map, Value};
 /// Largest list index a `--set` path may use (Helm refuses large ones too).
 pub const MAX_SET_INDEX: usize = 10_000;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Seg {
-    Key(String),
-    Index(usize),
-}
+pub use crate::pointer::{from_path as pointer, Seg};
 
 /// How the text of an assignment becomes a value.
 #[derive(Clone, Debug, PartialEq)]
@@ -300,16 +296,6 @@ fn child<'a>(node: &'a mut Value, seg: &Seg, next_is_index: bool) -> &'a mut Val
             &mut a[*i]
         }
     }
-}
-
-/// The JSON pointer of a path.
-pub fn pointer(path: &[Seg]) -> String {
-    path.iter()
-        .map(|s| match s {
-            Seg::Key(k) => format!("/{}", crate::yaml::escape_pointer(k)),
-            Seg::Index(i) => format!("/{i}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

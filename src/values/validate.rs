@@ -3,22 +3,34 @@
 use serde_json::Value;
 
 use super::model::Values;
+use super::resolve::{resolve, Release, Resolved};
 use super::schema::SchemaWalker;
 use super::set::Seg;
 use super::{kind_of, rules, schema, Merged};
 use crate::diagnostics::{did_you_mean, quote, Code, Diagnostic};
 
-/// Values that passed every check. Only [`validate`] builds one, so nothing renders unchecked
-/// input.
+/// Values that passed every check, for one release, with what they mean resolved. Only
+/// [`validate`] builds one, so nothing renders unchecked input.
 #[derive(Clone, Debug)]
 pub struct Validated {
     values: Values,
+    resolved: Resolved,
     warnings: Vec<Diagnostic>,
 }
 
 impl Validated {
+    /// The values, legacy spellings folded into their current keys.
     pub fn values(&self) -> &Values {
         &self.values
+    }
+
+    /// Names, images, auth modes and the other facts the values imply for the release.
+    pub fn resolved(&self) -> &Resolved {
+        &self.resolved
+    }
+
+    pub fn release(&self) -> &Release {
+        &self.resolved.release
     }
 
     /// Findings that do not stop the render (YAML 1.1 words, deprecated keys).
@@ -39,53 +51,17 @@ const REMOVED_KEYS: &[(&str, &str)] = &[
     ("/podSecurityContext/allowPrivilegeEscalation", "moved to securityContext.allowPrivilegeEscalation"),
 ];
 
-/// `/apiService/image` → `apiService.image`; `/a/0/b` → `a[0].b`.
-pub fn dotted(pointer: &str) -> String {
-    let mut out = String::new();
-    for seg in pointer.split('/').skip(1) {
-        let seg = seg.replace("~1", "/").replace("~0", "~");
-        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
-            out.push_str(&format!("[{seg}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(&seg);
-        }
-    }
-    out
-}
+pub use crate::pointer::dotted;
+use crate::pointer::to_path as segs;
 
-fn segs(pointer: &str) -> Vec<Seg> {
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|s| {
-            let s = s.replace("~1", "/").replace("~0", "~");
-            match s.parse::<usize>() {
-                Ok(i) if !s.is_empty() => Seg::Index(i),
-                _ => Seg::Key(s),
-            }
-        })
-        .collect()
-}
-
-/// Choices from the command line that change what the rules accept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Choices from the command line that change what the rules accept, and the release the values
+/// are for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Policy {
     /// `--allow-vulnerable-ingress-nginx`: accept controller images older than the CVE-2025-1974 fix.
     pub allow_vulnerable_ingress_nginx: bool,
-    /// `--kube-version`, as `(major, minor)`.
-    pub kube_version: (u32, u32),
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            allow_vulnerable_ingress_nginx: false,
-            kube_version: (1, 35),
-        }
-    }
+    /// `--release-name`, `--namespace` and `--kube-version`.
+    pub release: Release,
 }
 
 /// [`validate_with`] the default policy.
@@ -103,10 +79,14 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     list_known_keys_once(&mut diags);
     coerce_traps(&mut merged, &walker, &mut diags);
 
-    let validator = jsonschema::options()
-        .build(schema)
-        .expect("the generated schema compiles; this is a skygen bug");
-    for err in validator.iter_errors(&merged.tree) {
+    // Valid values (the common case) need no jsonschema validator; anything else gets one,
+    // which finds and explains every error.
+    let fast = super::schema_check::check(schema, &merged.tree);
+    let errors = match fast {
+        super::schema_check::Verdict::Valid => None,
+        _ => Some(schema::validator().iter_errors(&merged.tree)),
+    };
+    for err in errors.into_iter().flatten() {
         if matches!(
             err.kind(),
             jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }
@@ -145,7 +125,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
-    let values: Values = match serde_json::from_value(merged.tree.clone()) {
+    let mut values: Values = match serde_json::from_value(merged.tree.clone()) {
         Ok(v) => v,
         Err(e) => {
             diags.push(Diagnostic::error(
@@ -165,13 +145,15 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     diags.extend(super::deprecations::check_kube_version(
         &values,
         &merged.origins,
-        policy.kube_version,
+        policy.release.kube_version,
     ));
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
+    let resolved = resolve(&mut values, &policy.release);
     Ok(Validated {
         values,
+        resolved,
         warnings: diags,
     })
 }

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Whole-process timing, side by side with hyperfine: `skygen render -f VALUES` against
+# `helm template` of the same values, the ratio of their medians, and the cost of each further
+# release when one run renders several (`--release-name` repeated).
+#
+# Usage: benches/whole-process.sh [VALUES]       (default: benches/realistic.values.yaml)
+# Environment:
+#   SKYGEN  the binary to time (default: target/release/skygen, built if missing)
+#   HELM    the helm binary (default: `helm` on PATH; none: skygen's numbers only)
+#   CHART   the upstream chart directory or .tgz (skypilot/skypilot-nightly), if you have it
+#   RUNS    runs per command (default 200)
+#
+# The upstream chart's templates are not in this repository (nor in the team's reference
+# material: only its values.yaml and schema), so without CHART the script cannot run Helm on the
+# real chart. It then times Helm on a stand-in chart: skygen's defaults as values.yaml and the
+# very manifest skygen renders as a static file the one template includes. Helm still starts,
+# loads the chart, merges the values, renders, parses and sorts the output, but runs none of the
+# chart's template logic, so that figure is a floor of `helm template` on the real chart and the
+# printed ratio a lower bound; it says so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+values=${1:-benches/realistic.values.yaml}
+skygen=${SKYGEN:-target/release/skygen}
+helm=${HELM:-$(command -v helm || true)}
+runs=${RUNS:-200}
+
+command -v hyperfine >/dev/null || { echo "hyperfine is missing: apt-get install hyperfine" >&2; exit 2; }
+[ -x "$skygen" ] || cargo build --release --locked
+skygen=$(realpath "$skygen")
+values=$(realpath "$values")
+
+echo "date: $(date -u +%Y-%m-%d)"
+echo "machine: $(uname -sm), $(nproc) cores,$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
+echo "skygen: $("$skygen" --version)"
+"$skygen" render -f "$values" >/dev/null # the values must render
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+median() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join(f"{x[\"median\"]*1000:.2f}" for x in r))' "$1"; }
+
+cmds=("$skygen render -f $values")
+names=("skygen render")
+if [ -n "$helm" ]; then
+    echo "helm: $("$helm" version --short)"
+    if [ -n "${CHART:-}" ]; then
+        chart=$(realpath "$CHART")
+        names+=("helm template (upstream chart)")
+        lower=""
+    else
+        echo "note: no CHART given and the upstream chart's templates are not available offline;"
+        echo "      timing helm on a stand-in chart (static manifest): the ratio is a lower bound."
+        chart="$tmp/stand-in"
+        mkdir -p "$chart/templates" "$chart/files"
+        printf 'apiVersion: v2\nname: skypilot\nversion: 0.0.0\n' >"$chart/Chart.yaml"
+        "$skygen" values >"$chart/values.yaml"
+        "$skygen" render -f "$values" >"$chart/files/manifest.yaml"
+        echo '{{ .Files.Get "files/manifest.yaml" }}' >"$chart/templates/manifest.yaml"
+        names+=("helm template (stand-in chart)")
+        lower="at least "
+    fi
+    cmds+=("$helm template skypilot $chart --namespace skypilot -f $values")
+fi
+
+hyperfine -N --warmup 20 --runs "$runs" --export-json "$tmp/side.json" "${cmds[@]}" >"$tmp/side.txt" 2>&1 || { cat "$tmp/side.txt"; exit 1; }
+read -r -a med <<<"$(median "$tmp/side.json")"
+echo
+echo "median: ${names[0]} ${med[0]} ms"
+if [ -n "$helm" ]; then
+    echo "median: ${names[1]} ${med[1]} ms"
+    python3 -c 'import sys; print(f"ratio: skygen render is {sys.argv[3]}{float(sys.argv[2])/float(sys.argv[1]):.1f}x faster than helm template")' "${med[0]}" "${med[1]}" "$lower"
+else
+    echo "helm not found (set HELM=…): skygen's numbers only"
+fi
+
+# Several releases in one process: the template environment, schema and defaults are built once.
+many=()
+for i in $(seq 1 10); do many+=(--release-name "r$i"); done
+hyperfine -N --warmup 10 --runs "$runs" --export-json "$tmp/many.json" \
+    "$skygen render -f $values --release-name r1" \
+    "$skygen render -f $values ${many[*]}" >/dev/null 2>&1
+read -r -a m <<<"$(median "$tmp/many.json")"
+python3 -c 'import sys; a,b=map(float,sys.argv[1:]); print(f"releases: 1 in {a:.2f} ms, 10 in {b:.2f} ms: {(b-a)/9:.2f} ms per further release")' "${m[0]}" "${m[1]}"
+hyperfine -N --warmup 20 --runs "$runs" --export-json "$tmp/floor.json" "$skygen --version" >/dev/null 2>&1
+echo "process start (skygen --version): $(median "$tmp/floor.json") ms"

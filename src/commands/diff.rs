@@ -1,0 +1,121 @@
+//! `skygen diff`: read (or render, with `--against`) both sides as manifests, compare them, print
+//! the report; exit 1 when they differ. The usage checks are here because they are about which
+//! flags were given together.
+
+use std::io::{IsTerminal, Read};
+
+use super::given_on_command_line;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::{cli, diff, inputs, render_deployment, values, ExitStatus, Outcome};
+
+/// The render input flags given on the command line (as `--long` spellings). `diff` takes them
+/// only with `--against`; read from [`cli::InputArgs`] itself so a flag added there is covered.
+fn render_flags_given(matches: &clap::ArgMatches) -> Vec<String> {
+    use clap::Args;
+    cli::InputArgs::augment_args(clap::Command::new("inputs"))
+        .get_arguments()
+        .filter(|a| given_on_command_line(matches, a.get_id().as_str()))
+        .map(|a| match a.get_long() {
+            Some(long) => format!("--{long}"),
+            None => a.get_id().to_string(),
+        })
+        .collect()
+}
+
+/// `--color`: `auto` colors only a terminal, and not when `NO_COLOR` is set (non-empty).
+fn use_color(choice: cli::ColorChoice) -> bool {
+    match choice {
+        cli::ColorChoice::Always => true,
+        cli::ColorChoice::Never => false,
+        cli::ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// `skygen diff`: read (or render) both sides, compare, print; exit 1 when they differ.
+pub fn diff(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dyn Read) -> Outcome {
+    let usage = |m: String, help: &str| {
+        Outcome::failed(vec![Diagnostic::error(Code::Usage, m).with_help(help)])
+    };
+    let mut warnings = Vec::new();
+    let sides = match (&args.against, &args.old, &args.new) {
+        (Some(against), _, _) => {
+            let inputs = match inputs::from_args(&args.inputs, matches) {
+                Ok(i) => i,
+                Err(d) => return Outcome::failed(d),
+            };
+            if inputs::release_names(&args.inputs).len() > 1 {
+                return usage(
+                    "diff --against takes one --release-name".into(),
+                    "compare one release at a time",
+                );
+            }
+            let stdin_values = inputs
+                .sources
+                .contains(&values::ValueSource::File("-".into()));
+            if against == "-" && stdin_values {
+                return usage(
+                    "--against - and -f - cannot both read standard input".into(),
+                    "save one of them to a file",
+                );
+            }
+            let old = diff::input::load(against, stdin);
+            let new = render_deployment(&inputs, stdin).map(|r| {
+                warnings = r.warnings;
+                r.objects
+            });
+            (old, new)
+        }
+        (None, Some(old), Some(new)) => {
+            let given = render_flags_given(matches);
+            if !given.is_empty() {
+                return usage(
+                    format!(
+                        "{} {} only with --against DIR",
+                        given.join(", "),
+                        if given.len() == 1 { "applies" } else { "apply" }
+                    ),
+                    "to compare with a fresh render, use `skygen diff --against DIR` with the render flags, or pipe `skygen render …` into `skygen diff OLD -`",
+                );
+            }
+            if old == "-" && new == "-" {
+                return usage(
+                    "OLD and NEW cannot both be `-` (standard input)".into(),
+                    "save one of them to a file",
+                );
+            }
+            diff::input::load_pair(old, new, stdin)
+        }
+        _ => unreachable!("clap requires OLD and NEW without --against; this is a skygen bug"),
+    };
+    let (old, new) = match sides {
+        (Ok(o), Ok(n)) => (o, n),
+        (o, n) => {
+            let mut errors: Vec<Diagnostic> =
+                o.err().into_iter().chain(n.err()).flatten().collect();
+            errors.extend(warnings);
+            return Outcome::failed(errors);
+        }
+    };
+    let opts = diff::Options {
+        context: args.context.min(diff::MAX_CONTEXT),
+        show_secrets: args.show_secrets,
+    };
+    let report = diff::compare(old, new, &opts);
+    Outcome {
+        stdout: match args.format {
+            cli::DiffFormat::Text => {
+                diff::print::text(&report, opts.context, use_color(args.color))
+            }
+            cli::DiffFormat::Json => diff::print::json(&report),
+        },
+        diagnostics: warnings,
+        status: if report.is_empty() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
+        },
+    }
+}

@@ -1,0 +1,127 @@
+//! The template rules and the embedded templates, shared by render and by overlay resources.
+//!
+//! [`TEMPLATES`] is every file under `templates/`, listed by `build.rs` at build time, so a file
+//! in the directory is always embedded and rendered. [`environment`] holds them all, compiled
+//! once per process ([`std::sync::OnceLock`]); [`rules`] is an empty environment with the same
+//! rules for an overlay's own resource templates: undefined variables are errors, `{{ … }}` in a
+//! `.yaml` template is written as JSON (always a correctly quoted YAML flow node), and in a `.sh`
+//! template it is shell-quoted. Never reads the values; never parses YAML.
+
+use std::sync::OnceLock;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+
+use crate::render::shell;
+
+/// Every template, by name (its path under `templates/`), sorted by name. `.yaml` templates
+/// produce objects; `.sh` templates produce scripts that the object templates embed as
+/// `scripts.<stem>` (`api-start.sh` → `scripts.api_start`).
+pub const TEMPLATES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+
+/// The key under which a `.sh` template's text is given to the object templates.
+pub fn script_key(name: &str) -> String {
+    let stem = name.rsplit('/').next().unwrap_or(name);
+    stem.trim_end_matches(".sh").replace('-', "_")
+}
+
+/// An environment with the rules of `templates/` and no templates; overlays add their resources
+/// to it.
+pub fn rules() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+        .expect("static syntax config; this is a skygen bug");
+    env.set_syntax(syntax);
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".sh") {
+            AutoEscape::Custom("shell".into())
+        } else if name.ends_with(".yaml") {
+            AutoEscape::Json
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_formatter(|out, state, value| {
+        if let AutoEscape::Custom(kind) = state.auto_escape() {
+            if kind == "shell" {
+                if value.is_safe() {
+                    return out
+                        .write_str(value.as_str().unwrap_or_default())
+                        .map_err(Into::into);
+                }
+                let text = match value.as_str() {
+                    Some(s) => s.to_owned(),
+                    None => value.to_string(),
+                };
+                return out.write_str(&shell::quote(&text)).map_err(Into::into);
+            }
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
+    env
+}
+
+/// Every template of [`TEMPLATES`], compiled once per process.
+pub fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = rules();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source).unwrap_or_else(|e| {
+                panic!("template {name} does not compile ({e}); this is a skygen bug")
+            });
+        }
+        env
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file under `templates/` is embedded (the build lists the directory), and every
+    /// script is embedded by some object template, so none is silently unused.
+    #[test]
+    fn every_template_file_is_used() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut on_disk = Vec::new();
+        for dir in std::fs::read_dir(&root).unwrap() {
+            let dir = dir.unwrap().path();
+            for f in std::fs::read_dir(&dir).unwrap() {
+                let f = f.unwrap().path();
+                on_disk.push(
+                    f.strip_prefix(&root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+        on_disk.sort();
+        let listed: Vec<String> = TEMPLATES.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(listed, on_disk);
+        for (name, _) in TEMPLATES.iter().filter(|(n, _)| n.ends_with(".sh")) {
+            let used = format!("scripts.{}", script_key(name));
+            assert!(
+                TEMPLATES
+                    .iter()
+                    .any(|(n, text)| n.ends_with(".yaml") && text.contains(&used)),
+                "{name} is never embedded ({used})"
+            );
+        }
+        for (name, _) in TEMPLATES {
+            assert!(
+                name.ends_with(".yaml") || name.ends_with(".sh"),
+                "{name}: templates are .yaml (objects) or .sh (scripts)"
+            );
+        }
+    }
+
+    #[test]
+    fn environment_is_built_once() {
+        assert!(std::ptr::eq(environment(), environment()));
+    }
+}
