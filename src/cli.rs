@@ -27,10 +27,24 @@ pub enum Command {
 and name). OLD and NEW are each a manifest file, a directory written by `skygen render -o`, or `-` \
 (stdin). With --against DIR, render now from the input flags and compare with DIR (a CI check that \
 committed output is current). Secret values are masked unless --show-secrets.\n\nExit codes: 0 no \
-differences, 1 differences, 2 error.\n\nExamples:\n  skygen render > old.yaml; skygen render -f \
+differences, 1 differences, 2 error, 3 a risk named by --fail-on (after printing).\n\nEach \
+change is classified by what it will do (restart, downtime, immutable, data-loss, exposure, \
+privilege, logout, config-not-applied); see docs/diff.md.\n\nExamples:\n  skygen render > old.yaml; skygen render -f \
 new-values.yaml | skygen diff old.yaml -\n  skygen diff --against deploy/ -f values.yaml"
     )]
     Diff(DiffArgs),
+    /// Check that several releases can share one cluster; exit 1 and a fix per collision.
+    #[command(
+        long_about = "Check that several releases can share one cluster. Each RENDER is one release: \
+a manifest file, a directory written by `skygen render -o`, or `-` (stdin, once). Reports every \
+collision: one object in two releases, cluster-scoped names (ClusterRoles, IngressClasses), two \
+ingress controllers claiming one controller value, node ports, overlapping Ingress or HTTPRoute host \
+and path, objects in skypilot-system.\n\nExit codes: 0 no collision, 1 collisions (each with a fix), 2 error.\n\n\
+Example:\n  skygen render --release-name team-a -n team-a --set ingress.path=/team-a -o out/team-a\n  \
+skygen render --release-name team-b -n team-b --set ingress-nginx.enabled=false --set \
+ingress.path=/team-b -o out/team-b\n  skygen check out/team-a out/team-b"
+    )]
+    Check(CheckArgs),
     /// Check values and render without printing manifests; print every finding.
     Validate(ValidateArgs),
     /// Print the default values as a commented YAML file (like `helm show values`).
@@ -74,7 +88,8 @@ pub struct RenderArgs {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The old side: a manifest file, a directory written by `render -o`, or `-` (stdin).
+    /// The old side: a manifest file (also `helm get manifest` output or a `kubectl get -o yaml`
+    /// dump), a directory written by `render -o`, or `-` (stdin).
     #[arg(value_name = "OLD", required_unless_present = "against")]
     pub old: Option<String>,
     /// The new side: a manifest file, a directory written by `render -o`, or `-` (stdin).
@@ -89,9 +104,18 @@ pub struct DiffArgs {
     /// Print Secret `data` and `stringData` values instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
-    /// Output format: a unified diff per object, or JSON with the changed fields' paths.
+    /// Output format: a unified diff per object, JSON with the changed fields' paths and risks,
+    /// or Markdown for a pull-request comment.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
+    /// Exit 3 (after printing) when a risk of one of these classes is present: restart,
+    /// downtime, immutable, data-loss, exposure, privilege, logout, config-not-applied, or any.
+    #[arg(long, value_name = "CLASS[,CLASS…]", value_delimiter = ',')]
+    pub fail_on: Vec<String>,
+    /// Compare only the fields NEW sets, plus those OLD's last `kubectl apply` set: fields the
+    /// server defaulted in a `kubectl get -o yaml` dump do not show as removed.
+    #[arg(long)]
+    pub ignore_defaults: bool,
     /// Color the text output: when stdout is a terminal (and NO_COLOR is unset), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -100,10 +124,18 @@ pub struct DiffArgs {
     pub inputs: InputArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The renders of the releases (two or more): manifest files, `render -o` directories, or `-`.
+    #[arg(value_name = "RENDER", num_args = 2.., required = true)]
+    pub renders: Vec<String>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
     Text,
     Json,
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

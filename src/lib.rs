@@ -9,6 +9,7 @@
 //! [`render_deployment`] is the pipeline; [`run`] parses the command line and hands each
 //! subcommand to a short function in `commands`; `main` only prints and exits.
 
+pub mod check;
 pub mod cli;
 mod commands;
 pub mod diagnostics;
@@ -29,12 +30,14 @@ use clap::{CommandFactory, FromArgMatches};
 
 use diagnostics::Diagnostic;
 
-/// How a run ended: 0 ok, 1 differences or a failed check, 2 usage or input error.
+/// How a run ended: 0 ok, 1 differences or a failed check, 2 usage or input error, 3 a diff
+/// risk named by `--fail-on`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
     Success,
     Failure,
     Error,
+    Risk,
 }
 
 impl ExitStatus {
@@ -43,6 +46,7 @@ impl ExitStatus {
             ExitStatus::Success => 0,
             ExitStatus::Failure => 1,
             ExitStatus::Error => 2,
+            ExitStatus::Risk => 3,
         }
     }
 }
@@ -229,6 +233,7 @@ pub fn run(
         cli::Command::Render(args) => commands::render(&args, &sub, stdin),
         cli::Command::Validate(args) => commands::validate(&args, &sub, stdin),
         cli::Command::Diff(args) => commands::diff(&args, &sub, stdin),
+        cli::Command::Check(args) => commands::check(&args, stdin),
         cli::Command::Values => Outcome::ok(values::DEFAULTS_YAML.to_owned(), vec![]),
         cli::Command::Overlays => Outcome::ok(overlay::list_builtins(), vec![]),
         cli::Command::Schema => Outcome::ok(values::schema::SCHEMA_TEXT.to_owned(), vec![]),

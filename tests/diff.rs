@@ -118,6 +118,8 @@ fn default_against_basic_auth() {
 +  auth: <hidden, 46 bytes>
 
 skypilot, skypilot-api-server, Deployment (apps) has changed:
+! restart: spec.template.spec.containers[skypilot-api].env[SKYPILOT_INGRESS_BASIC_AUTH_ENABLED].name changed: the pods of Deployment skypilot-api-server are replaced
+! downtime: the API server uses the Recreate strategy: its pod stops before the new one is ready, so requests fail meanwhile (Deployment skypilot-api-server)
 @@ -44,7 +44,7 @@
          - name: SKYPILOT_RELEASE_NAME
            value: skypilot
@@ -140,7 +142,7 @@ skypilot, skypilot-ingress, Ingress (networking.k8s.io) has changed:
      nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"
      nginx.ingress.kubernetes.io/proxy-body-size: 1000m
 
-2 changed, 1 added, 0 removed
+2 changed, 1 added, 0 removed; risks: restart 1, downtime 1
 "#
     );
 }
@@ -196,6 +198,8 @@ fn image_upgrade_with_one_line_of_context() {
     assert_eq!(
         r.stdout,
         r#"skypilot, skypilot-api-server, Deployment (apps) has changed:
+! restart: spec.template.spec.containers[skypilot-api].image changed: the pods of Deployment skypilot-api-server are replaced
+! downtime: the API server uses the Recreate strategy: its pod stops before the new one is ready, so requests fail meanwhile (Deployment skypilot-api-server)
 @@ -26,3 +26,3 @@
        - name: skypilot-api
 -        image: berkeleyskypilot/skypilot-nightly:latest
@@ -207,7 +211,7 @@ fn image_upgrade_with_one_line_of_context() {
 +        image: berkeleyskypilot/skypilot-nightly:1.0.0.dev20251101
          command:
 
-1 changed, 0 added, 0 removed
+1 changed, 0 added, 0 removed; risks: restart 1, downtime 1
 "#
     );
     // The same comparison through stdin, for either side.
@@ -238,16 +242,25 @@ fn json_lists_changed_objects_with_pointers() {
         serde_json::json!({
             "objects": [
                 {"apiGroup": "", "kind": "Secret", "namespace": "skypilot", "name": "skypilot-basic-auth",
-                 "change": "added", "paths": [""]},
+                 "change": "added", "paths": [""], "risks": []},
                 {"apiGroup": "apps", "kind": "Deployment", "namespace": "skypilot", "name": "skypilot-api-server",
-                 "change": "changed", "paths": ["/spec/template/spec/containers/0/env/3/name"]},
+                 "change": "changed", "paths": ["/spec/template/spec/containers/0/env/3/name"],
+                 "risks": [
+                    {"kind": "restart", "path": "/spec/template/spec/containers/0/env/3/name",
+                     "message": "spec.template.spec.containers[skypilot-api].env[SKYPILOT_INGRESS_BASIC_AUTH_ENABLED].name changed: the pods of Deployment skypilot-api-server are replaced"},
+                    {"kind": "downtime", "path": "/spec/strategy/type",
+                     "message": "the API server uses the Recreate strategy: its pod stops before the new one is ready, so requests fail meanwhile (Deployment skypilot-api-server)"}
+                 ]},
                 {"apiGroup": "networking.k8s.io", "kind": "Ingress", "namespace": "skypilot", "name": "skypilot-ingress",
                  "change": "changed", "paths": [
                     "/metadata/annotations/nginx.ingress.kubernetes.io~1auth-type",
                     "/metadata/annotations/nginx.ingress.kubernetes.io~1auth-realm",
-                    "/metadata/annotations/nginx.ingress.kubernetes.io~1auth-secret"]}
+                    "/metadata/annotations/nginx.ingress.kubernetes.io~1auth-secret"],
+                 "risks": []}
             ],
-            "summary": {"changed": 2, "added": 1, "removed": 0}
+            "summary": {"changed": 2, "added": 1, "removed": 0},
+            "risks": {"restart": 1, "downtime": 1, "immutable": 0, "data-loss": 0, "exposure": 0,
+                      "privilege": 0, "logout": 0, "config-not-applied": 0}
         })
     );
     let same = run(&[
@@ -273,13 +286,17 @@ fn removed_objects_are_shown_whole() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.ends_with("\n2 changed, 0 added, 1 removed\n"));
+    // Removing basic auth: the Ingress is open, the API server's env changes (Recreate).
+    assert!(r
+        .stdout
+        .ends_with("\n2 changed, 0 added, 1 removed; risks: restart 1, downtime 1, exposure 1\n"));
     // No context lines with -C 0: every line in a hunk is a change.
     let deployment = r.stdout.split("\n\n").nth(1).unwrap();
     assert!(
         deployment
             .lines()
-            .skip(2)
+            .skip(1)
+            .filter(|l| !l.starts_with("! ") && !l.starts_with("@@"))
             .all(|l| l.starts_with(['-', '+'])),
         "{deployment}"
     );
@@ -940,4 +957,81 @@ fn a_kustomization_file_points_to_its_directory() {
     );
     let r = run(&["diff", &dir, &golden("default")]);
     assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+}
+
+// ---------------------------------------------------------------------------
+// Risks, --fail-on and Markdown (issues #12 and #16)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn fail_on_exits_3_after_printing_when_a_named_risk_is_present() {
+    let t = TempDir::new("fail-on");
+    let new = run(&["render", "--set", "apiService.image=repo/skypilot:2"]);
+    let new = t.write("new.yaml", &new.stdout);
+    let plain = run(&["diff", &golden("default"), &new]);
+    assert_eq!(plain.code, 1);
+    // An image bump restarts the Recreate API server: restart and downtime, nothing else.
+    for (classes, code) in [
+        ("downtime", 3),
+        ("exposure,privilege", 1),
+        ("any", 3),
+        ("data-loss,restart", 3),
+    ] {
+        let r = run(&["diff", "--fail-on", classes, &golden("default"), &new]);
+        assert_eq!((r.code, &r.stdout), (code, &plain.stdout), "{classes}");
+    }
+    let json = run(&[
+        "diff",
+        "--format",
+        "json",
+        "--fail-on",
+        "restart",
+        &golden("default"),
+        &new,
+    ]);
+    assert_eq!(json.code, 3);
+    let doc: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["risks"]["restart"], 1);
+    let same = run(&[
+        "diff",
+        "--fail-on",
+        "any",
+        &golden("default"),
+        &golden("default"),
+    ]);
+    assert_eq!((same.code, same.stdout.as_str()), (0, ""));
+    let typo = run(&["diff", "--fail-on", "dataloss", &golden("default"), &new]);
+    assert_eq!((typo.code, typo.stdout.as_str()), (2, ""));
+    assert!(
+        typo.stderr.contains("did you mean data-loss?"),
+        "{}",
+        typo.stderr
+    );
+}
+
+#[test]
+fn markdown_prints_a_comment_and_refuses_show_secrets() {
+    let r = run(&[
+        "diff",
+        "--format",
+        "markdown",
+        &golden("default"),
+        &golden("basic-auth"),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.starts_with(
+        "### skygen diff: 2 changed, 1 added, 0 removed; risks: restart 1, downtime 1\n"
+    ));
+    assert!(r.stdout.contains("<hidden, 46 bytes>") && !r.stdout.contains("$apr1$"));
+    assert_eq!(r.stdout.matches("<details>").count(), 3);
+    let shown = run(&[
+        "diff",
+        "--format",
+        "markdown",
+        "--show-secrets",
+        &golden("default"),
+        &golden("basic-auth"),
+    ]);
+    assert_eq!((shown.code, shown.stdout.as_str()), (2, ""));
+    assert!(shown.stderr.contains("--show-secrets"), "{}", shown.stderr);
 }

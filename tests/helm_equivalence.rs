@@ -6,35 +6,18 @@
 //! The ingress-nginx subchart's objects are compared in `tests/ingress_nginx.rs`.
 
 mod common;
-
+use common::{
+    reference_cases as cases, release_of, render_reference as render_case, unquote_safe_words,
+};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use skygen::inputs::Inputs;
 use skygen::manifest::ObjectId;
-use skygen::render::Release;
 use skygen::values::ValueSource;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference")
-}
-
-/// `# release: X` and `# namespace: Y` at the top of a values file.
-pub fn release_of(values_text: &str) -> Release {
-    let mut release = Release {
-        name: "skypilot".into(),
-        namespace: "skypilot".into(),
-        kube_version: (1, 35),
-    };
-    for line in values_text.lines().take(3) {
-        if let Some(r) = line.strip_prefix("# release: ") {
-            release.name = r.trim().into();
-        }
-        if let Some(n) = line.strip_prefix("# namespace: ") {
-            release.namespace = n.trim().into();
-        }
-    }
-    release
 }
 
 /// The documents of a Helm output whose template belongs to the chart itself.
@@ -83,61 +66,6 @@ fn canonical(v: &mut Value) {
             *s = kept.join("\n");
         }
         _ => {}
-    }
-}
-
-/// `"word"` → `word` in a script line when the word has no character the shell treats
-/// specially: the two spell the same shell word, so the quotes carry no meaning.
-fn unquote_safe_words(line: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
-    let mut out = String::new();
-    let mut rest = line;
-    while let Some(start) = rest.find('"') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        match after.find('"') {
-            Some(end) if end > 0 && after[..end].chars().all(safe) => {
-                out.push_str(&after[..end]);
-                rest = &after[end + 1..];
-            }
-            _ => {
-                out.push('"');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn cases() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures())
-        .expect("fixtures exist")
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            e.file_name()
-                .to_str()
-                .and_then(|n| n.strip_suffix(".helm-output.yaml"))
-                .map(str::to_owned)
-        })
-        .collect();
-    names.sort();
-    names
-}
-
-fn render_case(name: &str) -> Vec<Value> {
-    let path = fixtures().join(format!("{name}.values.yaml"));
-    let text = std::fs::read_to_string(&path).expect("values fixture");
-    let inputs = Inputs {
-        sources: vec![ValueSource::File(path.to_string_lossy().into_owned())],
-        overlays: vec![],
-        release: release_of(&text),
-        allow_vulnerable_ingress_nginx: false,
-        lifecycle: Default::default(),
-    };
-    match skygen::render_deployment(&inputs, &mut std::io::empty()) {
-        Ok(r) => r.objects.into_objects(),
-        Err(d) => panic!("{name}: skygen refused the values: {d:#?}"),
     }
 }
 

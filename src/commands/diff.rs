@@ -34,11 +34,22 @@ fn use_color(choice: cli::ColorChoice) -> bool {
     }
 }
 
-/// `skygen diff`: read (or render) both sides, compare, print; exit 1 when they differ.
+/// `skygen diff`: read (or render) both sides, compare, print; exit 1 when they differ, 3 when a
+/// risk `--fail-on` names is present.
 pub fn diff(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dyn Read) -> Outcome {
     let usage = |m: String, help: &str| {
         Outcome::failed(vec![Diagnostic::error(Code::Usage, m).with_help(help)])
     };
+    let fail_on = match diff::risk::parse_fail_on(&args.fail_on) {
+        Ok(k) => k,
+        Err(d) => return Outcome::failed(vec![*d]),
+    };
+    if args.show_secrets && args.format == cli::DiffFormat::Markdown {
+        return usage(
+            "--show-secrets cannot be used with --format markdown".into(),
+            "a pull-request comment is read by everyone with access to the repository; drop --show-secrets",
+        );
+    }
     let mut warnings = Vec::new();
     let sides = match (&args.against, &args.old, &args.new) {
         (Some(against), _, _) => {
@@ -102,17 +113,32 @@ pub fn diff(args: &cli::DiffArgs, matches: &clap::ArgMatches, stdin: &mut dyn Re
     let opts = diff::Options {
         context: args.context.min(diff::MAX_CONTEXT),
         show_secrets: args.show_secrets,
+        ignore_defaults: args.ignore_defaults,
     };
     let report = diff::compare(old, new, &opts);
+    if report.live_old_with_defaults && !report.is_empty() {
+        warnings.push(
+            Diagnostic::warning(
+                Code::Usage,
+                "OLD looks like a `kubectl get -o yaml` dump: fields the API server defaulted show as removed",
+            )
+            .with_help("add --ignore-defaults to compare only the fields NEW (or OLD's last `kubectl apply`) sets"),
+        );
+    }
     Outcome {
         stdout: match args.format {
             cli::DiffFormat::Text => {
                 diff::print::text(&report, opts.context, use_color(args.color))
             }
             cli::DiffFormat::Json => diff::print::json(&report),
+            cli::DiffFormat::Markdown => {
+                diff::markdown::render(&report, &diff::markdown::Limits::default())
+            }
         },
         diagnostics: warnings,
-        status: if report.is_empty() {
+        status: if report.has_risk(&fail_on) {
+            ExitStatus::Risk
+        } else if report.is_empty() {
             ExitStatus::Success
         } else {
             ExitStatus::Failure

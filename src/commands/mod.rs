@@ -2,9 +2,11 @@
 //! flags into inputs, run the pipeline ([`crate::render_deployment`]) or read manifests, and
 //! hand the result to emit or diff. Logic a command grows belongs in a stage, not here.
 
+mod check;
 mod diff;
 mod render;
 
+pub use check::check;
 pub use diff::diff;
 pub use render::{render, validate};
 

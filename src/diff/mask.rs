@@ -3,7 +3,9 @@
 //! which side it is, so a reviewer sees that a credential changed without seeing it.
 //!
 //! Also masks kubectl's `last-applied-configuration` annotation of a Secret, which holds the same
-//! values in clear (it appears when a diff side comes from `kubectl get -o yaml`).
+//! values in clear (it appears when a diff side comes from `kubectl get -o yaml`), and the
+//! literal values of credential-named env vars (`…SECRET…`, `…PASSWORD…`, `…TOKEN…`) in pod
+//! templates, where the chart puts an OAuth client secret and the derived cookie secret.
 
 use serde_json::{Map, Value};
 
@@ -124,10 +126,130 @@ pub fn mask_pair(mut old: Option<&mut Value>, mut new: Option<&mut Value>) {
     }
 }
 
+/// Does an env var of this name hold a credential? (`OAUTH2_PROXY_CLIENT_SECRET`,
+/// `OAUTH2_PROXY_COOKIE_SECRET`, `…_PASSWORD`, `…_TOKEN`.)
+fn is_secret_env(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["SECRET", "PASSWORD", "PASSWD", "TOKEN"]
+        .iter()
+        .any(|w| upper.contains(w))
+}
+
+/// The literal `value`s of credential-named env vars of every container, by container and
+/// variable name, with their pointers.
+fn secret_envs(obj: &Value) -> Vec<(String, String, String)> {
+    let mut out = vec![];
+    for tpl in [
+        "/spec/template/spec",
+        "/spec/jobTemplate/spec/template/spec",
+    ] {
+        for list in ["initContainers", "containers"] {
+            let at = format!("{tpl}/{list}");
+            let Some(Value::Array(cs)) = obj.pointer(&at) else {
+                continue;
+            };
+            for (i, c) in cs.iter().enumerate() {
+                let cname = c
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned();
+                for (j, e) in c
+                    .get("env")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    let name = e.get("name").and_then(Value::as_str).unwrap_or("");
+                    if is_secret_env(name) && e.get("value").is_some() {
+                        out.push((
+                            format!("{list}/{cname}"),
+                            name.to_owned(),
+                            format!("{at}/{i}/env/{j}/value"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Mask the literal values of credential-named env vars in a workload's pod template (the
+/// chart puts an OAuth client secret and the derived cookie secret there), on both sides.
+pub fn mask_env_pair(mut old: Option<&mut Value>, mut new: Option<&mut Value>) {
+    let before = old.as_deref().map(secret_envs).unwrap_or_default();
+    let after = new.as_deref().map(secret_envs).unwrap_or_default();
+    let value_of = |side: Option<&Value>, p: &str| side.and_then(|v| v.pointer(p)).cloned();
+    let mut masks: Vec<(bool, String, Value)> = vec![];
+    for (list, (container, name, p)) in [(&before, true), (&after, false)]
+        .into_iter()
+        .flat_map(|(l, is_old)| l.iter().map(move |x| (is_old, x)))
+    {
+        let (other, this_side) = if list {
+            (&after, old.as_deref())
+        } else {
+            (&before, new.as_deref())
+        };
+        let counterpart = other.iter().find(|(c, n, _)| c == container && n == name);
+        let here = value_of(this_side, p).unwrap_or(Value::Null);
+        let there = counterpart.and_then(|(_, _, op)| {
+            value_of(if list { new.as_deref() } else { old.as_deref() }, op)
+        });
+        let side = match there {
+            Some(t) if t != here => {
+                if list {
+                    Side::Old
+                } else {
+                    Side::New
+                }
+            }
+            _ => Side::Same,
+        };
+        masks.push((list, p.clone(), placeholder(&here, false, side)));
+    }
+    for (is_old, p, m) in masks {
+        let target = if is_old {
+            old.as_deref_mut()
+        } else {
+            new.as_deref_mut()
+        };
+        if let Some(v) = target.and_then(|t| t.pointer_mut(&p)) {
+            *v = m;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn credential_env_values_are_masked() {
+        let dep = |v: &str| {
+            json!({"spec": {"template": {"spec": {"containers": [{"name": "p",
+            "env": [{"name": "OAUTH2_PROXY_COOKIE_SECRET", "value": v}, {"name": "PORT", "value": "1"}]}]}}}})
+        };
+        let (mut old, mut new) = (dep("abc"), dep("abcd"));
+        mask_env_pair(Some(&mut old), Some(&mut new));
+        assert_eq!(
+            old.pointer("/spec/template/spec/containers/0/env/0/value")
+                .unwrap(),
+            "<hidden, 3 bytes, old value>"
+        );
+        assert_eq!(
+            new.pointer("/spec/template/spec/containers/0/env/0/value")
+                .unwrap(),
+            "<hidden, 4 bytes, new value>"
+        );
+        assert_eq!(
+            new.pointer("/spec/template/spec/containers/0/env/1/value")
+                .unwrap(),
+            "1"
+        );
+    }
 
     #[test]
     fn lengths_are_of_the_secret_bytes() {

@@ -6,13 +6,19 @@
 //! and its canonical YAML on each side (Secret values masked unless asked otherwise). Objects are
 //! matched by [`ObjectId`] (API group, kind, namespace, name; never the version). Noise never shows:
 //! nulls are dropped by normalize, and the old side's keys are put in the new side's order before
-//! printing, so key order and object order make no difference. Printing is in [`print`]; reading
-//! the inputs is in [`input`]. Never renders, never compiles the values schema.
+//! printing, so key order and object order make no difference. The old side may be a Helm
+//! release or a cluster dump: [`takeover`] removes what Helm and the server added to it first.
+//! Each differing object carries its [`risk`]s (what the change will do to a running server).
+//! Printing is in [`print`] (text, JSON) and [`markdown`] (a pull-request comment); reading the
+//! inputs is in [`input`]. Never renders, never compiles the values schema.
 
 mod dir;
 pub mod input;
+pub mod markdown;
 mod mask;
 pub mod print;
+pub mod risk;
+pub mod takeover;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +37,9 @@ pub struct Options {
     pub context: usize,
     /// Print Secret values instead of masks (`--show-secrets`).
     pub show_secrets: bool,
+    /// Compare only the fields the new side (or the old side's last apply) sets
+    /// (`--ignore-defaults`; see [`takeover::prune_to_set_fields`]).
+    pub ignore_defaults: bool,
 }
 
 impl Default for Options {
@@ -38,6 +47,7 @@ impl Default for Options {
         Options {
             context: 3,
             show_secrets: false,
+            ignore_defaults: false,
         }
     }
 }
@@ -70,12 +80,17 @@ pub struct ObjectDiff {
     pub old_text: String,
     /// Canonical YAML of the new side (empty when removed).
     pub new_text: String,
+    /// What the change will do, in [`risk::RiskKind`] order.
+    pub risks: Vec<risk::Risk>,
 }
 
 /// Every object that differs, in the published stream order.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     pub objects: Vec<ObjectDiff>,
+    /// The old side came from a cluster (objects with `status`, `uid` or `managedFields`) and
+    /// was compared without `ignore_defaults`: server defaults show as removals.
+    pub live_old_with_defaults: bool,
 }
 
 impl Report {
@@ -87,6 +102,30 @@ impl Report {
     pub fn counts(&self) -> (usize, usize, usize) {
         let n = |c| self.objects.iter().filter(|o| o.change == c).count();
         (n(Change::Changed), n(Change::Added), n(Change::Removed))
+    }
+
+    /// How many risks of each class, in [`risk::RiskKind::ALL`] order.
+    pub fn risk_counts(&self) -> Vec<(risk::RiskKind, usize)> {
+        risk::RiskKind::ALL
+            .iter()
+            .map(|k| {
+                let n = self
+                    .objects
+                    .iter()
+                    .flat_map(|o| &o.risks)
+                    .filter(|r| r.kind == *k)
+                    .count();
+                (*k, n)
+            })
+            .collect()
+    }
+
+    /// Is a risk of one of these classes present?
+    pub fn has_risk(&self, kinds: &[risk::RiskKind]) -> bool {
+        self.objects
+            .iter()
+            .flat_map(|o| &o.risks)
+            .any(|r| kinds.contains(&r.kind))
     }
 }
 
@@ -110,11 +149,32 @@ pub fn compare(old: Manifest, new: Manifest, opts: &Options) -> Report {
     };
     let mut old = by_id(old);
     let mut new = by_id(new);
+    let live_old_with_defaults = !opts.ignore_defaults
+        && old.values().any(|o| {
+            o.get("status").is_some()
+                || o.pointer("/metadata/uid").is_some()
+                || o.pointer("/metadata/managedFields").is_some()
+        });
+    for (id, o) in old.iter_mut() {
+        let applied = takeover::last_applied(o);
+        takeover::clean_old(o, new.get(id));
+        if opts.ignore_defaults {
+            if let Some(n) = new.get(id) {
+                takeover::prune_to_set_fields(o, n, applied.as_ref());
+            }
+        }
+    }
+    let mut risks = {
+        let old_objects: Vec<Value> = old.values().cloned().collect();
+        let new_objects: Vec<Value> = new.values().cloned().collect();
+        risk::classify(&old_objects, &new_objects)
+    };
     // Both sides' ids, in stream order (the order of `ObjectId`).
     let ids: BTreeSet<ObjectId> = old.keys().chain(new.keys()).cloned().collect();
     let mut objects = Vec::new();
     for id in ids {
         let mask = !opts.show_secrets && mask::is_secret(&id);
+        let object_risks = risks.remove(&id).unwrap_or_default();
         let diff = match (old.remove(&id), new.remove(&id)) {
             (Some(o), Some(n)) if o == n => continue,
             (Some(mut o), Some(mut n)) => {
@@ -124,12 +184,16 @@ pub fn compare(old: Manifest, new: Manifest, opts: &Options) -> Report {
                 if mask {
                     mask::mask_pair(Some(&mut o), Some(&mut n));
                 }
+                if !opts.show_secrets {
+                    mask::mask_env_pair(Some(&mut o), Some(&mut n));
+                }
                 ObjectDiff {
                     id,
                     change: Change::Changed,
                     paths,
                     old_text: manifest::to_yaml(&o),
                     new_text: manifest::to_yaml(&n),
+                    risks: object_risks,
                 }
             }
             (one_old, one_new) => {
@@ -143,6 +207,9 @@ pub fn compare(old: Manifest, new: Manifest, opts: &Options) -> Report {
                 if mask {
                     mask::mask_pair(Some(&mut v), None);
                 }
+                if !opts.show_secrets {
+                    mask::mask_env_pair(Some(&mut v), None);
+                }
                 let text = manifest::to_yaml(&v);
                 let (old_text, new_text) = match change {
                     Change::Added => (String::new(), text),
@@ -154,12 +221,16 @@ pub fn compare(old: Manifest, new: Manifest, opts: &Options) -> Report {
                     paths: vec![String::new()],
                     old_text,
                     new_text,
+                    risks: object_risks,
                 }
             }
         };
         objects.push(diff);
     }
-    Report { objects }
+    Report {
+        objects,
+        live_old_with_defaults,
+    }
 }
 
 /// Put the keys of every mapping in `old` in the order `new` has them (keys only `old` has
@@ -192,7 +263,7 @@ fn align(old: &mut Value, new: &Value) {
 
 /// JSON pointers of the fields that differ. Lists of equal length are compared item by item; a
 /// list whose length changed is reported as a whole.
-fn changed_paths(old: &Value, new: &Value, at: &mut String, out: &mut Vec<String>) {
+pub(crate) fn changed_paths(old: &Value, new: &Value, at: &mut String, out: &mut Vec<String>) {
     if old == new {
         return;
     }

@@ -1,6 +1,7 @@
-//! Printing a [`Report`]: text for people (a helm-diff-like header per object, a unified diff of
-//! its canonical YAML, a summary line; optionally in color) or JSON for programs (one entry per
-//! object with the JSON pointers of the fields that differ). Takes a report; returns a string.
+//! Printing a [`Report`]: text for people (a helm-diff-like header per object, a `!` line per
+//! risk, a unified diff of its canonical YAML, a summary line with the risk counts; optionally
+//! in color) or JSON for programs (one entry per object with the JSON pointers of the fields
+//! that differ and its risks). Takes a report; returns a string.
 
 use similar::{ChangeTag, TextDiff};
 
@@ -11,6 +12,7 @@ const BOLD: &str = "\x1b[1m";
 const RED: &str = "\x1b[31m";
 const GREEN: &str = "\x1b[32m";
 const CYAN: &str = "\x1b[36m";
+const YELLOW: &str = "\x1b[1;33m";
 
 /// Append `line` (which may end with a newline) wrapped in `style` when coloring.
 fn push_styled(out: &mut String, style: &str, color: bool, line: &str) {
@@ -69,39 +71,72 @@ pub fn text(report: &Report, context: usize, color: bool) -> String {
             out.push('\n');
         }
         push_styled(&mut out, BOLD, color, &header(diff));
-        match diff.change {
-            Change::Changed => {
-                let lines = TextDiff::from_lines(&diff.old_text, &diff.new_text);
-                for hunk in lines.unified_diff().context_radius(context).iter_hunks() {
-                    push_styled(&mut out, CYAN, color, &hunk.header().to_string());
-                    for change in hunk.iter_changes() {
-                        let (sign, style) = match change.tag() {
-                            ChangeTag::Delete => ('-', RED),
-                            ChangeTag::Insert => ('+', GREEN),
-                            ChangeTag::Equal => (' ', ""),
-                        };
-                        let line = format!("{sign}{}", change.value());
-                        push_styled(&mut out, style, color && sign != ' ', &line);
-                    }
-                }
-            }
-            Change::Added => {
-                for line in diff.new_text.lines() {
-                    push_styled(&mut out, GREEN, color, &format!("+{line}"));
-                }
-            }
-            Change::Removed => {
-                for line in diff.old_text.lines() {
-                    push_styled(&mut out, RED, color, &format!("-{line}"));
+        for r in &diff.risks {
+            push_styled(&mut out, YELLOW, color, &risk_line(r));
+        }
+        out.push_str(&body(diff, context, color));
+    }
+    out.push('\n');
+    out.push_str(&summary(report));
+    out.push('\n');
+    out
+}
+
+/// The diff lines of one object (unified diff when changed; the whole object with `+` or `-`
+/// when added or removed).
+pub fn body(diff: &ObjectDiff, context: usize, color: bool) -> String {
+    let mut out = String::new();
+    match diff.change {
+        Change::Changed => {
+            let lines = TextDiff::from_lines(&diff.old_text, &diff.new_text);
+            for hunk in lines.unified_diff().context_radius(context).iter_hunks() {
+                push_styled(&mut out, CYAN, color, &hunk.header().to_string());
+                for change in hunk.iter_changes() {
+                    let (sign, style) = match change.tag() {
+                        ChangeTag::Delete => ('-', RED),
+                        ChangeTag::Insert => ('+', GREEN),
+                        ChangeTag::Equal => (' ', ""),
+                    };
+                    let line = format!("{sign}{}", change.value());
+                    push_styled(&mut out, style, color && sign != ' ', &line);
                 }
             }
         }
+        Change::Added => {
+            for line in diff.new_text.lines() {
+                push_styled(&mut out, GREEN, color, &format!("+{line}"));
+            }
+        }
+        Change::Removed => {
+            for line in diff.old_text.lines() {
+                push_styled(&mut out, RED, color, &format!("-{line}"));
+            }
+        }
     }
-    let (changed, added, removed) = report.counts();
-    out.push_str(&format!(
-        "\n{changed} changed, {added} added, {removed} removed\n"
-    ));
     out
+}
+
+/// `! downtime: …` under an object's header. The message is escaped like a header: it quotes
+/// names from the inputs.
+pub fn risk_line(r: &super::risk::Risk) -> String {
+    format!("! {}: {}", r.kind, shown(&r.message))
+}
+
+/// `2 changed, 0 added, 1 removed; risks: downtime 1, exposure 1` (no risk part when none).
+pub fn summary(report: &Report) -> String {
+    let (changed, added, removed) = report.counts();
+    let mut s = format!("{changed} changed, {added} added, {removed} removed");
+    let risks: Vec<String> = report
+        .risk_counts()
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    if !risks.is_empty() {
+        s.push_str("; risks: ");
+        s.push_str(&risks.join(", "));
+    }
+    s
 }
 
 /// The report as one JSON document: `objects` (identity, `change`, `paths`) and `summary`.
@@ -118,6 +153,11 @@ pub fn json(report: &Report) -> String {
                 "name": d.id.name,
                 "change": d.change.as_str(),
                 "paths": d.paths,
+                "risks": d.risks.iter().map(|r| serde_json::json!({
+                    "kind": r.kind.as_str(),
+                    "path": r.path,
+                    "message": r.message,
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -125,6 +165,11 @@ pub fn json(report: &Report) -> String {
     let doc = serde_json::json!({
         "objects": objects,
         "summary": {"changed": changed, "added": added, "removed": removed},
+        "risks": report
+            .risk_counts()
+            .into_iter()
+            .map(|(k, n)| (k.as_str().to_owned(), serde_json::Value::from(n)))
+            .collect::<serde_json::Map<_, _>>(),
     });
     let mut s =
         serde_json::to_string_pretty(&doc).expect("JSON values serialize; this is a skygen bug");

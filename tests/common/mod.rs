@@ -6,6 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use serde_json::Value;
+use skygen::inputs::Inputs;
+use skygen::render::Release;
+use skygen::values::ValueSource;
+
 /// A fresh directory under the system temp dir, removed on drop.
 pub struct TempDir(PathBuf);
 
@@ -85,5 +90,85 @@ pub fn strip_lifecycle_metadata(obj: &mut serde_json::Value) {
                 meta.remove(field);
             }
         }
+    }
+}
+
+/// `"word"` → `word` in a script line when the word has no character the shell treats
+/// specially: the two spell the same shell word, so the quotes carry no meaning.
+pub fn unquote_safe_words(line: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(start) = rest.find('"') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('"') {
+            Some(end) if end > 0 && after[..end].chars().all(safe) => {
+                out.push_str(&after[..end]);
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push('"');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `tests/fixtures/reference`: values and real `helm template` output for them.
+pub fn reference_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference")
+}
+
+/// `# release: X` and `# namespace: Y` at the top of a values file.
+pub fn release_of(values_text: &str) -> Release {
+    let mut release = Release {
+        name: "skypilot".into(),
+        namespace: "skypilot".into(),
+        kube_version: (1, 35),
+    };
+    for line in values_text.lines().take(3) {
+        if let Some(r) = line.strip_prefix("# release: ") {
+            release.name = r.trim().into();
+        }
+        if let Some(n) = line.strip_prefix("# namespace: ") {
+            release.namespace = n.trim().into();
+        }
+    }
+    release
+}
+
+/// The names of the reference cases that have a Helm output.
+pub fn reference_cases() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(reference_dir())
+        .expect("fixtures exist")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".helm-output.yaml"))
+                .map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// skygen's render of a reference case's values, with the release its header names.
+pub fn render_reference(name: &str) -> Vec<Value> {
+    let path = reference_dir().join(format!("{name}.values.yaml"));
+    let text = std::fs::read_to_string(&path).expect("values fixture");
+    let inputs = Inputs {
+        sources: vec![ValueSource::File(path.to_string_lossy().into_owned())],
+        overlays: vec![],
+        release: release_of(&text),
+        allow_vulnerable_ingress_nginx: false,
+        lifecycle: Default::default(),
+    };
+    match skygen::render_deployment(&inputs, &mut std::io::empty()) {
+        Ok(r) => r.objects.into_objects(),
+        Err(d) => panic!("{name}: skygen refused the values: {d:#?}"),
     }
 }
