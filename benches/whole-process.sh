@@ -38,7 +38,21 @@ echo "skygen: $("$skygen" --version)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-median() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join(f"{x[\"median\"]*1000:.2f}" for x in r))' "$1"; }
+# Medians in ms, one per command of a hyperfine JSON export.
+median() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join("%.2f" % (x["median"] * 1000) for x in r))' "$1"; }
+# One line per command: median, fastest, and CPU time (user + system, which a busy machine
+# disturbs less than wall time).
+table() { python3 -c '
+import json, sys
+for name, x in zip(sys.argv[2:], json.load(open(sys.argv[1]))["results"]):
+    print("%-34s median %7.2f ms   fastest %7.2f ms   cpu %7.2f ms" % (name, x["median"] * 1000, x["min"] * 1000, (x["user"] + x["system"]) * 1000))
+' "$@"; }
+# The ratio of the second command to the first, by median and by CPU time.
+ratio() { python3 -c '
+import json, sys
+a, b = json.load(open(sys.argv[1]))["results"]
+print("ratio: skygen render is %s%.1fx faster than helm template by median wall time, %s%.1fx by CPU time" % (sys.argv[2], b["median"] / a["median"], sys.argv[2], (b["user"] + b["system"]) / (a["user"] + a["system"])))
+' "$@"; }
 
 cmds=("$skygen render -f $values")
 names=("skygen render")
@@ -64,12 +78,10 @@ if [ -n "$helm" ]; then
 fi
 
 hyperfine -N --warmup 20 --runs "$runs" --export-json "$tmp/side.json" "${cmds[@]}" >"$tmp/side.txt" 2>&1 || { cat "$tmp/side.txt"; exit 1; }
-read -r -a med <<<"$(median "$tmp/side.json")"
 echo
-echo "median: ${names[0]} ${med[0]} ms"
+table "$tmp/side.json" "${names[@]}"
 if [ -n "$helm" ]; then
-    echo "median: ${names[1]} ${med[1]} ms"
-    python3 -c 'import sys; print(f"ratio: skygen render is {sys.argv[3]}{float(sys.argv[2])/float(sys.argv[1]):.1f}x faster than helm template")' "${med[0]}" "${med[1]}" "$lower"
+    ratio "$tmp/side.json" "$lower"
 else
     echo "helm not found (set HELM=…): skygen's numbers only"
 fi
@@ -80,7 +92,13 @@ for i in $(seq 1 10); do many+=(--release-name "r$i"); done
 hyperfine -N --warmup 10 --runs "$runs" --export-json "$tmp/many.json" \
     "$skygen render -f $values --release-name r1" \
     "$skygen render -f $values ${many[*]}" >/dev/null 2>&1
-read -r -a m <<<"$(median "$tmp/many.json")"
-python3 -c 'import sys; a,b=map(float,sys.argv[1:]); print(f"releases: 1 in {a:.2f} ms, 10 in {b:.2f} ms: {(b-a)/9:.2f} ms per further release")' "${m[0]}" "${m[1]}"
+python3 -c '
+import json, sys
+one, ten = json.load(open(sys.argv[1]))["results"]
+cpu = lambda x: (x["user"] + x["system"]) * 1000
+print("releases: 1 in %.2f ms (cpu %.2f), 10 in %.2f ms (cpu %.2f): %.2f ms per further release (cpu %.2f)" % (
+    one["median"] * 1000, cpu(one), ten["median"] * 1000, cpu(ten),
+    (ten["median"] - one["median"]) * 1000 / 9, (cpu(ten) - cpu(one)) / 9))
+' "$tmp/many.json"
 hyperfine -N --warmup 20 --runs "$runs" --export-json "$tmp/floor.json" "$skygen --version" >/dev/null 2>&1
-echo "process start (skygen --version): $(median "$tmp/floor.json") ms"
+table "$tmp/floor.json" "skygen --version (process start)"

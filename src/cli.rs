@@ -47,12 +47,41 @@ ingress.path=/team-b -o out/team-b\n  skygen check out/team-a out/team-b"
     Check(CheckArgs),
     /// Check values and render without printing manifests; print every finding.
     Validate(ValidateArgs),
-    /// Print the default values as a commented YAML file (like `helm show values`).
-    Values,
+    /// Print the default values as a commented YAML file (like `helm show values`), or with
+    /// --effective the merged values a render would use (like `helm get values --all`).
+    Values(ValuesArgs),
     /// Print the JSON Schema of the values (for editors and CI).
     Schema,
     /// List the built-in overlays (for --overlay) with what each changes.
     Overlays,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(
+        long_about = "Print a completion script for SHELL to stdout.\n\nExamples:\n  \
+skygen completion bash > ~/.local/share/bash-completion/completions/skygen\n  \
+skygen completion zsh > \"${fpath[1]}/_skygen\"\n  \
+skygen completion fish > ~/.config/fish/completions/skygen.fish"
+    )]
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout: `skygen man > /usr/local/share/man/man1/skygen.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct ValuesArgs {
+    /// Print the merged values after overlays, files and --set flags (every key, defaults
+    /// included) instead of the commented defaults.
+    #[arg(long)]
+    pub effective: bool,
+    /// With --effective: end each value's line with a comment naming where it came from
+    /// (file:line:column, the flag, the overlay, or <defaults>).
+    #[arg(long, requires = "effective")]
+    pub show_origin: bool,
+    /// The render inputs, used with --effective only.
+    #[command(flatten, next_help_heading = "Render inputs (with --effective)")]
+    pub inputs: InputArgs,
 }
 
 /// Helm's `helm template NAME CHART` positionals, accepted only to explain that skygen takes

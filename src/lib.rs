@@ -113,17 +113,12 @@ pub fn render_deployment(
     inputs: &inputs::Inputs,
     stdin: &mut dyn Read,
 ) -> Result<Deployment, Vec<Diagnostic>> {
-    let overlays = overlay::load(&inputs.overlays)?;
-    // defaults < overlay values (in order) < -f files < --set flags.
-    let mut sources = overlay::value_sources(&overlays);
-    sources.extend(inputs.sources.iter().cloned());
-    let mut merged = values::load(&sources, stdin)?;
-    let mut warnings = overlay::merge_config(&mut merged, &overlays, &inputs.release)?;
-    let policy = values::Policy {
-        allow_vulnerable_ingress_nginx: inputs.allow_vulnerable_ingress_nginx,
-        release: inputs.release.clone(),
-    };
-    let validated = values::validate_with(merged, &policy)?;
+    let LoadedValues {
+        overlays,
+        validated,
+        mut warnings,
+        ..
+    } = load_values(inputs, stdin)?;
     let rendered = render::render(&validated)?;
     let patched = overlay::apply(rendered, &overlays, &validated)?;
     // After overlays, so an overlay cannot drop the release's labels or keep marks by accident.
@@ -218,12 +213,47 @@ impl Read for Replay<'_> {
     }
 }
 
+/// The values half of the pipeline: the overlays, the merged values (kept for
+/// `values --effective`) and their validated form, with the warnings so far.
+pub struct LoadedValues {
+    pub overlays: Vec<overlay::Overlay>,
+    pub merged: values::Merged,
+    pub validated: values::Validated,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Load the overlays, merge every value source, and validate the result.
+pub fn load_values(
+    inputs: &inputs::Inputs,
+    stdin: &mut dyn Read,
+) -> Result<LoadedValues, Vec<Diagnostic>> {
+    let overlays = overlay::load(&inputs.overlays)?;
+    // defaults < overlay values (in order) < -f files < --set flags.
+    let mut sources = overlay::value_sources(&overlays);
+    sources.extend(inputs.sources.iter().cloned());
+    let mut merged = values::load(&sources, stdin)?;
+    let warnings = overlay::merge_config(&mut merged, &overlays, &inputs.release)?;
+    let policy = values::Policy {
+        allow_vulnerable_ingress_nginx: inputs.allow_vulnerable_ingress_nginx,
+        release: inputs.release.clone(),
+    };
+    let validated = values::validate_with(merged.clone(), &policy)?;
+    Ok(LoadedValues {
+        overlays,
+        merged,
+        validated,
+        warnings,
+    })
+}
+
 /// Run skygen with command-line arguments (the first is the program name).
 pub fn run(
     args: impl IntoIterator<Item = String>,
     stdin: &mut dyn Read,
 ) -> Result<Outcome, clap::Error> {
-    let matches = cli::Cli::command().try_get_matches_from(args)?;
+    let matches = cli::Cli::command()
+        .long_version(commands::long_version())
+        .try_get_matches_from(args)?;
     let parsed = cli::Cli::from_arg_matches(&matches)?;
     let sub = matches
         .subcommand()
@@ -233,8 +263,10 @@ pub fn run(
         cli::Command::Render(args) => commands::render(&args, &sub, stdin),
         cli::Command::Validate(args) => commands::validate(&args, &sub, stdin),
         cli::Command::Diff(args) => commands::diff(&args, &sub, stdin),
+        cli::Command::Values(args) => commands::values(&args, &sub, stdin),
+        cli::Command::Completion { shell } => commands::completion(shell),
+        cli::Command::Man => commands::man(),
         cli::Command::Check(args) => commands::check(&args, stdin),
-        cli::Command::Values => Outcome::ok(values::DEFAULTS_YAML.to_owned(), vec![]),
         cli::Command::Overlays => Outcome::ok(overlay::list_builtins(), vec![]),
         cli::Command::Schema => Outcome::ok(values::schema::SCHEMA_TEXT.to_owned(), vec![]),
     })

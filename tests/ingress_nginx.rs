@@ -431,14 +431,17 @@ fn unknown_ingress_nginx_keys_are_refused_with_the_supported_list() {
     let out = run(&[
         "render",
         "--set",
-        "ingress-nginx.controller.metrics.enabled=true",
+        "ingress-nginx.controller.hostNetwork=true",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("ingress-nginx.controller.metrics"), "{err}");
     assert!(
-        err.contains("replicaCount") && err.contains("admissionWebhooks"),
+        err.contains("ingress-nginx.controller.hostNetwork"),
+        "{err}"
+    );
+    assert!(
+        err.contains("autoscaling") && err.contains("admissionWebhooks"),
         "{err}"
     );
 
@@ -616,7 +619,167 @@ fn cli_warns_about_the_legacy_node_port_keys() {
     );
     let (_, stderr) = render(&[]);
     assert!(
-        stderr.is_empty(),
-        "a normal render prints nothing: {stderr}"
+        !stderr.contains("nodePortEnabled"),
+        "a normal render does not warn about the legacy keys: {stderr}"
     );
+}
+
+/// The Helm reference render of the default values, as objects by identity.
+fn helm_default() -> BTreeMap<String, Value> {
+    let text = std::fs::read_to_string(format!("{FIXTURES}/default.helm-output.yaml")).unwrap();
+    by_id(objects(&text))
+}
+
+/// `controller.kind: DaemonSet`, following the subchart's controller-daemonset.yaml: the same
+/// pod as the Deployment, no `replicas`, and neither a PodDisruptionBudget ("not supported for
+/// DaemonSets") nor an HPA (Deployment only), whatever replicaCount and autoscaling say.
+#[test]
+fn daemonset_kind_as_in_the_subchart() {
+    let (ours, _) = render(&[
+        "--set",
+        "ingress-nginx.controller.kind=DaemonSet",
+        "--set",
+        "ingress-nginx.controller.replicaCount=3",
+        "--set",
+        "ingress-nginx.controller.autoscaling.enabled=true",
+    ]);
+    let mut expected = helm_default();
+    let mut deploy = expected
+        .remove("Deployment/skypilot/skypilot-ingress-nginx-controller")
+        .expect("Helm's default has the Deployment");
+    deploy["kind"] = json!("DaemonSet");
+    deploy["spec"].as_object_mut().unwrap().remove("replicas");
+    expected.insert(
+        "DaemonSet/skypilot/skypilot-ingress-nginx-controller".into(),
+        deploy,
+    );
+    assert_equivalent("DaemonSet", by_id(ours), expected);
+}
+
+/// `nodePorts` written as text, as the subchart's own defaults are (`""`): Helm writes
+/// `nodePort: 30050` (a number once YAML reads it) and leaves out the empty one.
+#[test]
+fn node_ports_as_text_as_in_the_subchart() {
+    let values = "ingress-nginx:\n  controller:\n    service:\n      type: NodePort\n      nodePorts: {http: \"30050\", https: \"\"}\n";
+    let dir = common::TempDir::new("node-ports");
+    let file = dir.write("values.yaml", values);
+    let (ours, _) = render(&["-f", &file]);
+    let mut expected = helm_default();
+    let svc = expected
+        .get_mut("Service/skypilot/skypilot-ingress-nginx-controller")
+        .unwrap();
+    svc["spec"]["type"] = json!("NodePort");
+    svc["spec"]["ports"][0]["nodePort"] = json!(30050);
+    assert!(svc["spec"]["ports"][1].get("nodePort").is_none());
+    assert_equivalent("NodePort with text ports", by_id(ours), expected);
+
+    for bad in ["http=abc", "http=70000"] {
+        let out = run(&[
+            "render",
+            "--set-string",
+            &format!("ingress-nginx.controller.service.nodePorts.{bad}"),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+}
+
+/// `autoscaling.enabled` on the Deployment, following controller-hpa.yaml and
+/// controller-poddisruptionbudget.yaml: an autoscaling/v2 HPA (memory metric before CPU; a
+/// null target leaves its metric out), no `replicas` on the Deployment, and a PDB because
+/// `minReplicas` (not `replicaCount`) is above one.
+#[test]
+fn autoscaling_as_in_the_subchart() {
+    let (ours, _) = render(&[
+        "--set",
+        "ingress-nginx.controller.autoscaling.enabled=true",
+        "--set",
+        "ingress-nginx.controller.autoscaling.minReplicas=2",
+        "--set",
+        "ingress-nginx.controller.autoscaling.maxReplicas=5",
+        "--set",
+        "ingress-nginx.controller.autoscaling.targetCPUUtilizationPercentage=80",
+        "--set",
+        "ingress-nginx.controller.autoscaling.targetMemoryUtilizationPercentage=null",
+    ]);
+    let mut expected = helm_default();
+    let labels = json!({
+        "app.kubernetes.io/name": "ingress-nginx",
+        "app.kubernetes.io/instance": "skypilot",
+        "app.kubernetes.io/version": "1.11.8",
+        "app.kubernetes.io/part-of": "ingress-nginx",
+        "app.kubernetes.io/component": "controller",
+    });
+    let selector = json!({
+        "app.kubernetes.io/name": "ingress-nginx",
+        "app.kubernetes.io/instance": "skypilot",
+        "app.kubernetes.io/component": "controller",
+    });
+    let deploy = expected
+        .get_mut("Deployment/skypilot/skypilot-ingress-nginx-controller")
+        .unwrap();
+    deploy["spec"].as_object_mut().unwrap().remove("replicas");
+    expected.insert(
+        "HorizontalPodAutoscaler/skypilot/skypilot-ingress-nginx-controller".into(),
+        json!({
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"labels": labels, "name": "skypilot-ingress-nginx-controller", "namespace": "skypilot"},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "skypilot-ingress-nginx-controller"},
+                "minReplicas": 2,
+                "maxReplicas": 5,
+                "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}],
+            },
+        }),
+    );
+    expected.insert(
+        "PodDisruptionBudget/skypilot/skypilot-ingress-nginx-controller".into(),
+        json!({
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"labels": labels, "name": "skypilot-ingress-nginx-controller", "namespace": "skypilot"},
+            "spec": {"selector": {"matchLabels": selector}, "minAvailable": 1},
+        }),
+    );
+    assert_equivalent("autoscaling", by_id(ours), expected);
+}
+
+#[test]
+fn bundled_controller_warns_once_with_the_cves_of_its_tag() {
+    let (_, stderr) = render(&[]);
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("retired")).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    let line = lines[0];
+    assert!(line.starts_with("warning: "), "{line}");
+    // The advisories the issue lists for v1.11.8, each spelled in full.
+    for id in [
+        "CVE-2025-15566",
+        "CVE-2026-1580",
+        "CVE-2026-24512",
+        "CVE-2026-24513",
+        "CVE-2026-24514",
+        "CVE-2026-3288",
+        "CVE-2026-42945",
+        "CVE-2026-9256",
+    ] {
+        assert!(line.contains(id), "{id} missing: {line}");
+    }
+    assert!(
+        line.contains("v1.11.8") && line.contains("docs/edge.md"),
+        "{line}"
+    );
+    assert!(!line.contains('…'), "the line was cut: {line}");
+
+    let (_, stderr) = render(&[
+        "--set",
+        "ingress-nginx.controller.image.tag=v1.15.1",
+        "--set",
+        "ingress-nginx.controller.image.digest=",
+    ]);
+    assert!(
+        stderr.contains("CVE-2026-42945") && !stderr.contains("CVE-2026-3288"),
+        "{stderr}"
+    );
+    let (_, stderr) = render(&["--set", "ingress-nginx.enabled=false"]);
+    assert!(!stderr.contains("retired"), "{stderr}");
 }

@@ -347,7 +347,18 @@ fn overlays_command_lists_every_builtin_with_a_description() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
-    assert_eq!(names, ["eks", "gke", "minimal-rbac", "nodeport"]);
+    assert_eq!(
+        names,
+        [
+            "argocd",
+            "eks",
+            "flux",
+            "gke",
+            "hardened",
+            "minimal-rbac",
+            "nodeport"
+        ]
+    );
     for line in o.stdout.lines() {
         assert!(line.split_whitespace().count() > 4, "{line}");
     }
@@ -478,7 +489,10 @@ fn unknown_overlay_name_lists_the_builtins() {
     let err = fails(&["--overlay", "ekss"]);
     assert!(err.contains("unknown overlay `ekss`"), "{err}");
     assert!(err.contains("did you mean `eks`?"), "{err}");
-    assert!(err.contains("eks, gke, minimal-rbac, nodeport"), "{err}");
+    assert!(
+        err.contains("argocd, eks, flux, gke, hardened, minimal-rbac, nodeport"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -1081,4 +1095,398 @@ fn wrong_types_in_overlay_yaml_name_the_field() {
             "{at} {msg}:\n{err}"
         );
     }
+}
+
+// --- Issue 16: the argocd, flux and hardened built-ins, and `when`, `expect: any`, `containing`.
+
+const CREATE_JOB: &str = "Job.batch/skypilot/skypilot-ingress-nginx-admission-create";
+const PATCH_JOB: &str = "Job.batch/skypilot/skypilot-ingress-nginx-admission-patch";
+const WEBHOOK: &str =
+    "ValidatingWebhookConfiguration.admissionregistration.k8s.io/skypilot-ingress-nginx-admission";
+const API_SERVER: &str = "Deployment.apps/skypilot/skypilot-api-server";
+
+fn annotation(obj: &Value, key: &str) -> Option<String> {
+    obj["metadata"]["annotations"][key]
+        .as_str()
+        .map(str::to_owned)
+}
+
+#[test]
+fn argocd_makes_the_certificate_jobs_sync_hooks_and_orders_the_webhook() {
+    let before = render(&[]);
+    let after = render(&["--overlay", "argocd"]);
+    let mut want = vec![
+        format!("{CREATE_JOB} +/metadata/annotations"),
+        format!("{CREATE_JOB} -/spec/ttlSecondsAfterFinished"),
+        format!("{PATCH_JOB} +/metadata/annotations"),
+        format!("{PATCH_JOB} -/spec/ttlSecondsAfterFinished"),
+        format!("{WEBHOOK} +/metadata/annotations"),
+        "Namespace/skypilot-system +/metadata/annotations".to_owned(),
+    ];
+    want.sort();
+    assert_eq!(changes(&before, &after), want);
+    for (job, wave) in [(CREATE_JOB, "0"), (PATCH_JOB, "2")] {
+        let j = &after[job];
+        assert_eq!(
+            annotation(j, "argocd.argoproj.io/hook").as_deref(),
+            Some("Sync")
+        );
+        assert_eq!(
+            annotation(j, "argocd.argoproj.io/hook-delete-policy").as_deref(),
+            Some("BeforeHookCreation")
+        );
+        assert_eq!(
+            annotation(j, "argocd.argoproj.io/sync-wave").as_deref(),
+            Some(wave)
+        );
+    }
+    // The webhook after everything it could reject, before the Job that patches it.
+    assert_eq!(
+        annotation(&after[WEBHOOK], "argocd.argoproj.io/sync-wave").as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        annotation(
+            &after["Namespace/skypilot-system"],
+            "argocd.argoproj.io/sync-options"
+        )
+        .as_deref(),
+        Some("Prune=false")
+    );
+}
+
+#[test]
+fn argocd_and_flux_work_without_the_objects_they_annotate() {
+    // No admission webhook (no Jobs, no webhook), no ingress-nginx at all, no Namespace.
+    for extra in [
+        &[
+            "--set",
+            "ingress-nginx.controller.admissionWebhooks.enabled=false",
+        ][..],
+        &["--set", "ingress-nginx.enabled=false"],
+        &["--overlay", "minimal-rbac"],
+    ] {
+        for overlay in ["argocd", "flux"] {
+            let mut args = vec!["--overlay", overlay];
+            args.extend_from_slice(extra);
+            let out = render(&args);
+            assert!(!out.contains_key(CREATE_JOB) || extra[1] == "minimal-rbac");
+        }
+    }
+    // Two Namespaces (system components and the in-cluster credentials namespace): both kept.
+    let out = render(&[
+        "--overlay",
+        "argocd,flux",
+        "--set",
+        "kubernetesCredentials.inclusterNamespace=sky-workloads",
+    ]);
+    let namespaces: Vec<&Value> = out
+        .iter()
+        .filter(|(id, _)| id.starts_with("Namespace/"))
+        .map(|(_, o)| o)
+        .collect();
+    assert_eq!(namespaces.len(), 2);
+    for ns in namespaces {
+        assert_eq!(
+            annotation(ns, "argocd.argoproj.io/sync-options").as_deref(),
+            Some("Prune=false")
+        );
+        assert_eq!(
+            annotation(ns, "kustomize.toolkit.fluxcd.io/prune").as_deref(),
+            Some("disabled")
+        );
+    }
+}
+
+#[test]
+fn flux_force_replaces_jobs_and_keeps_dollar_braces_from_substitution() {
+    let dir = TempDir::new("flux");
+    let values = dir.write(
+        "values.yaml",
+        "apiService:\n  config: |\n    kubernetes:\n      custom_metadata:\n        labels:\n          team: \"${TEAM}\"\n",
+    );
+    let before = render(&["-f", &values]);
+    let after = render(&["-f", &values, "--overlay", "flux"]);
+    for job in [CREATE_JOB, PATCH_JOB] {
+        assert_eq!(
+            annotation(&after[job], "kustomize.toolkit.fluxcd.io/force").as_deref(),
+            Some("enabled")
+        );
+        assert!(after[job]["spec"].get("ttlSecondsAfterFinished").is_none());
+    }
+    // Exactly the objects with `${` in some string opt out of substitution (found here by
+    // searching the JSON text, not the way the overlay's target walks the object).
+    for (id, obj) in &before {
+        let has = obj.to_string().contains("${");
+        let opted_out = annotation(&after[id], "kustomize.toolkit.fluxcd.io/substitute");
+        assert_eq!(opted_out.is_some(), has, "{id}");
+    }
+    assert!(annotation(&after[CONFIG], "kustomize.toolkit.fluxcd.io/substitute").is_some());
+    assert!(annotation(&after[API_SERVER], "kustomize.toolkit.fluxcd.io/substitute").is_some());
+}
+
+fn containers(pod: &Value) -> Vec<&Value> {
+    ["initContainers", "containers"]
+        .iter()
+        .filter_map(|k| pod[*k].as_array())
+        .flatten()
+        .collect()
+}
+
+#[test]
+fn hardened_bounds_every_container_and_keeps_what_the_api_server_needs() {
+    let before = render(&[]);
+    let after = render(&["--overlay", "hardened"]);
+    for (id, obj) in &after {
+        let pod = &obj["spec"]["template"]["spec"];
+        if pod.is_null() {
+            continue;
+        }
+        assert_eq!(
+            pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault",
+            "{id}"
+        );
+        for c in containers(pod) {
+            let name = &c["name"];
+            for k in ["requests", "limits"] {
+                for r in ["cpu", "memory"] {
+                    assert!(c["resources"][k][r].is_string(), "{id} {name}: {k}.{r}");
+                }
+            }
+            assert_eq!(
+                c["securityContext"]["allowPrivilegeEscalation"], false,
+                "{id} {name}"
+            );
+            assert_eq!(
+                c["securityContext"]["capabilities"]["drop"],
+                json!(["ALL"]),
+                "{id} {name}"
+            );
+        }
+    }
+    // The API server: the same command, image, env, volumes, probes and token; only security
+    // settings, and the sidecar's bounds and probe, differ.
+    let (a, b) = (&before[API_SERVER], &after[API_SERVER]);
+    let pod = |o: &Value| o["spec"]["template"]["spec"].clone();
+    assert_eq!(pod(b)["automountServiceAccountToken"], true);
+    assert_eq!(pod(a)["volumes"], pod(b)["volumes"]);
+    let mut d = Vec::new();
+    diff_value(
+        &pod(a)["containers"][0],
+        &pod(b)["containers"][0],
+        String::new(),
+        &mut d,
+    );
+    assert_eq!(d, ["+/securityContext/seccompProfile"]);
+    let mut d = Vec::new();
+    diff_value(
+        &pod(a)["containers"][1],
+        &pod(b)["containers"][1],
+        String::new(),
+        &mut d,
+    );
+    d.sort();
+    assert_eq!(
+        d,
+        ["+/livenessProbe", "+/resources", "+/securityContext"],
+        "the logrotate sidecar"
+    );
+    // No `*` verb is left in any role, and nothing granted before is lost but `impersonate`.
+    for (id, obj) in &after {
+        for rule in obj["rules"].as_array().into_iter().flatten() {
+            assert!(
+                !rule["verbs"].as_array().unwrap().contains(&json!("*")),
+                "{id}"
+            );
+        }
+    }
+}
+
+#[test]
+fn hardened_network_policies_admit_the_controller_and_prometheus_only() {
+    let out = render(&[
+        "--overlay",
+        "hardened",
+        "--set",
+        "apiService.metrics.enabled=true",
+    ]);
+    let np = &out["NetworkPolicy.networking.k8s.io/skypilot/skypilot-api-server"];
+    let controller = &out["Deployment.apps/skypilot/skypilot-ingress-nginx-controller"];
+    let pod_labels = controller["spec"]["template"]["metadata"]["labels"]
+        .as_object()
+        .unwrap();
+    let rules = np["spec"]["ingress"].as_array().unwrap();
+    assert_eq!(rules.len(), 2);
+    // The API port from pods carrying every label of the selector: the controller's pods.
+    assert_eq!(
+        rules[0]["ports"],
+        json!([{"port": 46580, "protocol": "TCP"}])
+    );
+    let from = rules[0]["from"][0]["podSelector"]["matchLabels"]
+        .as_object()
+        .unwrap();
+    assert!(from.iter().all(|(k, v)| pod_labels.get(k) == Some(v)));
+    assert_eq!(
+        rules[1]["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"],
+        "prometheus"
+    );
+    // The policy selects the API server's pods.
+    let api_labels = &out[API_SERVER]["spec"]["template"]["metadata"]["labels"];
+    for (k, v) in np["spec"]["podSelector"]["matchLabels"]
+        .as_object()
+        .unwrap()
+    {
+        assert_eq!(&api_labels[k], v);
+    }
+    // Without the bundled controller, the API port is open to any pod (your own controller).
+    let out = render(&[
+        "--overlay",
+        "hardened",
+        "--set",
+        "ingress-nginx.enabled=false",
+    ]);
+    let np = &out["NetworkPolicy.networking.k8s.io/skypilot/skypilot-api-server"];
+    assert!(np["spec"]["ingress"][0].get("from").is_none());
+    assert_eq!(
+        out.keys()
+            .filter(|id| id.starts_with("NetworkPolicy"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn hardened_rbac_follows_user_rules_and_refuses_dev_mode() {
+    let dir = TempDir::new("hardened-rbac");
+    // One namespace rule of the user's: the RBAC-management rules the template appends come
+    // right after it, and the overlay finds them there.
+    let values = dir.write(
+        "values.yaml",
+        "rbac:\n  namespaceRules:\n    - apiGroups: [\"\"]\n      resources: [pods]\n      verbs: [get, list]\n",
+    );
+    let out = render(&["--overlay", "hardened", "-f", &values]);
+    let role = &out["Role.rbac.authorization.k8s.io/skypilot/skypilot-api-role"];
+    assert_eq!(role["rules"][0]["verbs"], json!(["get", "list"]));
+    assert_eq!(
+        role["rules"][1]["resources"],
+        json!(["roles", "rolebindings"])
+    );
+    assert!(role["rules"][1]["verbs"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("escalate")));
+    assert_eq!(role["rules"][2]["resources"], json!(["serviceaccounts"]));
+    assert!(!role["rules"][2]["verbs"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("impersonate")));
+    // Management off: those rules are not there, and the patch is not applied.
+    render(&[
+        "--overlay",
+        "hardened",
+        "--set",
+        "rbac.manageRbacPolicies=false",
+    ]);
+    render(&["--overlay", "hardened", "--set", "rbac.create=false"]);
+    let err = fails(&[
+        "--overlay",
+        "hardened",
+        "--set",
+        "apiService.skypilotDev=true",
+    ]);
+    assert!(err.contains("overlays/hardened/overlay.yaml:"), "{err}");
+    assert!(err.contains("privileged"), "{err}");
+}
+
+#[test]
+fn patch_when_expect_any_and_containing() {
+    let dir = TempDir::new("when");
+    let ov = overlay_dir(
+        &dir,
+        "ov",
+        &format!(
+            "{HEAD}patches:\n  - when: v.storage.size == \"20Gi\"\n    target: {{kind: PersistentVolumeClaim}}\n    type: merge\n    patch: {{metadata: {{labels: {{big: \"yes\"}}}}}}\n  - target: {{kind: Secret}}\n    type: merge\n    expect: any\n    patch: {{metadata: {{labels: {{s: \"1\"}}}}}}\n  - target: {{containing: skypilot-api, kind: Service}}\n    type: merge\n    patch: {{metadata: {{labels: {{api: \"1\"}}}}}}\n  - target: {{kind: Ingress, name: \"{{{{ ingress }}}}\"}}\n    type: merge\n    patch: {{metadata: {{labels: {{size: \"{{{{ v.storage.size }}}}\"}}}}}}\n"
+        ),
+    );
+    let plain = render(&["--overlay", &ov]);
+    assert!(plain[PVC]["metadata"]["labels"].get("big").is_none());
+    assert_eq!(
+        plain["Service/skypilot/skypilot-api-service"]["metadata"]["labels"]["api"],
+        "1"
+    );
+    let big = render(&["--overlay", &ov, "--set", "storage.size=20Gi"]);
+    assert_eq!(big[PVC]["metadata"]["labels"]["big"], "yes");
+    // Patch strings see the names (`ingress` is the Ingress's name here) and the values.
+    let ingress = &big["Ingress.networking.k8s.io/skypilot/skypilot-ingress"];
+    assert_eq!(ingress["metadata"]["labels"]["size"], "20Gi");
+
+    let bad = overlay_dir(
+        &dir,
+        "bad",
+        &format!("{HEAD}patches:\n  - when: \"v.storage.size ==\"\n    target: {{kind: Secret}}\n    type: merge\n    expect: some\n    patch: {{}}\n"),
+    );
+    let err = fails(&["--overlay", &bad]);
+    assert!(
+        err.contains("bad/overlay.yaml:3:11") && err.contains("invalid expression"),
+        "{err}"
+    );
+    assert!(err.contains("or `any`"), "{err}");
+}
+
+#[test]
+fn hardened_oauth_pods_have_no_token_and_probe_their_own_ports() {
+    let case = root().join("tests/cases/oauth.values.yaml");
+    let base = [
+        "--release-name",
+        "sky",
+        "-n",
+        "auth",
+        "-f",
+        case.to_str().unwrap(),
+    ];
+    let mut with = base.to_vec();
+    with.extend(["--overlay", "hardened"]);
+    let out = render(&with);
+    for (name, container) in [
+        ("sky-oauth2-proxy", "oauth2-proxy"),
+        ("sky-oauth2-proxy-redis", "redis"),
+    ] {
+        let pod = &out[&format!("Deployment.apps/auth/{name}")]["spec"]["template"]["spec"];
+        assert_eq!(pod["automountServiceAccountToken"], false, "{name}");
+        assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{name}");
+        let c = &pod["containers"][0];
+        assert_eq!(c["name"], container);
+        assert_eq!(
+            c["securityContext"]["readOnlyRootFilesystem"], true,
+            "{name}"
+        );
+        // The probes check the port the container listens on.
+        let port = &c["ports"][0]["containerPort"];
+        for probe in ["livenessProbe", "readinessProbe"] {
+            let p = &c[probe];
+            let probed = if p["httpGet"].is_object() {
+                &p["httpGet"]["port"]
+            } else {
+                &p["tcpSocket"]["port"]
+            };
+            assert_eq!(probed, port, "{name} {probe}");
+        }
+        // Each is reachable only from the pods that need it.
+        let np = &out[&format!("NetworkPolicy.networking.k8s.io/auth/{name}")];
+        assert_eq!(
+            np["spec"]["ingress"][0]["ports"][0]["port"], *port,
+            "{name}"
+        );
+    }
+    // redis writes only /data, an emptyDir now.
+    let redis = &out["Deployment.apps/auth/sky-oauth2-proxy-redis"]["spec"]["template"]["spec"];
+    assert_eq!(redis["volumes"], json!([{"name": "data", "emptyDir": {}}]));
+    assert_eq!(
+        redis["containers"][0]["volumeMounts"],
+        json!([{"name": "data", "mountPath": "/data"}])
+    );
+    // Without OAuth nothing of this applies (the patches' `when`), and nothing fails.
+    assert!(!render(&["--overlay", "hardened"])
+        .keys()
+        .any(|k| k.contains("oauth2")));
 }

@@ -64,38 +64,17 @@ fn several_releases_equal_one_run_each() {
     assert!(blue.contains("name: blue-api-server"));
     assert_eq!(both, format!("{blue}{green}"));
 
-    let json = |args: &[&str]| -> serde_json::Value {
-        serde_json::from_str(&stdout(&skygen(args, VALUES))).unwrap()
+    // Each release name becomes `--release-name NAME`.
+    let json = |releases: &[&str]| -> serde_json::Value {
+        let mut args = vec!["render", "-f", "-", "--format", "json"];
+        for r in releases {
+            args.extend(["--release-name", r]);
+        }
+        serde_json::from_str(&stdout(&skygen(&args, VALUES))).unwrap()
     };
-    let both = json(&[
-        "render",
-        "-f",
-        "-",
-        "--format",
-        "json",
-        "--release-name",
-        "blue",
-        "--release-name",
-        "green",
-    ]);
-    let blue = json(&[
-        "render",
-        "-f",
-        "-",
-        "--format",
-        "json",
-        "--release-name",
-        "blue",
-    ]);
-    let green = json(&[
-        "render",
-        "-f",
-        "-",
-        "--format",
-        "json",
-        "--release-name",
-        "green",
-    ]);
+    let both = json(&["blue", "green"]);
+    let blue = json(&["blue"]);
+    let green = json(&["green"]);
     let mut items = blue["items"].as_array().unwrap().clone();
     items.extend(green["items"].as_array().unwrap().iter().cloned());
     assert_eq!(both["items"], serde_json::Value::Array(items));

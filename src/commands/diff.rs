@@ -10,7 +10,7 @@ use crate::{cli, diff, inputs, render_deployment, values, ExitStatus, Outcome};
 
 /// The render input flags given on the command line (as `--long` spellings). `diff` takes them
 /// only with `--against`; read from [`cli::InputArgs`] itself so a flag added there is covered.
-fn render_flags_given(matches: &clap::ArgMatches) -> Vec<String> {
+pub(super) fn render_flags_given(matches: &clap::ArgMatches) -> Vec<String> {
     use clap::Args;
     cli::InputArgs::augment_args(clap::Command::new("inputs"))
         .get_arguments()

@@ -5,10 +5,12 @@
 mod check;
 mod diff;
 mod render;
+mod tooling;
 
 pub use check::check;
 pub use diff::diff;
 pub use render::{render, validate};
+pub use tooling::{completion, long_version, man, values};
 
 /// Was the flag `id` given on the command line (not a default)?
 fn given_on_command_line(matches: &clap::ArgMatches, id: &str) -> bool {

@@ -24,12 +24,10 @@ pub const RELEASE_NAMESPACE_LABEL: &str = "skygen.io/release-namespace";
 /// On objects no prune or uninstall may delete (Namespaces, PersistentVolumeClaims): selectors in
 /// docs/lifecycle.md exclude it, and `kubectl apply -l skygen.io/keep=true` applies them alone.
 pub const KEEP_LABEL: &str = "skygen.io/keep";
+const ARGOCD_SYNC_OPTIONS: &str = "argocd.argoproj.io/sync-options";
 /// Annotations the GitOps tools honour to never prune or delete an object.
 pub const KEEP_ANNOTATIONS: &[(&str, &str)] = &[
-    (
-        "argocd.argoproj.io/sync-options",
-        "Prune=false,Delete=false",
-    ),
+    (ARGOCD_SYNC_OPTIONS, "Prune=false,Delete=false"),
     ("kustomize.toolkit.fluxcd.io/prune", "disabled"),
 ];
 
@@ -109,13 +107,37 @@ pub fn stamp(mut patched: Patched, release: &Release, opts: &Options) -> Patched
         }
         if kept {
             labels.insert(KEEP_LABEL.into(), json!("true"));
-            let annotations = map_at(meta, "annotations");
-            for (k, v) in KEEP_ANNOTATIONS {
-                annotations.insert((*k).into(), json!(v));
-            }
+            keep_annotations(map_at(meta, "annotations"));
         }
     }
     patched
+}
+
+/// Add the keep annotations to what an overlay may already have set: Argo CD's sync options are
+/// a comma-separated list, so `Prune=false` and `Delete=false` join the options there unless
+/// the overlay chose `Prune=` or `Delete=` itself; Flux's annotation is set only when absent.
+fn keep_annotations(annotations: &mut Map<String, Value>) {
+    for (key, wanted) in KEEP_ANNOTATIONS {
+        let Some(existing) = annotations.get(*key).and_then(Value::as_str) else {
+            annotations.insert((*key).into(), json!(wanted));
+            continue;
+        };
+        if *key != ARGOCD_SYNC_OPTIONS {
+            continue;
+        }
+        let mut options: Vec<String> = existing
+            .split(',')
+            .map(|o| o.trim().to_owned())
+            .filter(|o| !o.is_empty())
+            .collect();
+        for option in wanted.split(',') {
+            let name = option.split('=').next().unwrap_or_default();
+            if !options.iter().any(|o| o.starts_with(&format!("{name}="))) {
+                options.push(option.to_owned());
+            }
+        }
+        annotations.insert((*key).into(), json!(options.join(",")));
+    }
 }
 
 /// The map at `key` of `meta`, created when missing or null.
@@ -153,6 +175,22 @@ mod tests {
             namespace: "ops".into(),
             kube_version: (1, 35),
         }
+    }
+
+    #[test]
+    fn keep_annotations_join_an_overlays_options() {
+        let mut a = Map::new();
+        a.insert(
+            ARGOCD_SYNC_OPTIONS.into(),
+            json!("Prune=false, ServerSideApply=true"),
+        );
+        a.insert("kustomize.toolkit.fluxcd.io/prune".into(), json!("enabled"));
+        keep_annotations(&mut a);
+        assert_eq!(
+            a[ARGOCD_SYNC_OPTIONS],
+            "Prune=false,ServerSideApply=true,Delete=false"
+        );
+        assert_eq!(a["kustomize.toolkit.fluxcd.io/prune"], "enabled");
     }
 
     #[test]

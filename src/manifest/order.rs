@@ -31,6 +31,11 @@ const KIND_ORDER: &[&str] = &[
     "CronJob",
     "IngressClass",
     "Ingress",
+    // Gateway API mode (#13): the route, then the implementation policies that target it.
+    "HTTPRoute",
+    "BackendTrafficPolicy",
+    "GCPBackendPolicy",
+    "HealthCheckPolicy",
     "APIService",
 ];
 

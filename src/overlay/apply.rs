@@ -41,6 +41,13 @@ pub fn apply(
     );
     // Resource templates see what skygen's own templates see, plus the overlay strings' names.
     let resource_ctx = minijinja::context! { ..context, ..strings_ctx.clone() };
+    // Targets and patches see the names, and `v` for what depends on the values (a JSON
+    // pointer into a list of the user's length). Not the rest of the resource context: its
+    // `ingress` (facts) would hide the name `{{ ingress }}`.
+    let patch_ctx = minijinja::context! {
+        v => resource_ctx.get_attr("v").unwrap_or_default(),
+        ..strings_ctx.clone()
+    };
     let env = string_environment();
     let mut errors = Vec::new();
     for overlay in overlays {
@@ -75,7 +82,15 @@ pub fn apply(
             }
         }
         for p in &overlay.patches {
-            if let Err(d) = apply_patch(&mut objects, p, &env, &strings_ctx) {
+            match p.applies(&env, &resource_ctx) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(d) => {
+                    errors.push(*d);
+                    continue;
+                }
+            }
+            if let Err(d) = apply_patch(&mut objects, p, &env, &patch_ctx) {
                 errors.push(*d);
             }
         }
@@ -143,6 +158,32 @@ fn render_resource(r: &Resource, ctx: &minijinja::Value) -> Result<Vec<Value>, B
     Ok(out)
 }
 
+impl Patch {
+    /// Does the patch's `when` hold for these values (always, without one)?
+    fn applies(
+        &self,
+        env: &Environment<'_>,
+        ctx: &minijinja::Value,
+    ) -> Result<bool, Box<Diagnostic>> {
+        let Some(when) = &self.when else {
+            return Ok(true);
+        };
+        env.compile_expression(when)
+            .and_then(|expr| expr.eval(ctx))
+            .map(|v| v.is_true())
+            .map_err(|e| {
+                Box::new(
+                    Diagnostic::error(
+                        Code::Overlay,
+                        format!("patch condition `{when}` failed to evaluate: {e}"),
+                    )
+                    .with_origin(Some(self.origin.clone()))
+                    .with_help("`when` sees the same names as checks and resource templates: v, names, release, … (docs/overlays.md)"),
+                )
+            })
+    }
+}
+
 fn apply_patch(
     objects: &mut Vec<Object>,
     p: &Patch,
@@ -166,13 +207,12 @@ fn apply_patch(
     let matched: Vec<usize> = (0..objects.len())
         .filter(|&i| target.matches(&ids[i], &objects[i].value))
         .collect();
-    if matched.len() != p.expect {
+    if let Some(expect) = p.expect.filter(|&n| n != matched.len()) {
         let mut d = Diagnostic::error(
             Code::Overlay,
             format!(
-                "patch target {target} matches {} object(s), expected {}",
+                "patch target {target} matches {} object(s), expected {expect}",
                 matched.len(),
-                p.expect
             ),
         )
         .with_origin(Some(p.origin.clone()));

@@ -9,6 +9,13 @@ use crate::diagnostics::{did_you_mean, quote, Code, Diagnostic};
 /// Name → the overlay's files (relative path, text), in name order.
 const BUILTINS: &[(&str, &[(&str, &str)])] = &[
     (
+        "argocd",
+        &[(
+            "overlay.yaml",
+            include_str!("../../overlays/argocd/overlay.yaml"),
+        )],
+    ),
+    (
         "eks",
         &[
             (
@@ -22,11 +29,31 @@ const BUILTINS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "flux",
+        &[(
+            "overlay.yaml",
+            include_str!("../../overlays/flux/overlay.yaml"),
+        )],
+    ),
+    (
         "gke",
         &[(
             "overlay.yaml",
             include_str!("../../overlays/gke/overlay.yaml"),
         )],
+    ),
+    (
+        "hardened",
+        &[
+            (
+                "overlay.yaml",
+                include_str!("../../overlays/hardened/overlay.yaml"),
+            ),
+            (
+                "networkpolicies.yaml",
+                include_str!("../../overlays/hardened/networkpolicies.yaml"),
+            ),
+        ],
     ),
     (
         "minimal-rbac",

@@ -92,7 +92,10 @@ struct Patch {
     target: Target,
     kind: PatchType,
     body: Value,
-    expect: usize,
+    /// How many objects the target must match; `None` (`expect: any`) takes every match.
+    expect: Option<usize>,
+    /// An expression over the values (`v.…`, as in checks): the patch applies only when true.
+    when: Option<String>,
     /// Where the patch is written, for every message about it.
     origin: Origin,
 }

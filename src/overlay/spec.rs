@@ -24,7 +24,7 @@ const FIELDS: &[&str] = &[
     "checks",
 ];
 const CHECK_FIELDS: &[&str] = &["when", "key", "error", "help"];
-const PATCH_FIELDS: &[&str] = &["target", "type", "patch", "path", "expect"];
+const PATCH_FIELDS: &[&str] = &["target", "type", "patch", "path", "expect", "when"];
 /// Most objects one patch may be expected to match.
 pub const MAX_EXPECT: u64 = 1000;
 
@@ -366,6 +366,30 @@ fn patch(r: &mut Reader<'_>, files: &Files, item: &Value, at: &str) -> Option<Pa
     };
     r.known_keys(m, at, PATCH_FIELDS);
     let errors_before = r.errors.len();
+    let when = match m.get("when") {
+        None => None,
+        Some(Value::String(w)) => {
+            if let Err(e) = string_environment().compile_expression(w) {
+                r.error(
+                    &format!("{at}/when"),
+                    format!("invalid expression: {e}"),
+                    "an expression over the values, e.g. v.apiService.logs.retention.enabled",
+                );
+            }
+            Some(w.clone())
+        }
+        Some(other) => {
+            r.error(
+                &format!("{at}/when"),
+                format!(
+                    "`when` must be an expression in a string, found {}",
+                    crate::values::kind_of(other)
+                ),
+                "e.g. when: v.apiService.logs.retention.enabled",
+            );
+            None
+        }
+    };
     let target = match m.get("target") {
         Some(t) => match Target::parse(t) {
             Ok(t) => {
@@ -424,16 +448,17 @@ fn patch(r: &mut Reader<'_>, files: &Files, item: &Value, at: &str) -> Option<Pa
         }
     };
     let expect = match m.get("expect") {
-        None => 1,
+        None => Some(1),
+        Some(Value::String(s)) if s == "any" => None,
         Some(v) => match v.as_u64() {
-            Some(n) if n <= MAX_EXPECT => n as usize,
+            Some(n) if n <= MAX_EXPECT => Some(n as usize),
             _ => {
                 r.error(
                     &format!("{at}/expect"),
-                    format!("`expect` must be a whole number from 0 to {MAX_EXPECT}"),
-                    "it is how many objects the target must match (default 1)",
+                    format!("`expect` must be a whole number from 0 to {MAX_EXPECT}, or `any`"),
+                    "it is how many objects the target must match (default 1); `any` patches every match, even none",
                 );
-                1
+                Some(1)
             }
         },
     };
@@ -478,6 +503,7 @@ fn patch(r: &mut Reader<'_>, files: &Files, item: &Value, at: &str) -> Option<Pa
         kind: kind?,
         body: body?,
         expect,
+        when,
         origin: r.origin(at),
     })
 }

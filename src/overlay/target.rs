@@ -1,7 +1,8 @@
 //! Patch targets: which objects a patch applies to, by API group, kind, name, namespace and an
 //! equality-based label selector (`app=x,tier!=db,flag,!other`). Names and namespaces may be
-//! templates over the release names (`{{ fullname }}-api-server`). Also: the objects closest to a
-//! target that matched nothing, for the error.
+//! templates over the release names (`{{ fullname }}-api-server`), and by text that one of the
+//! object's string values contains (`containing: "${"`, for the `flux` overlay). Also: the objects
+//! closest to a target that matched nothing, for the error.
 
 use std::fmt;
 
@@ -10,7 +11,14 @@ use serde_json::{json, Map, Value};
 
 use crate::manifest::ObjectId;
 
-const FIELDS: &[&str] = &["group", "kind", "name", "namespace", "labelSelector"];
+const FIELDS: &[&str] = &[
+    "group",
+    "kind",
+    "name",
+    "namespace",
+    "labelSelector",
+    "containing",
+];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Requirement {
@@ -28,6 +36,8 @@ pub struct Target {
     pub name: Option<String>,
     pub namespace: Option<String>,
     pub label_selector: Option<String>,
+    /// Text that some string value of the object (at any depth) must contain.
+    pub containing: Option<String>,
 }
 
 fn parse_selector(s: &str) -> Result<Vec<Requirement>, String> {
@@ -79,6 +89,7 @@ impl Target {
                 "name" => &mut t.name,
                 "namespace" => &mut t.namespace,
                 "labelSelector" => &mut t.label_selector,
+                "containing" => &mut t.containing,
                 _ => {
                     let help = crate::diagnostics::did_you_mean(k, FIELDS.iter().copied())
                         .map(|b| format!("; did you mean `{b}`?"))
@@ -88,10 +99,14 @@ impl Target {
             };
             *slot = Some(s.to_owned());
         }
-        if t.kind.is_none() && t.name.is_none() && t.label_selector.is_none() {
+        if t.kind.is_none()
+            && t.name.is_none()
+            && t.label_selector.is_none()
+            && t.containing.is_none()
+        {
             return Err((
                 String::new(),
-                "a target needs at least a kind, a name or a labelSelector".into(),
+                "a target needs at least a kind, a name, a labelSelector or `containing`".into(),
             ));
         }
         if let Some(sel) = &t.label_selector {
@@ -111,6 +126,7 @@ impl Target {
             ("name", &self.name),
             ("namespace", &self.namespace),
             ("labelSelector", &self.label_selector),
+            ("containing", &self.containing),
         ] {
             if let Some(v) = v {
                 m.insert(k.into(), json!(v));
@@ -142,6 +158,11 @@ impl Target {
             && eq(&self.namespace, &id.namespace))
         {
             return false;
+        }
+        if let Some(text) = &self.containing {
+            if !contains_text(obj, text) {
+                return false;
+            }
         }
         let Some(sel) = &self.label_selector else {
             return true;
@@ -183,6 +204,16 @@ impl Target {
     }
 }
 
+/// Does some string value of `v` (at any depth) contain `text`?
+fn contains_text(v: &Value, text: &str) -> bool {
+    match v {
+        Value::String(s) => s.contains(text),
+        Value::Array(items) => items.iter().any(|x| contains_text(x, text)),
+        Value::Object(m) => m.values().any(|x| contains_text(x, text)),
+        _ => false,
+    }
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts = Vec::new();
@@ -192,6 +223,7 @@ impl fmt::Display for Target {
             ("namespace", &self.namespace),
             ("name", &self.name),
             ("labelSelector", &self.label_selector),
+            ("containing", &self.containing),
         ] {
             if let Some(v) = v {
                 parts.push(format!("{k}={v}"));
@@ -222,6 +254,15 @@ mod tests {
         let obj = json!({"metadata": {"labels": {"app": "x", "flag": "", "gone": "1"}}});
         assert!(!t.matches(&id("Pod", "", "p"), &obj));
         assert!(Target::parse(&json!({"labelSelector": "app in (a,b)"})).is_err());
+    }
+
+    #[test]
+    fn containing_matches_any_nested_string() {
+        let t = Target::parse(&json!({"containing": "${"})).unwrap();
+        let obj = json!({"spec": {"args": ["-c", "echo ${HOME}"]}});
+        assert!(t.matches(&id("Pod", "", "p"), &obj));
+        let obj = json!({"spec": {"args": ["-c", "echo $HOME", "$(X)"]}});
+        assert!(!t.matches(&id("Pod", "", "p"), &obj));
     }
 
     #[test]

@@ -253,7 +253,7 @@ fn server_config(v: &Values) -> Option<String> {
 }
 
 /// Auth env of the API container, after the chart's own.
-fn api_env(v: &Values, f: &str) -> Vec<Value> {
+fn api_env(v: &Values, names: &Names) -> Vec<Value> {
     let mut env = Vec::new();
     if auth::basic_auth_in_api_server(v) {
         let api = &v.api_service;
@@ -261,7 +261,7 @@ fn api_env(v: &Values, f: &str) -> Vec<Value> {
             .map(str::to_owned)
             .or_else(|| {
                 non_empty(&api.initial_basic_auth_credentials)
-                    .map(|_| format!("{f}-initial-basic-auth"))
+                    .map(|_| names.initial_basic_auth.clone())
             });
         if let Some(secret) = secret {
             env.push(secret_ref("SKYPILOT_INITIAL_BASIC_AUTH", &secret, "auth"));
@@ -271,7 +271,7 @@ fn api_env(v: &Values, f: &str) -> Vec<Value> {
         env.push(plain("SKYPILOT_AUTH_OAUTH2_PROXY_ENABLED", "true"));
         env.push(plain(
             "SKYPILOT_AUTH_OAUTH2_PROXY_BASE_URL",
-            &format!("http://{f}-oauth2-proxy:{PROXY_PORT}"),
+            &format!("http://{}:{PROXY_PORT}", names.oauth2_proxy),
         ));
     }
     env
@@ -281,7 +281,6 @@ fn api_env(v: &Values, f: &str) -> Vec<Value> {
 pub fn facts(validated: &Validated) -> Value {
     let v = validated.values();
     let names = &validated.resolved().names;
-    let f = &names.fullname;
     let api = &v.api_service;
     let initial_secret = (api.enable_user_management
         && !v.ingress.oauth2_proxy.enabled
@@ -292,7 +291,7 @@ pub fn facts(validated: &Validated) -> Value {
     json!({
         "oauth": auth::proxy(v).map(|p| oauth(v, &p, names)),
         "server_config": server_config(v).map(|text| json!({"name": names.server_config, "text": text})),
-        "api_env": api_env(v, f),
+        "api_env": api_env(v, names),
         "enable_basic_auth": validated.resolved().auth.api_server_basic_auth,
         "initial_basic_auth_secret": initial_secret,
     })

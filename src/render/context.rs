@@ -24,6 +24,8 @@ pub struct Context<'a> {
     /// oauth2-proxy, server config and the API server's auth ([`super::auth::facts`]).
     pub auth: Value,
     pub ingress: Ingress<'a>,
+    /// Gateway API mode ([`super::gateway::facts`]); `None` unless `gateway.enabled`. (#13)
+    pub gateway: Option<super::gateway::Gateway<'a>>,
 }
 
 #[derive(Serialize)]
@@ -275,5 +277,6 @@ pub fn build(validated: &Validated) -> Context<'_> {
         nginx: super::ingress_nginx::facts(validated),
         auth: super::auth::facts(validated),
         ingress: ingress(validated),
+        gateway: super::gateway::facts(validated),
     }
 }

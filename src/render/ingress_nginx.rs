@@ -7,13 +7,17 @@
 use serde_json::{json, Map, Value};
 
 use crate::values::merge::deep_merge;
-use crate::values::model::ServiceType;
+use crate::values::model::{IntOrPercent, NginxController, NginxKind, ServiceType};
 use crate::values::resolve::{Release, NGINX_CHART_NAME as CHART_NAME};
 use crate::values::rules::non_empty;
 use crate::values::Validated;
 
 /// The subchart's `appVersion`: its `app.kubernetes.io/version` label, whatever image runs.
 const APP_VERSION: &str = "1.11.8";
+/// The ingress-nginx chart version the upstream chart depends on (its Chart.yaml).
+pub const CHART_VERSION: &str = "4.11.8";
+/// The controller image tag of the defaults (`ingress-nginx.controller.image.tag`).
+pub const CONTROLLER_TAG: &str = "v1.11.8";
 /// The image of the admission certificate Jobs (not configurable, as in the chart's defaults).
 pub const CERTGEN_IMAGE: &str = "registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.6.0@sha256:c9f76a75fd00e975416ea1b73300efd413116de0de8570346ed90766c5b5cefb";
 /// Node ports of the legacy Service when `ingress.httpNodePort`/`httpsNodePort` are not set.
@@ -45,6 +49,60 @@ fn labels(release: &Release, component: Option<&str>) -> Value {
         m.insert("app.kubernetes.io/component".into(), json!(c));
     }
     Value::Object(m)
+}
+
+/// `controller.extraArgs` as flags, in key order (Helm ranges over a map sorted by key): an
+/// empty value is a bare `--name`, anything else `--name=value`.
+fn extra_args(c: &NginxController) -> Vec<String> {
+    let mut keys: Vec<&String> = c.extra_args.keys().collect();
+    keys.sort();
+    keys.into_iter()
+        .filter_map(|k| {
+            let val = &c.extra_args[k];
+            match val {
+                Value::Null => None,
+                Value::String(s) if s.is_empty() => Some(format!("--{k}")),
+                other => Some(format!("--{k}={}", config_text(other))),
+            }
+        })
+        .collect()
+}
+
+/// The workload's scaling objects, as the subchart renders them: `replicas` unless an HPA owns
+/// it, a PodDisruptionBudget when more than one pod must stay (Deployment only: a DaemonSet's
+/// pods are one per node), and the HPA itself.
+fn scaling(c: &NginxController) -> Value {
+    let deployment = c.kind == NginxKind::Deployment;
+    let a = &c.autoscaling;
+    let hpa = deployment && a.enabled;
+    let least = if hpa { a.min_replicas } else { c.replica_count };
+    let min_available = c.min_available.as_ref().filter(|m| match m {
+        IntOrPercent::Int(n) => *n != 0,
+        IntOrPercent::Percent(p) => !p.is_empty(),
+    });
+    // Memory first, then CPU, as the subchart lists them; 0 or null leaves a metric out.
+    let mut metrics = Vec::new();
+    for (name, target) in [
+        ("memory", a.target_memory_utilization_percentage),
+        ("cpu", a.target_cpu_utilization_percentage),
+    ] {
+        if let Some(t) = target.filter(|t| *t != 0) {
+            metrics.push(json!({
+                "type": "Resource",
+                "resource": {"name": name, "target": {"type": "Utilization", "averageUtilization": t}},
+            }));
+        }
+    }
+    json!({
+        "replicas": (deployment && !hpa).then_some(c.replica_count),
+        "pdb": (deployment && least > 1).then(|| json!({"min_available": min_available})),
+        "hpa": hpa.then(|| json!({
+            "min": a.min_replicas,
+            "max": a.max_replicas,
+            "metrics": metrics,
+            "behavior": Some(&a.behavior).filter(|b| !b.is_empty()),
+        })),
+    })
 }
 
 /// Everything the ingress-nginx templates need, under the context key `nginx`.
@@ -121,7 +179,11 @@ pub fn facts(validated: &Validated) -> Value {
         },
         "image": image,
         "certgen_image": CERTGEN_IMAGE,
-        "replicas": c.replica_count,
+        "kind": c.kind,
+        "scaling": scaling(c),
+        "pod_annotations": c.pod_annotations.as_ref().map(|a| a.0.clone()).filter(|a| !a.is_empty()),
+        "extra_args": extra_args(c),
+        "metrics": c.metrics.enabled,
         "config": config,
         "resources": resources,
         "node_selector": node_selector,
@@ -133,8 +195,8 @@ pub fn facts(validated: &Validated) -> Value {
             "load_balancer_ip": non_empty(&s.load_balancer_ip),
             "source_ranges": s.load_balancer_source_ranges.clone().filter(|r| !r.is_empty()),
             "external_traffic_policy": s.external_traffic_policy,
-            "node_port_http": s.node_ports.http.filter(|p| set_node_ports && *p != 0),
-            "node_port_https": s.node_ports.https.filter(|p| set_node_ports && *p != 0),
+            "node_port_http": s.node_ports.http.as_ref().and_then(|p| p.port()).filter(|_| set_node_ports),
+            "node_port_https": s.node_ports.https.as_ref().and_then(|p| p.port()).filter(|_| set_node_ports),
         },
         "class": {
             "name": c.ingress_class_resource.name,

@@ -11,7 +11,8 @@
 
 mod auth;
 mod context;
-mod ingress_nginx;
+mod gateway;
+pub(crate) mod ingress_nginx;
 pub mod shell;
 
 use std::borrow::Cow;

@@ -124,7 +124,8 @@ fn legacy_port_clash(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
         v.ingress.http_node_port.unwrap_or(30050),
         v.ingress.https_node_port.unwrap_or(30051),
     ];
-    for (name, port) in [("http", s.node_ports.http), ("https", s.node_ports.https)] {
+    for (name, port) in [("http", &s.node_ports.http), ("https", &s.node_ports.https)] {
+        let port = port.as_ref().and_then(|p| p.port());
         if let Some(p) = port.filter(|p| legacy.contains(p)) {
             out.push(
                 at(

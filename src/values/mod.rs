@@ -7,9 +7,12 @@
 
 pub mod auth;
 pub mod deprecations;
+pub mod edge;
+pub mod effective;
 pub mod kube_version;
 pub mod merge;
 pub mod model;
+pub mod nginx_cves;
 pub mod nginx_image;
 pub mod quantity;
 pub mod resolve;

@@ -69,6 +69,7 @@ pub struct Values {
     pub auth: Auth,
     pub storage: Storage,
     pub ingress: Ingress,
+    pub gateway: Gateway,
     #[serde(rename = "ingress-nginx")]
     pub ingress_nginx: IngressNginx,
     pub rbac: Rbac,
@@ -435,6 +436,63 @@ pub struct IngressTls {
     pub enabled: bool,
 }
 
+/// skygen only: a Gateway API `HTTPRoute` (gateway.networking.k8s.io/v1) to the API server
+/// instead of the Ingress and the bundled ingress-nginx. Auth must then happen in the API server.
+/// See docs/edge.md.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct Gateway {
+    /// Render the HTTPRoute `<fullname>-api` (and the implementation's policies). The Ingress
+    /// and the bundled ingress-nginx are then left out unless `keepIngress` is true.
+    pub enabled: bool,
+    /// The Gateways (or their listeners) the route attaches to: Gateway API ParentReference
+    /// objects (`name`, `namespace`, `sectionName`, `port`…), passed through.
+    pub parent_refs: Vec<KubeObject>,
+    /// Host names the route answers for (empty: every host of the listener).
+    #[schemars(inner(
+        regex(
+            pattern = r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+        ),
+        length(max = 253)
+    ))]
+    pub hostnames: Vec<String>,
+    /// URL path prefix of the API server, as `ingress.path`: the prefix is removed before the
+    /// request reaches the server. `/`, or segments without a trailing `/`.
+    #[schemars(regex(
+        pattern = r"^/([-A-Za-z0-9._~!$&'()*+,;=:@]+(/[-A-Za-z0-9._~!$&'()*+,;=:@]+)*)?$"
+    ))]
+    pub path: String,
+    /// The Gateway's implementation, for the policies it needs beyond the portable HTTPRoute:
+    /// `""` (none), `envoy-gateway`, `gke`.
+    pub implementation: GatewayImplementation,
+    /// Annotations of the HTTPRoute.
+    #[schemars(schema_with = "nullable_string_map")]
+    pub annotations: Option<StringMap>,
+    /// The HTTPRoute's `timeouts.request` (total time for a request, Gateway API duration such
+    /// as `0s` for none or `1h`). null leaves it out, for implementations without route timeouts.
+    /// Not used with `implementation: gke` (GKE has no route timeouts; see docs/edge.md).
+    #[schemars(regex(pattern = r"^([0-9]{1,5}(h|m|s|ms)){1,4}$"))]
+    pub request_timeout: Option<String>,
+    /// Also render the Ingress and, if enabled, the bundled ingress-nginx, for a cut-over from
+    /// the Ingress to the Gateway with both serving.
+    pub keep_ingress: bool,
+}
+
+/// Gateway API implementations skygen renders policies for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum GatewayImplementation {
+    /// The portable HTTPRoute only.
+    #[default]
+    #[serde(rename = "")]
+    Portable,
+    /// Envoy Gateway: a BackendTrafficPolicy (stream idle timeout, active health check).
+    #[serde(rename = "envoy-gateway")]
+    EnvoyGateway,
+    /// GKE Gateway: a GCPBackendPolicy (backend timeout) and a HealthCheckPolicy.
+    #[serde(rename = "gke")]
+    Gke,
+}
+
 /// Legacy OAuth at the ingress (oauth2-proxy behind nginx auth annotations).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -492,8 +550,21 @@ pub struct IngressNginx {
 pub struct NginxController {
     /// Allow `*-snippet` annotations on Ingresses (the OAuth modes need them).
     pub allow_snippet_annotations: bool,
+    /// `Deployment` (with `replicaCount`, a PodDisruptionBudget above one replica, optional
+    /// autoscaling) or `DaemonSet` (one pod per selected node).
+    pub kind: NginxKind,
     #[schemars(range(min = 0))]
     pub replica_count: i64,
+    /// `minAvailable` of the PodDisruptionBudget rendered when more than one replica runs.
+    pub min_available: Option<IntOrPercent>,
+    /// Annotations of the controller pods.
+    #[schemars(schema_with = "nullable_string_map")]
+    pub pod_annotations: Option<StringMap>,
+    /// Extra controller flags: `name: value` gives `--name=value`, `name: ""` gives `--name`.
+    #[schemars(with = "std::collections::BTreeMap<String, ArgValue>")]
+    pub extra_args: KubeObject,
+    pub metrics: NginxMetrics,
+    pub autoscaling: NginxAutoscaling,
     pub image: NginxImage,
     pub service: NginxService,
     /// Controller ConfigMap entries, merged over skygen's defaults.
@@ -547,57 +618,81 @@ pub struct NginxService {
     pub external_traffic_policy: Option<TrafficPolicy>,
 }
 
-/// Node ports of the controller Service. The subchart's own default is `""` (the cluster picks
-/// a port) and its values files write ports as strings (`http: "30050"`), so a port is an
-/// integer or its digits as text, and `""` means unset. See: #10.
+/// Node ports of the controller Service. As in the subchart, a port may be written as text
+/// (`"30050"`, the chart's own default is `""`); empty text or 0 lets Kubernetes choose.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct NodePorts {
-    /// Node port of the HTTP listener (30000–32767 on a default cluster); `""` or unset lets
-    /// the cluster pick one.
-    #[serde(deserialize_with = "node_port")]
-    #[schemars(schema_with = "node_port_schema")]
-    pub http: Option<i64>,
-    /// Node port of the HTTPS listener; `""` or unset lets the cluster pick one.
-    #[serde(deserialize_with = "node_port")]
-    #[schemars(schema_with = "node_port_schema")]
-    pub https: Option<i64>,
+    pub http: Option<NodePort>,
+    pub https: Option<NodePort>,
 }
 
-/// 1–65535 as digits, or empty.
-const NODE_PORT_TEXT: &str =
-    r"^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])?$";
-
-fn node_port_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({
-        "x-skygen-expected": "a port from 1 to 65535 (a number, or its digits as text), or \"\" to let the cluster pick one",
-        "anyOf": [
-            {"type": "integer", "minimum": 1, "maximum": 65535},
-            {"type": "string", "pattern": NODE_PORT_TEXT},
-            {"type": "null"}
-        ]
-    })
+/// A node port as a number or as text of digits (empty: none).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum NodePort {
+    Number(#[schemars(range(min = 0, max = 65535))] i64),
+    Text(
+        #[schemars(regex(
+            pattern = r"^(|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$"
+        ))]
+        String,
+    ),
 }
 
-/// An integer, its digits as text, `""` (unset) or null. The schema has already checked the
-/// text, so a failure here is a skygen bug surfacing as a model error.
-fn node_port<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    use serde::de::Error;
-    match Option::<serde_json::Value>::deserialize(d)? {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) if s.is_empty() => Ok(None),
-        Some(serde_json::Value::String(s)) => s
-            .parse()
-            .map(Some)
-            .map_err(|_| D::Error::custom(format!("node port `{s}` is not a number"))),
-        Some(serde_json::Value::Number(n)) => n
-            .as_i64()
-            .map(Some)
-            .ok_or_else(|| D::Error::custom(format!("node port {n} is not a whole number"))),
-        Some(other) => Err(D::Error::custom(format!(
-            "node port {other} is not a number"
-        ))),
+impl NodePort {
+    /// The port to write, if any: Helm's `empty` test drops `""` and `0`.
+    pub fn port(&self) -> Option<i64> {
+        match self {
+            NodePort::Number(n) => Some(*n).filter(|n| *n != 0),
+            NodePort::Text(t) => t.parse().ok().filter(|n| *n != 0),
+        }
     }
+}
+
+/// The workload kind of the bundled controller.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum NginxKind {
+    #[default]
+    Deployment,
+    DaemonSet,
+}
+
+/// A value of `controller.extraArgs`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ArgValue {
+    Text(String),
+    Number(serde_json::Number),
+    Flag(bool),
+}
+
+/// The controller's Prometheus metrics (port 10254).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct NginxMetrics {
+    /// Serve metrics and render the Service `<controller>-metrics` (ClusterIP, port 10254).
+    pub enabled: bool,
+}
+
+/// A HorizontalPodAutoscaler for the controller Deployment.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct NginxAutoscaling {
+    pub enabled: bool,
+    #[schemars(range(min = 1))]
+    pub min_replicas: i64,
+    #[schemars(range(min = 1))]
+    pub max_replicas: i64,
+    /// Target average CPU utilization in percent; null or 0 leaves the metric out.
+    #[serde(rename = "targetCPUUtilizationPercentage")]
+    #[schemars(range(min = 0))]
+    pub target_cpu_utilization_percentage: Option<i64>,
+    /// Target average memory utilization in percent; null or 0 leaves the metric out.
+    #[schemars(range(min = 0))]
+    pub target_memory_utilization_percentage: Option<i64>,
+    /// The HPA's `behavior` (scale-up and scale-down policies), passed through.
+    pub behavior: KubeObject,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

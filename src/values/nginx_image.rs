@@ -5,6 +5,7 @@
 use super::deprecations::at;
 use super::merge::Origins;
 use super::model::Values;
+use super::nginx_cves::parse_tag;
 use crate::diagnostics::{quote, Code, Diagnostic, Origin};
 
 /// First fixed release of each affected minor line of the controller (CVE-2025-1974 and the
@@ -43,21 +44,6 @@ pub(super) fn stale_digest(v: &Values, origins: &Origins, out: &mut Vec<Diagnost
             ),
         );
     }
-}
-
-/// `v1.11.8` → (1, 11, 8, is-pre-release). `None` when the tag is not a version.
-fn parse_tag(tag: &str) -> Option<(u64, u64, u64, bool)> {
-    let t = tag.strip_prefix('v').unwrap_or(tag);
-    let (core, pre) = match t.split_once(['-', '+']) {
-        Some((c, rest)) => (c, !rest.is_empty() && t.as_bytes()[c.len()] == b'-'),
-        None => (t, false),
-    };
-    let mut it = core.split('.').map(|p| p.parse::<u64>().ok());
-    let (major, minor, patch) = (it.next()??, it.next()??, it.next()??);
-    if it.next().is_some() {
-        return None;
-    }
-    Some((major, minor, patch, pre))
 }
 
 /// Is this controller version affected by CVE-2025-1974?

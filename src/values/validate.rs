@@ -135,6 +135,10 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
             return Err(diags);
         }
     };
+    // Edge rules read the values as written; then the Gateway mode is normalized so every
+    // later rule and stage sees whether the Ingress and the bundled controller are rendered.
+    diags.extend(super::edge::check(&values, &merged.origins));
+    super::edge::normalize(&mut values);
     diags.extend(rules::check(&values, &merged.origins));
     diags.extend(super::deprecations::check(&values, &merged.origins));
     diags.extend(super::deprecations::check_nginx_tag(
@@ -150,6 +154,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
+    diags.extend(super::nginx_cves::retired_warning(&values));
     let resolved = resolve(&mut values, &policy.release);
     Ok(Validated {
         values,

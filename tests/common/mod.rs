@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // not every test crate uses every helper
 
+pub mod crd;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

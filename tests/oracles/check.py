@@ -24,6 +24,9 @@ except ImportError as e:
     sys.exit(2)
 
 VERSIONS = ["1.30", "1.35"]
+# Custom resources have no built-in schema; tests/gateway.rs validates them against their CRDs
+# (tests/fixtures/crds). Here they only go through the YAML readers.
+CRD_GROUPS = ("gateway.networking.k8s.io/", "gateway.envoyproxy.io/", "networking.gke.io/")
 
 
 def describe(v):
@@ -112,6 +115,8 @@ def main(argv):
     for i, item in enumerate(items):
         if not isinstance(item, dict) or "apiVersion" not in item or "kind" not in item:
             failures.append(f"items[{i}]: not an object with apiVersion and kind")
+            continue
+        if str(item["apiVersion"]).startswith(CRD_GROUPS):
             continue
         for v in versions:
             try:

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the oracles in tests/oracles need, on Debian 12 as root, and
-# builds the Go checker into target/oracles/k8syaml. Idempotent: when all is
+# builds the Go checker into target/oracles/k8syaml. Also installs checkov (for
+# tests/hardened.rs) into its own virtual environment, target/oracles/checkov,
+# so its many pinned dependencies never meet kubernetes-validate's. Idempotent: when all is
 # already in place it only checks versions and timestamps (well under a second).
 #
 # Network used: PyPI (pip) and Debian's archive (apt). Nothing else: the Go
@@ -10,6 +12,8 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PY_PINS=("kubernetes-validate==1.37.0" "PyYAML==6.0.3")
 APT_PKGS=(golang-go golang-k8s-sigs-yaml-dev)
+# Pinned: the hardened overlay's documented failure counts are checkov's at this version.
+CHECKOV_PIN="checkov==3.3.30"
 PYTHON="${PYTHON:-python3}"
 
 log() { echo "oracles/install.sh: $*" >&2; }
@@ -38,6 +42,33 @@ else
   # Debian's own python3 refuses (PEP 668) without --break-system-packages.
   pip_install || pip_install --break-system-packages
   py_ok || { log "python packages still not importable after pip install"; exit 1; }
+fi
+
+# --- checkov, in a virtual environment of its own ---
+VENV="$REPO/target/oracles/checkov"
+checkov_ok() {
+  [[ -x "$VENV/bin/checkov" ]] && "$VENV/bin/python" - "$CHECKOV_PIN" <<'EOF' 2>/dev/null
+import sys, importlib.metadata as m
+name, want = sys.argv[1].split("==")
+sys.exit(m.version(name) != want)
+EOF
+}
+if checkov_ok; then
+  log "checkov already installed ($CHECKOV_PIN)"
+else
+  rm -rf "$VENV"
+  mkdir -p "$REPO/target/oracles"
+  if ! "$PYTHON" -m venv "$VENV" >/dev/null 2>&1; then
+    # Debian's python3 has no ensurepip without python3-venv.
+    log "no venv module for $PYTHON: installing python3-venv"
+    rm -rf "$VENV"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    "$PYTHON" -m venv "$VENV"
+  fi
+  log "pip install $CHECKOV_PIN (into target/oracles/checkov)"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$CHECKOV_PIN"
+  checkov_ok || { log "checkov still not importable after pip install"; exit 1; }
 fi
 
 # --- Debian packages: Go toolchain and sigs.k8s.io/yaml sources ---
@@ -74,4 +105,4 @@ else
       /usr/bin/go build -o "$OUT" .
   )
 fi
-log "ready: python3 tests/oracles/check.py and target/oracles/k8syaml"
+log "ready: python3 tests/oracles/check.py, target/oracles/k8syaml and target/oracles/checkov/bin/checkov"
