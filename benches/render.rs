@@ -15,6 +15,7 @@ fn inputs(overlays: &[&str]) -> skygen::inputs::Inputs {
         },
         allow_vulnerable_ingress_nginx: false,
         skypilot_version: None,
+        lifecycle: Default::default(),
     }
 }
 

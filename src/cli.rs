@@ -46,7 +46,7 @@ ingress.path=/team-b -o out/team-b\n  skygen check out/team-a out/team-b"
     )]
     Check(CheckArgs),
     /// Check values and render without printing manifests; print every finding.
-    Validate(InputArgs),
+    Validate(ValidateArgs),
     /// Print the default values as a commented YAML file (like `helm show values`), or with
     /// --effective the merged values a render would use (like `helm get values --all`).
     Values(ValuesArgs),
@@ -84,10 +84,28 @@ pub struct ValuesArgs {
     pub inputs: InputArgs,
 }
 
+/// Helm's `helm template NAME CHART` positionals, accepted only to explain that skygen takes
+/// `--release-name` instead (clap would only say "unexpected argument"). See: #10.
+#[derive(Debug, Args)]
+pub struct HelmPositionals {
+    #[arg(hide = true, value_name = "NAME")]
+    pub positionals: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    #[command(flatten)]
+    pub helm: HelmPositionals,
+}
+
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     #[command(flatten)]
     pub inputs: InputArgs,
+    #[command(flatten)]
+    pub helm: HelmPositionals,
     /// Output format: a YAML stream, or one JSON `List` document.
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub format: Format,
@@ -192,6 +210,18 @@ pub struct InputArgs {
     /// overlay.yaml. Repeatable or comma-separated; applied in the order given.
     #[arg(long = "overlay", value_name = "NAME|DIR", value_delimiter = ',')]
     pub overlay: Vec<String>,
+    /// Also emit the release's Namespace (first in the output), as Helm's flag of the same name
+    /// does; without it the namespace must exist before the output is applied.
+    #[arg(long)]
+    pub create_namespace: bool,
+    /// Leave out the objects no prune may delete (Namespaces, PersistentVolumeClaims), for
+    /// `kubectl apply --prune --applyset`; apply them first on their own (docs/lifecycle.md).
+    #[arg(long, conflicts_with = "create_namespace")]
+    pub skip_kept: bool,
+    /// Emit only the objects of namespace NS (and, for the release's namespace, the
+    /// cluster-scoped ones): what `kubectl apply -n NS --applyset=…` accepts.
+    #[arg(long, value_name = "NS")]
+    pub only_namespace: Option<String>,
     /// Kubernetes version of the target cluster (`major.minor`).
     #[arg(long, default_value = crate::values::resolve::DEFAULT_KUBE_VERSION, value_name = "VERSION")]
     pub kube_version: String,

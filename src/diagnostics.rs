@@ -9,8 +9,14 @@ use std::fmt;
 
 use crate::yaml::Pos;
 
-/// Longest message or quoted input printed, in characters.
+/// Longest quoted input (a value, a key, a `--set` argument) printed, in characters.
 pub const MAX_SHOWN_CHARS: usize = 200;
+
+/// Longest line of a message or help printed, in characters. skygen's own text is far shorter
+/// and every piece of input in it is already cut to [`MAX_SHOWN_CHARS`], so only a message that
+/// quotes many inputs can reach it; then the cut falls between words, and `help:` lines (the
+/// fix) are never cut. See: #10.
+pub const MAX_LINE_CHARS: usize = 2000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -71,10 +77,32 @@ impl fmt::Display for Origin {
             Origin::File { path, pos: None } => f.write_str(path),
             Origin::Flag { flag, arg } => write!(f, "{flag} {}", shorten(arg)),
             Origin::Defaults => f.write_str("<defaults>"),
-            Origin::Builtin { name, pos: Some(p) } => write!(f, "{name}:{}:{}", p.line, p.col),
-            Origin::Builtin { name, pos: None } => f.write_str(name),
+            // A built-in overlay's file is not on the user's disk: name the overlay instead of a
+            // path they cannot open. See: #10.
+            Origin::Builtin { name, pos } => match builtin_overlay(name) {
+                Some((overlay, file)) => {
+                    write!(f, "built-in overlay '{overlay}' ({file}")?;
+                    if let Some(p) = pos {
+                        write!(f, " line {}", p.line)?;
+                    }
+                    f.write_str(")")
+                }
+                None => match pos {
+                    Some(p) => write!(f, "{name}:{}:{}", p.line, p.col),
+                    None => f.write_str(name),
+                },
+            },
         }
     }
+}
+
+/// How a built-in overlay's embedded files are named in an [`Origin::Builtin`]:
+/// `built-in:<overlay>/<file>` (no path on disk looks like it).
+pub const BUILTIN_OVERLAY_PREFIX: &str = "built-in:";
+
+/// `built-in:<overlay>/<file>` → (overlay, file).
+fn builtin_overlay(name: &str) -> Option<(&str, &str)> {
+    name.strip_prefix(BUILTIN_OVERLAY_PREFIX)?.split_once('/')
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -140,10 +168,10 @@ impl Diagnostic {
             out.push_str(&shorten(key));
             out.push_str(": ");
         }
-        out.push_str(&shorten_lines(&self.message));
+        out.push_str(&bounded_lines(&self.message, MAX_LINE_CHARS));
         for h in &self.help {
             out.push_str("\n  help: ");
-            out.push_str(&shorten_lines(h));
+            out.push_str(&bounded_lines(h, usize::MAX));
         }
         out
     }
@@ -173,8 +201,29 @@ pub fn shorten(s: &str) -> String {
     out
 }
 
-fn shorten_lines(s: &str) -> String {
-    s.lines().map(shorten).collect::<Vec<_>>().join("\n  ")
+/// Each line of skygen's own text, control characters escaped; a line over `max` characters is
+/// cut at the last space before the limit (never inside a word).
+fn bounded_lines(s: &str, max: usize) -> String {
+    s.lines()
+        .map(|line| {
+            let mut out = String::new();
+            for c in line.chars() {
+                if c.is_control() {
+                    out.extend(c.escape_default());
+                } else {
+                    out.push(c);
+                }
+            }
+            match out.char_indices().nth(max) {
+                None => out,
+                Some((cut, _)) => {
+                    let cut = out[..cut].rfind(' ').unwrap_or(cut);
+                    format!("{} …", out[..cut].trim_end())
+                }
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n  ")
 }
 
 /// Show a value from the input in a message: quoted, escaped and bounded.
@@ -220,6 +269,20 @@ mod tests {
         let s = shorten(&format!("a\nb{}", "x".repeat(1000)));
         assert!(s.starts_with("a\\nb"));
         assert!(s.chars().count() <= MAX_SHOWN_CHARS + 2);
+    }
+
+    /// See: #10. A long message is never cut inside a word, and a help line is never cut.
+    #[test]
+    fn skygen_text_is_not_cut_at_the_input_limit() {
+        let help = format!("use one of: {}", vec!["someKey"; 100].join(", "));
+        let d = Diagnostic::error(Code::Rule, "x ".repeat(150) + "end").with_help(help.clone());
+        let text = d.render();
+        assert!(text.contains(" end\n"), "{text}");
+        assert!(text.ends_with(&help), "{text}");
+        let long = Diagnostic::error(Code::Rule, "word ".repeat(1000)).render();
+        let first = long.lines().next().unwrap();
+        assert!(first.ends_with("word …"), "{first}");
+        assert!(first.chars().count() <= MAX_LINE_CHARS + "error: ".len() + 2);
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct Inputs {
     pub allow_vulnerable_ingress_nginx: bool,
     /// `--skypilot-version`: the release whose schema checks `apiService.config`.
     pub skypilot_version: Option<SkyVersion>,
+    /// `--create-namespace`, `--skip-kept`, `--only-namespace`.
+    pub lifecycle: crate::manifest::lifecycle::Options,
 }
 
 /// Is `s` a DNS-1123 label of at most `max` characters?
@@ -79,6 +81,16 @@ pub fn from_args(args: &InputArgs, matches: &ArgMatches) -> Result<Inputs, Vec<D
     if !is_dns_label(&args.namespace, 63) {
         errors.push(
             Diagnostic::error(Code::Usage, format!("invalid namespace {}", quote(&args.namespace)))
+                .with_help("a namespace is at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit"),
+        );
+    }
+    if let Some(ns) = args
+        .only_namespace
+        .as_deref()
+        .filter(|ns| !is_dns_label(ns, 63))
+    {
+        errors.push(
+            Diagnostic::error(Code::Usage, format!("--only-namespace {}: not a namespace name", quote(ns)))
                 .with_help("a namespace is at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit"),
         );
     }
@@ -161,10 +173,34 @@ pub fn from_args(args: &InputArgs, matches: &ArgMatches) -> Result<Inputs, Vec<D
             },
             allow_vulnerable_ingress_nginx: args.allow_vulnerable_ingress_nginx,
             skypilot_version,
+            lifecycle: crate::manifest::lifecycle::Options {
+                create_namespace: args.create_namespace,
+                skip_kept: args.skip_kept,
+                only_namespace: args.only_namespace.clone(),
+            },
         })
     } else {
         Err(errors)
     }
+}
+
+/// skygen takes no positional arguments; Helm's `helm template NAME CHART` habit gets a fix.
+pub fn no_positionals(helm: &crate::cli::HelmPositionals) -> Result<(), Vec<Diagnostic>> {
+    let Some(first) = helm.positionals.first() else {
+        return Ok(());
+    };
+    let name = if is_dns_label(first, 53) {
+        first.as_str()
+    } else {
+        "NAME"
+    };
+    Err(vec![Diagnostic::error(
+        Code::Usage,
+        format!("unexpected argument {}: skygen takes no positional arguments", quote(first)),
+    )
+    .with_help(format!(
+        "to name the release, use --release-name {name} (Helm's `helm template NAME CHART` takes it as a positional; skygen renders only the SkyPilot chart)"
+    ))])
 }
 
 /// The same inputs for another release name (checked by [`from_args`]).

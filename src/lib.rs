@@ -109,6 +109,7 @@ pub struct Deployment {
 ///     release: skygen::values::Release { name: "sky".into(), namespace: "ops".into(), kube_version: (1, 35) },
 ///     allow_vulnerable_ingress_nginx: false,
 ///     skypilot_version: None,
+///     lifecycle: Default::default(),
 /// };
 /// let out = skygen::render_deployment(&inputs, &mut std::io::empty()).unwrap();
 /// assert!(out.objects.iter().any(|o| o["metadata"]["name"] == "sky-api-server"));
@@ -133,6 +134,18 @@ pub fn render_deployment(
         );
     }
     let patched = overlay::apply(rendered, &overlays, &validated, &mut sources)?;
+    // After overlays, so an overlay cannot drop the release's labels or keep marks by accident.
+    let patched = manifest::lifecycle::stamp(patched, &inputs.release, &inputs.lifecycle);
+    if let (Some(ns), true) = (&inputs.lifecycle.only_namespace, patched.objects.is_empty()) {
+        // kubectl refuses to apply nothing ("no objects passed to apply").
+        warnings.push(
+            Diagnostic::warning(
+                diagnostics::Code::Usage,
+                format!("--only-namespace {ns}: the render has no object to apply there"),
+            )
+            .with_help("skip this namespace; to remove what an earlier apply put there, use the uninstall commands of docs/lifecycle.md with -n"),
+        );
+    }
     let objects = manifest::normalize(patched);
     // What leaves skygen must be what the cluster accepts (#10, #17); see docs/output-check.md.
     let provenance = kubecheck::Provenance {
@@ -166,6 +179,7 @@ pub fn render_deployment(
 ///     release: skygen::values::Release::default(),
 ///     allow_vulnerable_ingress_nginx: false,
 ///     skypilot_version: None,
+///     lifecycle: Default::default(),
 /// };
 /// let names = ["blue".to_owned(), "green".to_owned()];
 /// let out = skygen::render_releases(&inputs, &names, &mut std::io::empty()).unwrap();

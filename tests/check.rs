@@ -32,6 +32,7 @@ fn render(name: &str, namespace: &str, sets: &[&str]) -> Vec<Value> {
         },
         allow_vulnerable_ingress_nginx: false,
         skypilot_version: None,
+        lifecycle: Default::default(),
     };
     skygen::render_deployment(&inputs, &mut std::io::empty())
         .unwrap_or_else(|d| panic!("{name}: {d:#?}"))

@@ -110,6 +110,9 @@ fn default_against_basic_auth() {
 +metadata:
 +  name: skypilot-basic-auth
 +  namespace: skypilot
++  labels:
++    skygen.io/release: skypilot
++    skygen.io/release-namespace: skypilot
 +type: Opaque
 +stringData:
 +  auth: <hidden, 46 bytes>
@@ -117,7 +120,7 @@ fn default_against_basic_auth() {
 skypilot, skypilot-api-server, Deployment (apps) has changed:
 ! restart: spec.template.spec.containers[skypilot-api].env[SKYPILOT_INGRESS_BASIC_AUTH_ENABLED].name changed: the pods of Deployment skypilot-api-server are replaced
 ! downtime: the API server uses the Recreate strategy: its pod stops before the new one is ready, so requests fail meanwhile (Deployment skypilot-api-server)
-@@ -41,7 +41,7 @@
+@@ -44,7 +44,7 @@
          - name: SKYPILOT_RELEASE_NAME
            value: skypilot
          - name: SKYPILOT_INGRESS_HOST
@@ -151,7 +154,7 @@ fn default_against_nodeport() {
     assert_eq!(
         r.stdout,
         r#"skypilot, skypilot-ingress-nginx-controller, Service (v1) has changed:
-@@ -15,7 +15,7 @@
+@@ -17,7 +17,7 @@
      service.beta.kubernetes.io/port_443_health-probe_protocol: TCP
      service.beta.kubernetes.io/port_80_health-probe_protocol: TCP
  spec:
@@ -160,7 +163,7 @@ fn default_against_nodeport() {
    ipFamilyPolicy: SingleStack
    ipFamilies:
    - IPv4
-@@ -25,11 +25,13 @@
+@@ -27,11 +27,13 @@
      protocol: TCP
      targetPort: http
      appProtocol: http
@@ -197,12 +200,12 @@ fn image_upgrade_with_one_line_of_context() {
         r#"skypilot, skypilot-api-server, Deployment (apps) has changed:
 ! restart: spec.template.spec.containers[skypilot-api].image changed: the pods of Deployment skypilot-api-server are replaced
 ! downtime: the API server uses the Recreate strategy: its pod stops before the new one is ready, so requests fail meanwhile (Deployment skypilot-api-server)
-@@ -23,3 +23,3 @@
+@@ -26,3 +26,3 @@
        - name: skypilot-api
 -        image: berkeleyskypilot/skypilot-nightly:latest
 +        image: berkeleyskypilot/skypilot-nightly:1.0.0.dev20251101
          imagePullPolicy: Always
-@@ -137,3 +137,3 @@
+@@ -140,3 +140,3 @@
        - name: logrotate
 -        image: berkeleyskypilot/skypilot-nightly:latest
 +        image: berkeleyskypilot/skypilot-nightly:1.0.0.dev20251101

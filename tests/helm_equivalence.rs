@@ -100,6 +100,9 @@ fn chart_objects_match_helm_for_every_reference_case() {
             .into_iter()
             .filter(|o| !is_ingress_nginx(o))
             .map(|mut v| {
+                // The release labels and keep marks are skygen's own (docs/helm-compat.md);
+                // exactly those keys are ignored, on the object's metadata only.
+                common::strip_lifecycle_metadata(&mut v);
                 canonical(&mut v);
                 (ObjectId::of(&v), v)
             })
@@ -141,6 +144,7 @@ fn refused_reference_cases_are_refused_with_the_keys_named() {
             release: release_of(&text),
             allow_vulnerable_ingress_nginx: false,
             skypilot_version: None,
+            lifecycle: Default::default(),
         };
         let errors = match skygen::render_deployment(&inputs, &mut std::io::empty()) {
             Ok(_) => panic!("{name} must be refused"),

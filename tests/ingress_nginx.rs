@@ -72,6 +72,8 @@ fn strip_helm(meta: &mut Value) {
 
 fn normalize(mut o: Value) -> Value {
     skygen::manifest::drop_nulls(&mut o);
+    // skygen's release labels (docs/helm-compat.md): exactly those keys, metadata only.
+    common::strip_lifecycle_metadata(&mut o);
     strip_helm(&mut o["metadata"]);
     if o["spec"]["template"]["metadata"].is_object() {
         strip_helm(&mut o["spec"]["template"]["metadata"]);

@@ -295,7 +295,7 @@ fn minimal_rbac_with_a_database_warns_instead_of_writing_config() {
     assert_eq!(o.status, ExitStatus::Success, "{}", stderr(&o));
     let text = stderr(&o);
     assert!(
-        text.starts_with("warning: overlays/minimal-rbac/overlay.yaml:"),
+        text.starts_with("warning: built-in overlay 'minimal-rbac' (overlay.yaml line "),
         "{text}"
     );
     assert!(
@@ -444,9 +444,10 @@ fn user_overlay_uses_every_patch_type() {
         after[ingress]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"],
         "2000m"
     );
+    // An object an overlay adds belongs to the release like the chart's own (#10).
     assert_eq!(
         after[policy]["metadata"]["labels"],
-        json!({"example.com/patched": "yes"})
+        json!({"example.com/patched": "yes", "skygen.io/release": "skypilot", "skygen.io/release-namespace": "skypilot"})
     );
     assert_eq!(
         after[policy]["spec"]["podSelector"]["matchLabels"]["app"],
@@ -920,7 +921,7 @@ fn eks_refuses_an_access_mode_its_ebs_class_cannot_provide() {
             &format!("storage.accessMode={mode}"),
         ]);
         assert!(
-            err.contains(&format!("overlays/eks/overlay.yaml:22:5: storage.accessMode: {mode} is not possible on the eks overlay's gp3 class")),
+            err.contains(&format!("built-in overlay 'eks' (overlay.yaml line 22): storage.accessMode: {mode} is not possible on the eks overlay's gp3 class")),
             "{err}"
         );
         assert!(
@@ -956,7 +957,7 @@ fn gke_refuses_read_write_many_on_its_persistent_disk_class() {
         "storage.accessMode=ReadWriteMany",
     ]);
     assert!(
-        err.contains("overlays/gke/overlay.yaml:20:5: storage.accessMode: ReadWriteMany is not possible on the gke overlay's standard-rwo class"),
+        err.contains("built-in overlay 'gke' (overlay.yaml line 20): storage.accessMode: ReadWriteMany is not possible on the gke overlay's standard-rwo class"),
         "{err}"
     );
     let rwx = render(&[
@@ -1120,7 +1121,7 @@ fn argocd_makes_the_certificate_jobs_sync_hooks_and_orders_the_webhook() {
         format!("{PATCH_JOB} +/metadata/annotations"),
         format!("{PATCH_JOB} -/spec/ttlSecondsAfterFinished"),
         format!("{WEBHOOK} +/metadata/annotations"),
-        "Namespace/skypilot-system +/metadata/annotations".to_owned(),
+        // The Namespace already carries `Prune=false` among skygen's keep marks (#10).
     ];
     want.sort();
     assert_eq!(changes(&before, &after), want);
@@ -1150,7 +1151,7 @@ fn argocd_makes_the_certificate_jobs_sync_hooks_and_orders_the_webhook() {
             "argocd.argoproj.io/sync-options"
         )
         .as_deref(),
-        Some("Prune=false")
+        Some("Prune=false,Delete=false")
     );
 }
 
@@ -1186,9 +1187,10 @@ fn argocd_and_flux_work_without_the_objects_they_annotate() {
         .collect();
     assert_eq!(namespaces.len(), 2);
     for ns in namespaces {
+        // skygen's keep marks (#10) join the overlay's option.
         assert_eq!(
             annotation(ns, "argocd.argoproj.io/sync-options").as_deref(),
-            Some("Prune=false")
+            Some("Prune=false,Delete=false")
         );
         assert_eq!(
             annotation(ns, "kustomize.toolkit.fluxcd.io/prune").as_deref(),
@@ -1393,7 +1395,10 @@ fn hardened_rbac_follows_user_rules_and_refuses_dev_mode() {
         "--set",
         "apiService.skypilotDev=true",
     ]);
-    assert!(err.contains("overlays/hardened/overlay.yaml:"), "{err}");
+    assert!(
+        err.contains("built-in overlay 'hardened' (overlay.yaml line "),
+        "{err}"
+    );
     assert!(err.contains("privileged"), "{err}");
 }
 

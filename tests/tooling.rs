@@ -212,7 +212,7 @@ fn effective_values_merge_overlays_files_and_flags_with_origins() {
         line("  size:")
     );
     assert!(line("  replicas:").ends_with("# --set apiService.replicas=2"));
-    assert!(line("  storageClassName:").contains("# overlays/eks/overlay.yaml:"));
+    assert!(line("  storageClassName:").contains("# built-in overlay 'eks' (overlay.yaml line "));
     assert!(line("  image:").ends_with("# <defaults>"));
 
     // Invalid inputs fail as render fails them: exit 2, nothing on stdout.

@@ -32,6 +32,7 @@ fn render(pair: &str, side: &str, overlays: &[&str]) -> Vec<Value> {
         },
         allow_vulnerable_ingress_nginx: false,
         skypilot_version: None,
+        lifecycle: Default::default(),
     };
     match skygen::render_deployment(&inputs, &mut std::io::empty()) {
         Ok(r) => r.objects.into_objects(),

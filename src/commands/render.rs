@@ -9,7 +9,9 @@ use crate::{cli, inputs, manifest, render_deployment, render_releases, Outcome};
 
 /// `skygen render`: the pipeline, then emit.
 pub fn render(args: &cli::RenderArgs, matches: &clap::ArgMatches, stdin: &mut dyn Read) -> Outcome {
-    let inputs = match inputs::from_args(&args.inputs, matches) {
+    let inputs = match inputs::from_args(&args.inputs, matches)
+        .and_then(|i| inputs::no_positionals(&args.helm).map(|()| i))
+    {
         Ok(i) => i,
         Err(d) => return Outcome::failed(d),
     };
@@ -65,16 +67,15 @@ fn render_many(
     }
     let stdout = match (&args.output_dir, args.format) {
         (Some(dir), _) => {
-            // DIR holds one directory per release; like DIR itself for one release, it may be
-            // new but its parent must exist.
+            // DIR holds one directory per release; like DIR itself for one release, it and
+            // its missing parents are created (#10).
             let root = std::path::Path::new(dir);
             if !root.is_dir() {
-                if let Err(e) = std::fs::create_dir(root) {
+                if let Err(e) = std::fs::create_dir_all(root) {
                     let d = Diagnostic::error(
                         Code::Io,
                         format!("{dir}: cannot create the output directory: {e}"),
-                    )
-                    .with_help("create its parent first; skygen creates only the last directory");
+                    );
                     return Outcome::failed(vec![d]);
                 }
             }
@@ -101,15 +102,17 @@ fn render_many(
 
 /// `skygen validate`: the pipeline, then a summary instead of the objects.
 pub fn validate(
-    args: &cli::InputArgs,
+    args: &cli::ValidateArgs,
     matches: &clap::ArgMatches,
     stdin: &mut dyn Read,
 ) -> Outcome {
-    let inputs = match inputs::from_args(args, matches) {
+    let inputs = match inputs::from_args(&args.inputs, matches)
+        .and_then(|i| inputs::no_positionals(&args.helm).map(|()| i))
+    {
         Ok(i) => i,
         Err(d) => return Outcome::failed(d),
     };
-    let names = inputs::release_names(args);
+    let names = inputs::release_names(&args.inputs);
     if names.len() > 1 {
         return match render_releases(&inputs, names, stdin) {
             Ok(all) => {

@@ -270,16 +270,16 @@ pub fn write_dir(dir: &Path, objects: &super::Manifest) -> Result<Written, Vec<D
     };
     if !exists {
         let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+        // `-o deploy/skypilot` in a fresh checkout: create `deploy/` as `mkdir -p` would. Only
+        // DIR itself is created atomically; parents are plain directories. See: #10.
         if let Some(parent) = parent.filter(|p| !p.is_dir()) {
-            return Err(vec![io_error(
-                &dir,
-                "cannot create the output directory",
-                format!("its parent {} does not exist", parent.display()),
-            )
-            .with_help(format!(
-                "create the parent first (mkdir -p {}); skygen creates only the last directory",
-                parent.display()
-            ))]);
+            std::fs::create_dir_all(parent).map_err(|e| {
+                vec![io_error(
+                    parent,
+                    "cannot create the parent of the output directory",
+                    e,
+                )]
+            })?;
         }
     }
     let old: BTreeSet<String> = if exists {

@@ -5,6 +5,7 @@
 //! compared before it is canonical. Never renders, never reads the values.
 
 pub mod dir;
+pub mod lifecycle;
 mod order;
 
 use serde_json::{Map, Value};

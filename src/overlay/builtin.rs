@@ -83,7 +83,7 @@ pub fn files(name: &str) -> Option<Files> {
         name: (*name).to_owned(),
         builtin: true,
         key: format!("built-in {name}"),
-        dir: format!("overlays/{name}"),
+        dir: format!("{}{name}", crate::diagnostics::BUILTIN_OVERLAY_PREFIX),
         entries: files
             .iter()
             .map(|(p, t)| ((*p).to_owned(), Entry::Text(t)))

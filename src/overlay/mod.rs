@@ -65,7 +65,8 @@ pub struct Overlay {
     builtin: bool,
     /// The identity of the overlay for duplicates: the built-in's name or the canonical path.
     key: String,
-    /// `overlay.yaml`'s path as shown in messages (`overlays/eks/overlay.yaml`, or the user's).
+    /// `overlay.yaml`'s path in origins: the user's path, or `built-in:eks/overlay.yaml` for a
+    /// built-in, which messages show as `built-in overlay 'eks' (overlay.yaml line N)`.
     pub file: String,
     pub description: String,
     pub conflicts: Vec<String>,

@@ -519,6 +519,18 @@ fn apply_set(
         merged.origins.clear_below(&pointer);
         merged.origins.set(pointer, origin.clone());
         set::apply(&mut merged.tree, &a.path, value);
+        // `x[3]=…` pads a shorter list with nulls (as Helm does); they are this flag's doing.
+        for (depth, seg) in a.path.iter().enumerate() {
+            if let Seg::Index(i) = seg {
+                let list = set::pointer(&a.path[..depth]);
+                for j in 0..*i {
+                    let item = format!("{list}/{j}");
+                    if merged.tree.pointer(&item).is_some_and(Value::is_null) {
+                        merged.origins.set(item, origin.clone());
+                    }
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -540,7 +552,10 @@ fn typed(text: &str, accepts: &schema::Accepts) -> Value {
         Value::Bool(_) if accepts.boolean => guessed,
         Value::Number(_) if accepts.integer || accepts.number => guessed,
         _ => {
-            if (accepts.number || accepts.integer) && !accepts.string {
+            // Only a field that takes fractions reads `1e1` or `1.5` as a number; an integer
+            // field keeps such text (and `01`, and integers beyond 64 bits) as text, as Helm
+            // does, so the schema check names the key and the flag. See: #10.
+            if accepts.number && !accepts.string {
                 if let Ok(f) = text.parse::<f64>() {
                     if let Some(n) = serde_json::Number::from_f64(f) {
                         return Value::Number(n);

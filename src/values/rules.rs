@@ -24,6 +24,7 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     resources(v, origins, &mut out);
     rolling_update(v, origins, &mut out);
     database_config(v, origins, &mut out);
+    config_seeds_once(v, origins, &mut out);
     quantities(v, origins, &mut out);
     probe_handlers(v, origins, &mut out);
     tls_host(v, origins, &mut out);
@@ -160,6 +161,31 @@ pub fn has_db(v: &Values) -> bool {
 
 pub fn non_empty(s: &Option<String>) -> Option<&str> {
     s.as_deref().filter(|s| !s.is_empty())
+}
+
+/// # What it checks
+/// Warns (one line) whenever `apiService.config` is set.
+/// # Why
+/// The start script copies it onto the volume only when the volume has no `config.yaml` yet, so
+/// a later change reaches the ConfigMap but never the running server (the chart warns in its
+/// upgrade NOTES, which a GitOps tool never shows). See: #10.
+/// # Example
+/// `--set-file apiService.config=config.yaml` on an existing install.
+/// # Fix
+/// docs/lifecycle.md, "A changed apiService.config": remove the volume's copy and restart.
+fn config_seeds_once(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
+    if non_empty(&v.api_service.config).is_none() {
+        return;
+    }
+    let pointer = "/apiService/config";
+    out.push(
+        Diagnostic::warning(
+            Code::Rule,
+            "seeds ~/.sky/config.yaml on the first start only; a changed config does not reach a running server (see docs/lifecycle.md)",
+        )
+        .with_key(super::validate_dotted(pointer))
+        .with_origin(origins.of(pointer).cloned()),
+    );
 }
 
 /// # What it checks

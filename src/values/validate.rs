@@ -92,7 +92,8 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     let walker = SchemaWalker::new(schema);
     let mut diags = Vec::new();
 
-    unknown_keys(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
+    tree_checks(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
+    list_known_keys_once(&mut diags);
     coerce_traps(&mut merged, &walker, &mut diags);
     whole_floats_to_integers(&mut merged.tree, &walker, &mut Vec::new());
 
@@ -117,6 +118,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
                 format!("{} (value not shown: a secret)", kind_of(instance))
             }
             Value::String(s) => format!("{} {}", kind_of(instance), quote(s)),
+            Value::Null => "null".to_owned(),
             other => format!(
                 "{} {}",
                 kind_of(other),
@@ -124,14 +126,16 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
             ),
         };
         let expected = expected_of(&walker, &pointer);
-        diags.push(
-            Diagnostic::error(
-                Code::InvalidValue,
-                format!("expected {expected}, found {found}"),
-            )
-            .with_key(dotted(&pointer))
-            .with_origin(merged.origins.blame(&pointer).cloned()),
-        );
+        let mut d = Diagnostic::error(
+            Code::InvalidValue,
+            format!("expected {expected}, found {found}"),
+        )
+        .with_key(dotted(&pointer))
+        .with_origin(merged.origins.blame(&pointer).cloned());
+        if let Some(help) = type_help(&walker, &pointer, instance.as_ref()) {
+            d = d.with_help(help);
+        }
+        diags.push(d);
     }
     // One message per key: anyOf branches can report the same value several times.
     diags.dedup_by(|a, b| a.key == b.key && a.message == b.message && a.code == b.code);
@@ -199,9 +203,20 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     })
 }
 
+/// A schema keyword (ignored by validators) holding what a value must be, in words.
+pub const EXPECTED_KEYWORD: &str = "x-skygen-expected";
+
 /// Describe what the schema wants at a pointer, in words.
 fn expected_of(walker: &SchemaWalker<'_>, pointer: &str) -> String {
     let path = segs(pointer);
+    // A schema whose constraints read badly (a long pattern) says what it wants in words.
+    if let Some(words) = walker
+        .at(&path)
+        .iter()
+        .find_map(|n| n.get(EXPECTED_KEYWORD).and_then(Value::as_str))
+    {
+        return words.to_owned();
+    }
     let mut enums: Vec<String> = Vec::new();
     let mut extra = Vec::new();
     for node in walker.at(&path) {
@@ -251,7 +266,68 @@ fn expected_of(walker: &SchemaWalker<'_>, pointer: &str) -> String {
     text
 }
 
-fn unknown_keys(
+/// The whole list of known keys is printed once per place; later unknown keys at the same place
+/// refer to it, so many typos stay a short report (the list itself is never cut). See: #10.
+fn list_known_keys_once(diags: &mut [Diagnostic]) {
+    let mut seen = std::collections::HashSet::new();
+    for d in diags {
+        for h in &mut d.help {
+            if h.starts_with(KNOWN_KEYS) && !seen.insert(h.clone()) {
+                *h = format!("{KNOWN_KEYS} as listed above");
+            }
+        }
+    }
+}
+
+const KNOWN_KEYS: &str = "known keys here:";
+
+/// A hint for two type errors whose cause is not obvious from the value. See: #10.
+fn type_help(walker: &SchemaWalker<'_>, pointer: &str, found: &Value) -> Option<String> {
+    match found {
+        // `--set list[3]=x` on a shorter list fills the gap with nulls.
+        Value::Null if pointer.rsplit('/').next().is_some_and(|s| s.parse::<usize>().is_ok()) => {
+            Some("`--set` fills a list with nulls up to the index it sets (as Helm does); give the whole list instead, e.g. `--set key={a,b,c}`".into())
+        }
+        Value::String(s)
+            if s.trim().parse::<f64>().is_ok() && {
+                let acc = walker.accepts(&segs(pointer));
+                acc.integer && !acc.string
+            } =>
+        {
+            Some("write the number with digits only: no leading zero, exponent or fraction, at most 9223372036854775807".into())
+        }
+        _ => None,
+    }
+}
+
+/// JSON Schema counts `1e1` and `1e20` as integers; the model's integer fields hold 64-bit whole
+/// numbers. A number that is not one, where only integers are accepted, is an error at its key
+/// (not a "does not fit the model" message without one). See: #10.
+fn whole_number(
+    merged: &Merged,
+    walker: &SchemaWalker<'_>,
+    n: &serde_json::Number,
+    path: &[Seg],
+    diags: &mut Vec<Diagnostic>,
+) {
+    if n.is_i64() {
+        return;
+    }
+    let accepts = walker.accepts(path);
+    if accepts.integer && !accepts.number && !accepts.any {
+        let pointer = super::set::pointer(path);
+        diags.push(
+            Diagnostic::error(Code::InvalidValue, format!("expected a whole number, found {n}"))
+                .with_key(dotted(&pointer))
+                .with_origin(merged.origins.blame(&pointer).cloned())
+                .with_help("write the number with digits only (no exponent, no fraction), at most 9223372036854775807"),
+        );
+    }
+}
+
+/// One walk of the tree: unknown keys (their subtrees are not looked into), and numbers that are
+/// not whole where the schema wants an integer.
+fn tree_checks(
     merged: &Merged,
     walker: &SchemaWalker<'_>,
     node: &Value,
@@ -271,17 +347,18 @@ fn unknown_keys(
                         continue;
                     }
                 }
-                unknown_keys(merged, walker, child, path, diags);
+                tree_checks(merged, walker, child, path, diags);
                 path.pop();
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
                 path.push(Seg::Index(i));
-                unknown_keys(merged, walker, child, path, diags);
+                tree_checks(merged, walker, child, path, diags);
                 path.pop();
             }
         }
+        Value::Number(n) => whole_number(merged, walker, n, path, diags),
         _ => {}
     }
 }
@@ -319,7 +396,7 @@ fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> D
     } else {
         let mut keys: Vec<&str> = allowed.to_vec();
         keys.sort_unstable();
-        d = d.with_help(format!("known keys here: {}", keys.join(", ")));
+        d = d.with_help(format!("{KNOWN_KEYS} {}", keys.join(", ")));
     }
     d
 }

@@ -62,6 +62,39 @@ impl Drop for TempDir {
     }
 }
 
+/// The metadata keys skygen adds for the release's lifecycle (docs/lifecycle.md): label and
+/// annotation keys that Helm's output never has. Written out here (not taken from the library)
+/// so a new key skygen adds shows up as a difference until it is listed in docs/helm-compat.md.
+pub const LIFECYCLE_LABELS: &[&str] = &[
+    "skygen.io/release",
+    "skygen.io/release-namespace",
+    "skygen.io/keep",
+];
+pub const LIFECYCLE_ANNOTATIONS: &[&str] = &[
+    "argocd.argoproj.io/sync-options",
+    "kustomize.toolkit.fluxcd.io/prune",
+];
+
+/// Remove exactly [`LIFECYCLE_LABELS`] and [`LIFECYCLE_ANNOTATIONS`] from an object's own
+/// `metadata` (never from a pod template: skygen must not add them there), and the maps they
+/// leave empty, so a comparison with Helm's output sees the chart's meaning only.
+pub fn strip_lifecycle_metadata(obj: &mut serde_json::Value) {
+    let Some(meta) = obj.get_mut("metadata").and_then(|m| m.as_object_mut()) else {
+        return;
+    };
+    for (field, keys) in [
+        ("labels", LIFECYCLE_LABELS),
+        ("annotations", LIFECYCLE_ANNOTATIONS),
+    ] {
+        if let Some(map) = meta.get_mut(field).and_then(|m| m.as_object_mut()) {
+            map.retain(|k, _| !keys.contains(&k.as_str()));
+            if map.is_empty() {
+                meta.remove(field);
+            }
+        }
+    }
+}
+
 /// `"word"` → `word` in a script line when the word has no character the shell treats
 /// specially: the two spell the same shell word, so the quotes carry no meaning.
 pub fn unquote_safe_words(line: &str) -> String {
@@ -135,6 +168,7 @@ pub fn render_reference(name: &str) -> Vec<Value> {
         release: release_of(&text),
         allow_vulnerable_ingress_nginx: false,
         skypilot_version: None,
+        lifecycle: Default::default(),
     };
     match skygen::render_deployment(&inputs, &mut std::io::empty()) {
         Ok(r) => r.objects.into_objects(),
