@@ -52,7 +52,9 @@ fn issue_10_integers_name_key_and_flag() {
 #[test]
 fn issue_10_float_integers_in_a_file_name_the_line() {
     let dir = TempDir::new("floats");
-    for (v, shown) in [("1e1", "10.0"), ("99999999999999999999", "1e+20")] {
+    // A whole float is the integer it equals, as Helm renders it (tests/regression.rs); one
+    // beyond 64 bits is an error at its line.
+    for (v, shown) in [("99999999999999999999", "1e+20")] {
         let f = dir.write("v.yaml", format!("apiService:\n  replicas: {v}\n"));
         let err = error_of(&["render", "-f", &f]);
         assert!(

@@ -92,10 +92,12 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     let walker = SchemaWalker::new(schema);
     let mut diags = Vec::new();
 
+    // A whole float where an integer goes (`replicas: 1e3` in a file, `2.0` from `--set-json`)
+    // is that integer, as Helm renders it; a fraction or a number beyond 64 bits stays an error.
+    whole_floats_to_integers(&mut merged.tree, &walker, &mut Vec::new());
     tree_checks(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
     list_known_keys_once(&mut diags);
     coerce_traps(&mut merged, &walker, &mut diags);
-    whole_floats_to_integers(&mut merged.tree, &walker, &mut Vec::new());
 
     // Valid values (the common case) need no jsonschema validator; anything else gets one,
     // which finds and explains every error.
