@@ -54,16 +54,14 @@ fn issue_10_float_integers_in_a_file_name_the_line() {
     let dir = TempDir::new("floats");
     // A whole float is the integer it equals, as Helm renders it (tests/regression.rs); one
     // beyond 64 bits is an error at its line.
-    for (v, shown) in [("99999999999999999999", "1e+20")] {
-        let f = dir.write("v.yaml", format!("apiService:\n  replicas: {v}\n"));
-        let err = error_of(&["render", "-f", &f]);
-        assert!(
-            err.starts_with(&format!(
-                "error: {f}:2:13: apiService.replicas: expected a whole number, found {shown}"
-            )),
-            "{err}"
-        );
-    }
+    let f = dir.write("v.yaml", "apiService:\n  replicas: 99999999999999999999\n");
+    let err = error_of(&["render", "-f", &f]);
+    assert!(
+        err.starts_with(&format!(
+            "error: {f}:2:13: apiService.replicas: expected a whole number, found 1e+20"
+        )),
+        "{err}"
+    );
 }
 
 /// See: #10. `--set list[3]=x` pads with nulls: blame the flag, say "null" once, explain.
