@@ -28,11 +28,15 @@ fn pvc(objects: &[Value]) -> Option<&Value> {
         .find(|o| o["kind"] == "PersistentVolumeClaim")
 }
 
-fn api_resources(objects: &[Value]) -> &Value {
-    let deploy = objects
+fn api_deployment(objects: &[Value]) -> &Value {
+    objects
         .iter()
         .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "skypilot-api-server")
-        .expect("the API server Deployment");
+        .expect("the API server Deployment")
+}
+
+fn api_resources(objects: &[Value]) -> &Value {
+    let deploy = api_deployment(objects);
     let containers = deploy["spec"]["template"]["spec"]["containers"]
         .as_array()
         .expect("containers");
@@ -44,10 +48,7 @@ fn api_resources(objects: &[Value]) -> &Value {
 
 /// The state volume of the API server pod: a PVC claim, or something else.
 fn state_volume_is_claim(objects: &[Value]) -> bool {
-    let deploy = objects
-        .iter()
-        .find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "skypilot-api-server")
-        .expect("the API server Deployment");
+    let deploy = api_deployment(objects);
     deploy["spec"]["template"]["spec"]["volumes"]
         .as_array()
         .expect("volumes")
