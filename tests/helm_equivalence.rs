@@ -7,18 +7,12 @@
 
 mod common;
 use common::{
-    reference_cases as cases, release_of, render_reference as render_case, unquote_safe_words,
+    reference_cases as cases, reference_dir, reference_inputs, render_reference as render_case,
+    unquote_safe_words,
 };
-use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use skygen::inputs::Inputs;
 use skygen::manifest::ObjectId;
-use skygen::values::ValueSource;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference")
-}
 
 /// The documents of a Helm output whose template belongs to the chart itself.
 fn helm_own_objects(text: &str) -> Vec<Value> {
@@ -88,7 +82,8 @@ fn chart_objects_match_helm_for_every_reference_case() {
     );
     for name in &all {
         let helm_text =
-            std::fs::read_to_string(fixtures().join(format!("{name}.helm-output.yaml"))).unwrap();
+            std::fs::read_to_string(reference_dir().join(format!("{name}.helm-output.yaml")))
+                .unwrap();
         let mut expected: Vec<(ObjectId, Value)> = helm_own_objects(&helm_text)
             .into_iter()
             .map(|mut v| {
@@ -136,16 +131,7 @@ fn refused_reference_cases_are_refused_with_the_keys_named() {
         ("fail-rolling-no-db", "dbConnectionString"),
         ("fail-small-resources", "apiService.resources.requests"),
     ] {
-        let path = fixtures().join(format!("{name}.values.yaml"));
-        let text = std::fs::read_to_string(&path).unwrap();
-        let inputs = Inputs {
-            sources: vec![ValueSource::File(path.to_string_lossy().into_owned())],
-            overlays: vec![],
-            release: release_of(&text),
-            allow_vulnerable_ingress_nginx: false,
-            skypilot_version: None,
-            lifecycle: Default::default(),
-        };
+        let inputs = reference_inputs(name);
         let errors = match skygen::render_deployment(&inputs, &mut std::io::empty()) {
             Ok(_) => panic!("{name} must be refused"),
             Err(e) => e,

@@ -158,18 +158,23 @@ pub fn reference_cases() -> Vec<String> {
     names
 }
 
-/// skygen's render of a reference case's values, with the release its header names.
-pub fn render_reference(name: &str) -> Vec<Value> {
+/// The inputs of a reference case: its values file, with the release its header names.
+pub fn reference_inputs(name: &str) -> Inputs {
     let path = reference_dir().join(format!("{name}.values.yaml"));
     let text = std::fs::read_to_string(&path).expect("values fixture");
-    let inputs = Inputs {
+    Inputs {
         sources: vec![ValueSource::File(path.to_string_lossy().into_owned())],
         overlays: vec![],
         release: release_of(&text),
         allow_vulnerable_ingress_nginx: false,
         skypilot_version: None,
         lifecycle: Default::default(),
-    };
+    }
+}
+
+/// skygen's render of a reference case's values, with the release its header names.
+pub fn render_reference(name: &str) -> Vec<Value> {
+    let inputs = reference_inputs(name);
     match skygen::render_deployment(&inputs, &mut std::io::empty()) {
         Ok(r) => r.objects.into_objects(),
         Err(d) => panic!("{name}: skygen refused the values: {d:#?}"),
