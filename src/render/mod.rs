@@ -11,6 +11,7 @@
 
 mod auth;
 mod context;
+pub(crate) mod dashboards;
 mod gateway;
 pub(crate) mod ingress_nginx;
 pub mod shell;
