@@ -73,8 +73,11 @@ pub enum Origin {
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Origin::File { path, pos: Some(p) } => write!(f, "{path}:{}:{}", p.line, p.col),
-            Origin::File { path, pos: None } => f.write_str(path),
+            // A file name is input too: escaped like a value (never cut, it must stay findable).
+            Origin::File { path, pos: Some(p) } => {
+                write!(f, "{}:{}:{}", escaped(path), p.line, p.col)
+            }
+            Origin::File { path, pos: None } => f.write_str(&escaped(path)),
             Origin::Flag { flag, arg } => write!(f, "{flag} {}", shorten(arg)),
             Origin::Defaults => f.write_str("<defaults>"),
             // A built-in overlay's file is not on the user's disk: name the overlay instead of a
@@ -88,8 +91,8 @@ impl fmt::Display for Origin {
                     f.write_str(")")
                 }
                 None => match pos {
-                    Some(p) => write!(f, "{name}:{}:{}", p.line, p.col),
-                    None => f.write_str(name),
+                    Some(p) => write!(f, "{}:{}:{}", escaped(name), p.line, p.col),
+                    None => f.write_str(&escaped(name)),
                 },
             },
         }
@@ -183,8 +186,52 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Cut `s` to [`MAX_SHOWN_CHARS`] characters, escaping control characters so the output stays
-/// on one line.
+/// Characters printed as an escape (`\u{202e}`) wherever input reaches a terminal: the control
+/// characters (a newline forges a line, ESC starts a terminal command) and the invisible
+/// formatting ones (U+202E reverses the text after it, U+2028 breaks the line, U+200B hides
+/// inside a word), so a message shows what the input holds. See: #17.
+pub fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00AD}'                    // soft hyphen
+            | '\u{061C}'                  // Arabic letter mark
+            | '\u{180E}'                  // Mongolian vowel separator
+            | '\u{200B}'..='\u{200F}'     // zero width space, joiners, LRM, RLM
+            | '\u{2028}'..='\u{202E}'     // line and paragraph separators, bidi embeddings
+            | '\u{2060}'..='\u{206F}'     // word joiner, invisible operators, bidi isolates
+            | '\u{FEFF}'                  // zero width no-break space (BOM)
+            | '\u{FFF9}'..='\u{FFFB}'     // interlinear annotation
+            | '\u{E0000}'..='\u{E007F}'   // tag characters
+        )
+}
+
+/// `s` with every character of [`needs_escape`] escaped.
+pub fn escaped(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_escaped(&mut out, c);
+    }
+    out.into()
+}
+
+/// [`escaped`], line by line: newlines stay.
+pub fn escaped_lines(s: &str) -> String {
+    s.split('\n').map(escaped).collect::<Vec<_>>().join("\n")
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    if needs_escape(c) {
+        out.extend(c.escape_default());
+    } else {
+        out.push(c);
+    }
+}
+
+/// Cut `s` to [`MAX_SHOWN_CHARS`] characters, escaping control and formatting characters
+/// ([`needs_escape`]) so the output stays on one line and reads as it is.
 pub fn shorten(s: &str) -> String {
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -192,27 +239,19 @@ pub fn shorten(s: &str) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        push_escaped(&mut out, c);
     }
     out
 }
 
-/// Each line of skygen's own text, control characters escaped; a line over `max` characters is
+/// Each line of skygen's own text, control and formatting characters escaped; a line over `max` characters is
 /// cut at the last space before the limit (never inside a word).
 fn bounded_lines(s: &str, max: usize) -> String {
     s.lines()
         .map(|line| {
             let mut out = String::new();
             for c in line.chars() {
-                if c.is_control() {
-                    out.extend(c.escape_default());
-                } else {
-                    out.push(c);
-                }
+                push_escaped(&mut out, c);
             }
             match out.char_indices().nth(max) {
                 None => out,

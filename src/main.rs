@@ -16,8 +16,18 @@ fn main() {
         Ok(o) => o,
         Err(e) => {
             // clap prints help and version to stdout (exit 0) and usage errors to stderr (exit 2).
+            if e.use_stderr() {
+                // A usage error quotes the argument as given: escaped like every message (#17).
+                let text = e.render().to_string();
+                let _ = write!(
+                    std::io::stderr(),
+                    "{}",
+                    skygen::diagnostics::escaped_lines(&text)
+                );
+                std::process::exit(2);
+            }
             let _ = e.print();
-            std::process::exit(if e.use_stderr() { 2 } else { 0 });
+            std::process::exit(0);
         }
     };
     let mut stderr = std::io::stderr().lock();

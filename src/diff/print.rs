@@ -3,6 +3,8 @@
 //! in color) or JSON for programs (one entry per object with the JSON pointers of the fields
 //! that differ and its risks). Takes a report; returns a string.
 
+use std::time::{Duration, Instant};
+
 use similar::{ChangeTag, TextDiff};
 
 use super::{Change, ObjectDiff, Report};
@@ -49,15 +51,28 @@ pub fn header(diff: &ObjectDiff) -> String {
     }
 }
 
-/// A name as printed in a header: as it is, or quoted with escapes when it holds a control
-/// character. Inputs may come from files a reviewer does not trust; a newline or terminal escape
+/// A name as printed in a header: as it is, or quoted with escapes when it holds a control or
+/// invisible formatting character ([`crate::diagnostics::needs_escape`]). Inputs may come from files a reviewer does not trust; a newline or terminal escape
 /// in a name must not forge diff lines or colors (the YAML bodies are escaped by the emitter).
 fn shown(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(char::is_control) {
+    if s.chars().any(crate::diagnostics::needs_escape) {
         format!("{s:?}").into()
     } else {
         s.into()
     }
+}
+
+/// Time all line diffs of one report may take together. A line diff of two big objects whose
+/// lines differ throughout (a 1,000,000-line ConfigMap printed in reverse) took 8 s, and no
+/// size cap separates such objects from big objects with a few changes, which diff in
+/// milliseconds (#17). Past this budget the diff library stops searching for the shortest
+/// diff: the rest of an object's changes show as whole removals and additions, still exact.
+/// Inputs a reviewer reads never come near it.
+pub const LINE_DIFF_BUDGET: Duration = Duration::from_millis(300);
+
+/// When the line diffs of a report must stop searching for the shortest diff.
+pub fn line_diff_deadline() -> Instant {
+    Instant::now() + LINE_DIFF_BUDGET
 }
 
 /// The report as text; empty when nothing differs.
@@ -66,6 +81,7 @@ pub fn text(report: &Report, context: usize, color: bool) -> String {
     if report.is_empty() {
         return out;
     }
+    let deadline = line_diff_deadline();
     for (i, diff) in report.objects.iter().enumerate() {
         if i > 0 {
             out.push('\n');
@@ -74,7 +90,7 @@ pub fn text(report: &Report, context: usize, color: bool) -> String {
         for r in &diff.risks {
             push_styled(&mut out, YELLOW, color, &risk_line(r));
         }
-        out.push_str(&body(diff, context, color));
+        out.push_str(&body(diff, context, color, deadline));
     }
     out.push('\n');
     out.push_str(&summary(report));
@@ -83,12 +99,14 @@ pub fn text(report: &Report, context: usize, color: bool) -> String {
 }
 
 /// The diff lines of one object (unified diff when changed; the whole object with `+` or `-`
-/// when added or removed).
-pub fn body(diff: &ObjectDiff, context: usize, color: bool) -> String {
+/// when added or removed). The line diff searches until `deadline` ([`LINE_DIFF_BUDGET`]).
+pub fn body(diff: &ObjectDiff, context: usize, color: bool, deadline: Instant) -> String {
     let mut out = String::new();
     match diff.change {
         Change::Changed => {
-            let lines = TextDiff::from_lines(&diff.old_text, &diff.new_text);
+            let lines = TextDiff::configure()
+                .deadline(deadline)
+                .diff_lines(&diff.old_text, &diff.new_text);
             for hunk in lines.unified_diff().context_radius(context).iter_hunks() {
                 push_styled(&mut out, CYAN, color, &hunk.header().to_string());
                 for change in hunk.iter_changes() {
@@ -175,4 +193,38 @@ pub fn json(report: &Report) -> String {
         serde_json::to_string_pretty(&doc).expect("JSON values serialize; this is a skygen bug");
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::ObjectId;
+
+    /// Past the budget the diff is coarser, never wrong: its `-` and context lines are the old
+    /// text and its `+` and context lines the new one.
+    #[test]
+    fn a_diff_past_the_budget_is_still_exact() {
+        let old: String = (0..2000).map(|i| format!("line {i}\n")).collect();
+        let new: String = (0..2000).rev().map(|i| format!("line {i}\n")).collect();
+        let diff = ObjectDiff {
+            id: ObjectId::of(&serde_json::json!({"kind": "ConfigMap", "metadata": {"name": "c"}})),
+            change: Change::Changed,
+            paths: vec!["/data/x".into()],
+            old_text: old.clone(),
+            new_text: new.clone(),
+            risks: vec![],
+        };
+        for deadline in [Instant::now(), line_diff_deadline()] {
+            let text = body(&diff, crate::diff::MAX_CONTEXT, false, deadline);
+            let side = |keep: char| -> String {
+                text.lines()
+                    .filter(|l| !l.starts_with("@@"))
+                    .filter(|l| l.starts_with(keep) || l.starts_with(' '))
+                    .map(|l| format!("{}\n", &l[1..]))
+                    .collect()
+            };
+            assert_eq!(side('-'), old);
+            assert_eq!(side('+'), new);
+        }
+    }
 }
