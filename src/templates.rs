@@ -56,6 +56,14 @@ pub fn rules() -> Environment<'static> {
                     Some(s) => s.to_owned(),
                     None => value.to_string(),
                 };
+                // The values stage refuses a NUL in every value a script uses (#17); one here
+                // means a script uses a value that rule does not know.
+                if text.contains('\0') {
+                    return Err(minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        "a NUL character reached a shell script; this is a skygen bug",
+                    ));
+                }
                 return out.write_str(&shell::quote(&text)).map_err(Into::into);
             }
         }
@@ -131,6 +139,40 @@ mod tests {
                 "{name}: templates are .yaml (objects) or .sh (scripts)"
             );
         }
+    }
+
+    /// Every value a script contains is one the NUL rule checks (`rules::SCRIPT_VALUES`): a
+    /// shell cannot carry NUL, so such a value is refused at its key (#17). A new `{{ … }}` in a
+    /// script fails here until the rule covers it (or it is listed as skygen's own text).
+    #[test]
+    fn every_value_in_a_script_is_checked_for_nul() {
+        // Context fields that are skygen's own text, never the user's.
+        let own = ["api.host"];
+        // Context fields that carry a value as is.
+        let fields = [("api.pre_deploy_hook", "/apiService/preDeployHook")];
+        let mut used = std::collections::BTreeSet::new();
+        for (name, text) in TEMPLATES.iter().filter(|(n, _)| n.ends_with(".sh")) {
+            for expr in text.split("{{").skip(1) {
+                let expr = expr.split("}}").next().unwrap();
+                let path = expr.split('|').next().unwrap().trim();
+                if own.contains(&path) {
+                    continue;
+                }
+                let pointer = match path.strip_prefix("v.") {
+                    Some(rest) => format!("/{}", rest.replace('.', "/")),
+                    None => match fields.iter().find(|(f, _)| *f == path) {
+                        Some((_, p)) => (*p).to_owned(),
+                        None => panic!("{name}: `{path}` is not known to the NUL rule"),
+                    },
+                };
+                used.insert(pointer);
+            }
+        }
+        let checked: std::collections::BTreeSet<String> = crate::values::rules::SCRIPT_VALUES
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect();
+        assert_eq!(used, checked);
     }
 
     #[test]

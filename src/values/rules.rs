@@ -28,6 +28,7 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     quantities(v, origins, &mut out);
     probe_handlers(v, origins, &mut out);
     tls_host(v, origins, &mut out);
+    no_nul_in_scripts(v, origins, &mut out);
     removed_required(v, origins, &mut out);
     out.extend(super::auth::check(v, origins));
     unsupported(v, origins, &mut out);
@@ -305,6 +306,48 @@ fn tls_host(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
             )
             .with_help("set ingress.host to the host name of the certificate, or set ingress.tls.enabled=false"),
         );
+    }
+}
+
+/// The values the start scripts (`templates/skypilot/*.sh`) contain, as JSON pointers; a test
+/// keeps this list equal to what the scripts use.
+pub const SCRIPT_VALUES: [&str; 4] = [
+    "/apiService/preDeployHook",
+    "/apiService/logs/retention/size",
+    "/gcpCredentials/projectId",
+    "/nebiusCredentials/tenantId",
+];
+
+/// # What it checks
+/// The values that go into a start script (`apiService.preDeployHook`,
+/// `apiService.logs.retention.size`, `gcpCredentials.projectId`, `nebiusCredentials.tenantId`)
+/// hold no NUL character (`"\0"` in a values file, `\u0000` in JSON).
+/// # Why
+/// A shell cannot carry a NUL: bash drops it from the script with a warning and runs what is
+/// left, so the command that runs is not the one written. No quoting can keep it. See: #17.
+/// # Example
+/// `gcpCredentials: {projectId: "my-project\0"}`
+/// # Fix
+/// Remove the NUL character from the value.
+fn no_nul_in_scripts(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
+    let api = &v.api_service;
+    let values = [
+        api.pre_deploy_hook.as_deref(),
+        Some(api.logs.retention.size.as_str()),
+        v.gcp_credentials.project_id.as_deref(),
+        v.nebius_credentials.tenant_id.as_deref(),
+    ];
+    for (pointer, value) in SCRIPT_VALUES.into_iter().zip(values) {
+        if value.is_some_and(|s| s.contains('\0')) {
+            out.push(
+                rule(
+                    origins,
+                    pointer,
+                    "holds a NUL character (\\0), and this value goes into a shell script: a shell cannot carry NUL, no quoting can keep it".to_owned(),
+                )
+                .with_help("remove the NUL character from the value"),
+            );
+        }
     }
 }
 
