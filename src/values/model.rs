@@ -630,6 +630,8 @@ pub struct NodePorts {
 /// A node port as a number or as text of digits (empty: none).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
+// The text pattern is unreadable in a message; this says what it accepts (#17).
+#[schemars(extend("x-skygen-expected" = "a port number from 0 to 65535, as a number or as text of digits (0 or \"\": no fixed port); clusters allot node ports from 30000-32767 unless configured otherwise"))]
 pub enum NodePort {
     Number(#[schemars(range(min = 0, max = 65535))] i64),
     Text(

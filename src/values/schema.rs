@@ -105,7 +105,7 @@ impl<'a> SchemaWalker<'a> {
         SchemaWalker { root }
     }
 
-    fn deref(&self, mut node: &'a Value) -> &'a Value {
+    pub fn deref(&self, mut node: &'a Value) -> &'a Value {
         // Definitions do not chain deeply; the bound guards against a cycle.
         for _ in 0..16 {
             match node.get("$ref").and_then(Value::as_str) {

@@ -208,6 +208,20 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
 /// A schema keyword (ignored by validators) holding what a value must be, in words.
 pub const EXPECTED_KEYWORD: &str = "x-skygen-expected";
 
+/// The [`EXPECTED_KEYWORD`] text of a schema node, also through `$ref` and the alternatives of
+/// `anyOf`/`oneOf` (an optional value is `anyOf: [{$ref: …}, {type: null}]`).
+fn expected_words<'a>(walker: &SchemaWalker<'a>, node: &'a Value) -> Option<&'a str> {
+    let node = walker.deref(node);
+    if let Some(words) = node.get(EXPECTED_KEYWORD).and_then(Value::as_str) {
+        return Some(words);
+    }
+    ["anyOf", "oneOf"]
+        .iter()
+        .filter_map(|k| node.get(*k).and_then(Value::as_array))
+        .flatten()
+        .find_map(|b| expected_words(walker, b))
+}
+
 /// Describe what the schema wants at a pointer, in words.
 fn expected_of(walker: &SchemaWalker<'_>, pointer: &str) -> String {
     let path = segs(pointer);
@@ -215,7 +229,7 @@ fn expected_of(walker: &SchemaWalker<'_>, pointer: &str) -> String {
     if let Some(words) = walker
         .at(&path)
         .iter()
-        .find_map(|n| n.get(EXPECTED_KEYWORD).and_then(Value::as_str))
+        .find_map(|n| expected_words(walker, n))
     {
         return words.to_owned();
     }
