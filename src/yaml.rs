@@ -174,28 +174,55 @@ struct Builder {
     position_depth: usize,
     /// Whether to fill [`Document::keys`].
     key_positions: bool,
+    /// Deepest nesting accepted: [`MAX_DEPTH`], or more for manifests in a `List`.
+    max_depth: usize,
 }
 
 /// Read a whole YAML stream.
 pub fn read_stream(text: &str) -> Result<Vec<Document>, ReadError> {
-    read_stream_with_positions(text, usize::MAX, false)
+    read_stream_with_positions(text, usize::MAX, false, MAX_DEPTH)
 }
 
 /// Read a whole YAML stream, recording positions only for nodes at most `depth` levels deep.
 /// For inputs that only need to point at objects (manifests to diff), this skips most of the
 /// cost of building JSON pointers; YAML 1.1 traps are not recorded below that depth either.
 pub fn read_stream_shallow(text: &str, depth: usize) -> Result<Vec<Document>, ReadError> {
-    read_stream_with_positions(text, depth, false)
+    read_stream_with_positions(text, depth, false, MAX_DEPTH)
+}
+
+/// Levels a `List` (`kind: List` and its `items`) adds around the objects it holds.
+pub const LIST_LEVELS: usize = 2;
+
+/// [`read_stream_shallow`] for manifests: objects may sit in a `List` (what `render --format
+/// json` and `kubectl get -o yaml` write), so the stream may nest [`LIST_LEVELS`] deeper than
+/// [`MAX_DEPTH`]; the reader of the objects checks each against [`MAX_DEPTH`] with
+/// [`depth_of`], so an object may nest as deep on its own as in a `List`.
+pub fn read_manifest_stream(text: &str, depth: usize) -> Result<Vec<Document>, ReadError> {
+    read_stream_with_positions(text, depth, false, MAX_DEPTH + LIST_LEVELS)
+}
+
+/// Levels of mappings and lists in `v` (a scalar is 0). Recursion is safe on what a reader
+/// built: its depth is bounded.
+pub fn depth_of(v: &Value) -> usize {
+    match v {
+        Value::Object(m) => 1 + m.values().map(depth_of).max().unwrap_or(0),
+        Value::Array(a) => 1 + a.iter().map(depth_of).max().unwrap_or(0),
+        _ => 0,
+    }
 }
 
 fn read_stream_with_positions(
     text: &str,
     position_depth: usize,
     key_positions: bool,
+    max_depth: usize,
 ) -> Result<Vec<Document>, ReadError> {
     let mut options = Options::default();
-    options.flow_nesting_limit = MAX_DEPTH;
-    options.block_nesting_limit = MAX_DEPTH;
+    // The parser's own limit is a guard for its recursion; the builder's, one level below it,
+    // is the one that fires, with a message that says what the limit is (#17: JSON input
+    // hit the parser's "recursion limit exceeded" first).
+    options.flow_nesting_limit = max_depth + 1;
+    options.block_nesting_limit = max_depth + 1;
     let parser = Parser::new_from_str_with_options(text, options);
     let mut b = Builder {
         docs: Vec::new(),
@@ -207,6 +234,7 @@ fn read_stream_with_positions(
         root: None,
         position_depth,
         key_positions,
+        max_depth,
     };
     for item in parser {
         let (event, span) = item.map_err(|e| {
@@ -231,7 +259,12 @@ pub fn read_one(text: &str) -> Result<Document, ReadError> {
 
 /// [`read_one`], also recording where each mapping key starts ([`Document::keys`]).
 pub fn read_one_with_keys(text: &str) -> Result<Document, ReadError> {
-    one(read_stream_with_positions(text, usize::MAX, true)?)
+    one(read_stream_with_positions(
+        text,
+        usize::MAX,
+        true,
+        MAX_DEPTH,
+    )?)
 }
 
 fn one(mut docs: Vec<Document>) -> Result<Document, ReadError> {
@@ -386,7 +419,7 @@ impl Builder {
                         kind: ReadErrorKind::ComplexKey,
                     });
                 }
-                if self.stack.len() >= MAX_DEPTH {
+                if self.stack.len() >= self.max_depth {
                     return Err(ReadError {
                         pos: Some(pos),
                         kind: ReadErrorKind::TooDeep,
