@@ -12,8 +12,14 @@ use crate::manifest::dir::KUSTOMIZATION;
 use crate::text::{self, TextError};
 use crate::yaml;
 
-/// Largest manifest or kustomization file read, in bytes.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest manifest read for one side of a diff (a file, standard input, or all the files a
+/// directory lists together), in bytes. A render is well under 1 MiB, and time grows with the
+/// size: two 16 MiB manifests took about a second (#17).
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Most files a directory's `kustomization.yaml` may list: `render -o` writes one per object, and
+/// a render has at most [`crate::overlay::guard::MAX_OBJECTS`] objects.
+pub const MAX_FILES: usize = crate::overlay::guard::MAX_OBJECTS;
 
 /// The manifest files a directory lists in its `kustomization.yaml`, in order, as paths inside
 /// the directory. Refuses what `skygen diff` cannot compare faithfully: a kustomization that
@@ -64,6 +70,16 @@ pub fn resource_files(dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     let mut files = Vec::new();
     match map.get("resources") {
         None => {}
+        Some(Value::Array(items)) if items.len() > MAX_FILES => errors.push(
+            Diagnostic::error(
+                Code::Usage,
+                format!(
+                    "{} resources; a directory written by `skygen render -o` lists at most {MAX_FILES}",
+                    items.len()
+                ),
+            )
+            .with_origin(at(doc.position_of("/resources"))),
+        ),
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 let pos = doc.position_of(&format!("/resources/{i}"));

@@ -33,14 +33,34 @@ pub fn load(spec: &str, stdin: &mut dyn Read) -> Loaded {
             .map_err(|e| vec![stdin_error(dir::text_error(e))])?;
         parse_into("-", &text, &mut objects, &mut errors);
     } else if Path::new(spec).is_dir() {
+        // The files together are bounded like one manifest: a kustomization may list the same
+        // big file many times.
+        let mut total = 0;
         for path in dir::resource_files(Path::new(spec))? {
             match dir::read_text(&path) {
-                Ok(text) => parse_into(
-                    &path.display().to_string(),
-                    &text,
-                    &mut objects,
-                    &mut errors,
-                ),
+                Ok(text) if (total + text.len()) as u64 > dir::MAX_FILE_BYTES => {
+                    errors.push(
+                        Diagnostic::error(
+                            Code::Io,
+                            format!(
+                                "the files of {} are larger than {} MiB together, too big for a manifest",
+                                crate::diagnostics::quote(spec),
+                                dir::MAX_FILE_BYTES / 1024 / 1024
+                            ),
+                        )
+                        .with_origin(Some(at(&path.display().to_string(), None))),
+                    );
+                    break;
+                }
+                Ok(text) => {
+                    total += text.len();
+                    parse_into(
+                        &path.display().to_string(),
+                        &text,
+                        &mut objects,
+                        &mut errors,
+                    )
+                }
                 Err(e) => errors.push((*e).with_help(format!(
                     "the file is listed in {}; render the directory again with `skygen render -o`",
                     manifest::dir::KUSTOMIZATION
@@ -55,6 +75,21 @@ pub fn load(spec: &str, stdin: &mut dyn Read) -> Loaded {
             )),
             Err(e) => errors.push(*e),
         }
+    }
+    // As many objects as a render may have: comparing costs time per object (#17).
+    if objects.len() > crate::overlay::guard::MAX_OBJECTS {
+        errors.push(
+            Diagnostic::error(
+                Code::Usage,
+                format!(
+                    "{} objects; a render has at most {}, and so does a side of a diff",
+                    objects.len(),
+                    crate::overlay::guard::MAX_OBJECTS
+                ),
+            )
+            .with_origin(Some(at(spec, None))),
+        );
+        return Err(errors);
     }
     check_unique(&objects, &mut errors);
     if errors.is_empty() {
@@ -104,7 +139,7 @@ fn at(path: &str, pos: Option<yaml::Pos>) -> Origin {
 /// Parse a YAML stream and add its objects (the items of a `List` count as objects).
 fn parse_into(path: &str, text: &str, out: &mut Vec<Located>, errors: &mut Vec<Diagnostic>) {
     // Messages point at objects and List items, never deeper.
-    let docs = match yaml::read_stream_shallow(text, 3) {
+    let docs = match yaml::read_manifest_stream(text, 3) {
         Ok(d) => d,
         Err(e) => {
             errors.push(
@@ -157,8 +192,15 @@ fn check_object(
         );
         return;
     }
+    let too_deep = format!(
+        "{} (an object in a `List` as on its own)",
+        yaml::ReadErrorKind::TooDeep
+    );
     let problem = if !value.is_object() {
         Some("expected a Kubernetes object (a mapping), found something else")
+    } else if yaml::depth_of(value) > yaml::MAX_DEPTH {
+        // The stream may nest deeper around a `List`'s items; each object gets the one limit.
+        Some(too_deep.as_str())
     } else if value
         .get("kind")
         .and_then(Value::as_str)
@@ -169,14 +211,16 @@ fn check_object(
     } else if !value.get("apiVersion").is_some_and(Value::is_string) {
         Some("this object has no `apiVersion`")
     } else if value
-        .pointer("/metadata/name")
+        .get("metadata")
+        .and_then(|m| m.get("name"))
         .and_then(Value::as_str)
         .unwrap_or("")
         .is_empty()
     {
         Some("this object has no `metadata.name`")
     } else if value
-        .pointer("/metadata/namespace")
+        .get("metadata")
+        .and_then(|m| m.get("namespace"))
         .is_some_and(|ns| !ns.is_null() && !ns.is_string())
     {
         // YAML 1.1 reads an unquoted `n`, `no` or `on` as a boolean.

@@ -161,10 +161,16 @@ pub fn render(report: &Report, limits: &Limits) -> String {
         out.push('\n');
     }
     let mut left_out: Vec<String> = vec![];
+    let deadline = super::print::line_diff_deadline();
     for d in &report.objects {
-        let section = details(d, limits);
+        // Once one object is left out, so are the rest: no diff to compute for them.
+        if !left_out.is_empty() {
+            left_out.push(object_name(d));
+            continue;
+        }
+        let section = details(d, limits, deadline);
         // Keep room for the closing note.
-        if !left_out.is_empty() || out.len() + section.len() + 600 > limits.max_chars {
+        if out.len() + section.len() + 600 > limits.max_chars {
             left_out.push(object_name(d));
             continue;
         }
@@ -190,7 +196,7 @@ pub fn render(report: &Report, limits: &Limits) -> String {
 }
 
 /// One collapsible section: the object, its change and risks, its diff (cut when too long).
-fn details(d: &ObjectDiff, limits: &Limits) -> String {
+fn details(d: &ObjectDiff, limits: &Limits, deadline: std::time::Instant) -> String {
     let change = match d.change {
         Change::Changed => "changed",
         Change::Added => "added",
@@ -203,7 +209,7 @@ fn details(d: &ObjectDiff, limits: &Limits) -> String {
     } else {
         format!(" — {}", kinds.join(", "))
     };
-    let text = body(d, 3, false);
+    let text = body(d, 3, false, deadline);
     let lines: Vec<&str> = text.lines().collect();
     let mut shown = lines
         .iter()

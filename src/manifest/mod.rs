@@ -35,28 +35,31 @@ impl ObjectId {
         ObjectId {
             group,
             kind: s(obj.get("kind")),
-            namespace: s(obj.pointer("/metadata/namespace")),
-            name: s(obj.pointer("/metadata/name")),
+            // `get`, not `pointer`: a pointer allocates per segment, and identities are taken
+            // of every object many times (#17).
+            namespace: s(obj.get("metadata").and_then(|m| m.get("namespace"))),
+            name: s(obj.get("metadata").and_then(|m| m.get("name"))),
         }
     }
 }
 
 impl Ord for ObjectId {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (
-            kind_rank(&self.kind),
-            &self.namespace,
-            &self.name,
-            &self.group,
-            &self.kind,
-        )
-            .cmp(&(
-                kind_rank(&other.kind),
+        // The rank is a search of the kind list: skipped when the kinds are equal (most
+        // comparisons when sorting or looking up many objects; #17).
+        let rank = if self.kind == other.kind {
+            std::cmp::Ordering::Equal
+        } else {
+            kind_rank(&self.kind).cmp(&kind_rank(&other.kind))
+        };
+        rank.then_with(|| {
+            (&self.namespace, &self.name, &self.group, &self.kind).cmp(&(
                 &other.namespace,
                 &other.name,
                 &other.group,
                 &other.kind,
             ))
+        })
     }
 }
 
