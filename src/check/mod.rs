@@ -96,12 +96,25 @@ pub fn collisions(releases: &[Release]) -> Vec<Collision> {
     out
 }
 
+/// Most routes (Ingress host and path pairs, HTTPRoute matches) of one render that `check`
+/// compares: routes are compared pair by pair with the other release's, so their count is
+/// squared; a release has a handful (#17).
+pub const MAX_ROUTES: usize = 1_000;
+
+/// The routes of a render that [`collisions`] compares pair by pair (see [`MAX_ROUTES`]).
+pub fn routes(objects: &[Value]) -> usize {
+    ingress_rules(objects).len() + route_matches(objects).len()
+}
+
 type Push<'a> = dyn FnMut(CollisionKind, String, String) + 'a;
 
 fn same_objects(a: &[Value], b: &[Value], push: &mut Push) {
+    // By identity: a search of `b` per object of `a` was quadratic (#17).
+    let in_b: std::collections::HashMap<ObjectId, &Value> =
+        b.iter().map(|o| (ObjectId::of(o), o)).collect();
     for oa in a {
         let id = ObjectId::of(oa);
-        let Some(ob) = b.iter().find(|o| ObjectId::of(o) == id) else {
+        let Some(&ob) = in_b.get(&id) else {
             continue;
         };
         if id.kind == "Namespace" && id.group.is_empty() && oa == ob {
@@ -153,14 +166,15 @@ fn controller_claims(objs: &[Value]) -> Vec<(String, String, String)> {
 }
 
 fn controllers(a: &[Value], b: &[Value], push: &mut Push) {
+    let claims_b = controller_claims(b);
     for (ida, class_a, ctl_a) in controller_claims(a) {
-        for (idb, class_b, ctl_b) in controller_claims(b) {
+        for (idb, class_b, ctl_b) in &claims_b {
             // ingress-nginx serves an Ingress whose IngressClass names its `--controller-class`;
             // `--ingress-class` only matters for the legacy annotation, so the value decides.
-            if ctl_a.is_empty() || ctl_a != ctl_b {
+            if ctl_a.is_empty() || ctl_a != *ctl_b {
                 continue;
             }
-            let what = if class_a == class_b {
+            let what = if class_a == *class_b {
                 format!("controller value {ctl_a} (and class {class_a})")
             } else {
                 format!("controller value {ctl_a}")
@@ -192,15 +206,17 @@ fn node_ports_of(objs: &[Value]) -> Vec<(String, i64)> {
 }
 
 fn node_ports(a: &[Value], b: &[Value], push: &mut Push) {
+    let mut ports_b: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for (sb, pb) in node_ports_of(b) {
+        ports_b.entry(pb).or_default().push(sb);
+    }
     for (sa, pa) in node_ports_of(a) {
-        for (sb, pb) in node_ports_of(b) {
-            if pa == pb {
-                push(
-                    CollisionKind::NodePort,
-                    format!("{sa} and {sb} both ask for nodePort {pa}: the API server refuses the second Service"),
-                    "pick distinct node ports (`ingress-nginx.controller.service.nodePorts.http`/`.https`), or leave them unset so Kubernetes allocates free ones".into(),
-                );
-            }
+        for sb in ports_b.get(&pa).into_iter().flatten() {
+            push(
+                CollisionKind::NodePort,
+                format!("{sa} and {sb} both ask for nodePort {pa}: the API server refuses the second Service"),
+                "pick distinct node ports (`ingress-nginx.controller.service.nodePorts.http`/`.https`), or leave them unset so Kubernetes allocates free ones".into(),
+            );
         }
     }
 }
@@ -251,9 +267,10 @@ fn ingress_rules(objs: &[Value]) -> Vec<(Option<String>, Option<String>, String,
 
 fn ingress_routes(a: &[Value], b: &[Value], push: &mut Push) {
     let mut seen = std::collections::BTreeSet::new();
+    let rules_b = ingress_rules(b);
     for (ca, ha, pa, ia) in ingress_rules(a) {
-        for (cb, hb, pb, ib) in ingress_rules(b) {
-            if ca != cb || !hosts_overlap(ha.as_deref(), hb.as_deref()) || !paths_overlap(&pa, &pb)
+        for (cb, hb, pb, ib) in &rules_b {
+            if ca != *cb || !hosts_overlap(ha.as_deref(), hb.as_deref()) || !paths_overlap(&pa, pb)
             {
                 continue;
             }
@@ -348,9 +365,10 @@ fn route_matches(objs: &[Value]) -> Vec<(String, Option<String>, String, String)
 
 fn http_routes(a: &[Value], b: &[Value], push: &mut Push) {
     let mut seen = std::collections::BTreeSet::new();
+    let matches_b = route_matches(b);
     for (ga, ha, pa, ia) in route_matches(a) {
-        for (gb, hb, pb, ib) in route_matches(b) {
-            if ga != gb || !hosts_overlap(ha.as_deref(), hb.as_deref()) || !paths_overlap(&pa, &pb)
+        for (gb, hb, pb, ib) in &matches_b {
+            if ga != *gb || !hosts_overlap(ha.as_deref(), hb.as_deref()) || !paths_overlap(&pa, pb)
             {
                 continue;
             }

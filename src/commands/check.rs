@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic, Origin};
 use crate::{check, cli, diff, ExitStatus, Outcome};
 
 pub fn check(args: &cli::CheckArgs, stdin: &mut dyn Read) -> Outcome {
@@ -18,10 +18,31 @@ pub fn check(args: &cli::CheckArgs, stdin: &mut dyn Read) -> Outcome {
     let mut errors = Vec::new();
     for source in &args.renders {
         match diff::input::load(source, stdin) {
-            Ok(objects) => releases.push(check::Release {
-                source: source.clone(),
-                objects: objects.into_objects(),
-            }),
+            Ok(objects) => {
+                let objects = objects.into_objects();
+                let routes = check::routes(&objects);
+                if routes > check::MAX_ROUTES {
+                    errors.push(
+                        Diagnostic::error(
+                            Code::Usage,
+                            format!(
+                                "{routes} Ingress paths and HTTPRoute matches; check compares at most {} per render",
+                                check::MAX_ROUTES
+                            ),
+                        )
+                        .with_origin(Some(Origin::File {
+                            path: source.clone(),
+                            pos: None,
+                        }))
+                        .with_help("a release has a handful; check that this is the render of one release"),
+                    );
+                    continue;
+                }
+                releases.push(check::Release {
+                    source: source.clone(),
+                    objects,
+                });
+            }
             Err(d) => errors.extend(d),
         }
     }
