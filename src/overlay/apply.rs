@@ -58,6 +58,7 @@ pub fn apply(
     // with every old one made an overlay of a few thousand objects take seconds (issue 17).
     let mut ids: Vec<ObjectId> = objects.iter().map(|o| ObjectId::of(&o.value)).collect();
     let mut budget = guard::MAX_PATCH_NODES;
+    let mut scans = 0;
     let mut fuel = guard::RUN_FUEL;
     for overlay in overlays {
         let mut known: HashSet<ObjectId> = ids.iter().cloned().collect();
@@ -70,13 +71,15 @@ pub fn apply(
         for r in &overlay.resources {
             match render_resource(r, &resource_ctx, &mut fuel) {
                 Ok((rendered, new)) => {
+                    let template: std::sync::Arc<str> = r.text.as_str().into();
+                    let rendered: std::sync::Arc<str> = rendered.into();
                     for (obj, positions) in new {
                         let id = ObjectId::of(&obj);
                         sources.made(
                             id.clone(),
                             Source::OverlayResource {
                                 file: r.name.clone(),
-                                template: r.text.clone(),
+                                template: template.clone(),
                                 rendered: rendered.clone(),
                                 positions,
                             },
@@ -131,7 +134,15 @@ pub fn apply(
                     continue;
                 }
             }
-            match apply_patch(&mut objects, &mut ids, p, &env, &patch_ctx, &mut budget) {
+            match apply_patch(
+                &mut objects,
+                &mut ids,
+                p,
+                &env,
+                &patch_ctx,
+                &mut budget,
+                &mut scans,
+            ) {
                 Ok(changed) => changed
                     .into_iter()
                     .for_each(|id| sources.patched(id, p.origin.clone())),
@@ -275,6 +286,7 @@ fn apply_patch(
     env: &Environment<'_>,
     ctx: &minijinja::Value,
     budget: &mut usize,
+    scans: &mut usize,
 ) -> Result<Vec<ObjectId>, Box<Diagnostic>> {
     let fail = |msg: String| {
         Box::new(Diagnostic::error(Code::Overlay, msg).with_origin(Some(p.origin.clone())))
@@ -289,6 +301,18 @@ fn apply_patch(
         .kind
         .build(&body)
         .map_err(|prob| fail(format!("patch{}: {}", prob.pointer, prob.message)))?;
+    // Every patch looks at every object: bounded in all, as the nodes patches write are (#17).
+    *scans += ids.len();
+    if *scans > guard::MAX_PATCH_SCANS {
+        return Err(Box::new(
+            fail(format!(
+                "the overlays' patch targets look at more than {} objects in all (each patch looks at each of the {} objects)",
+                guard::MAX_PATCH_SCANS,
+                ids.len()
+            ))
+            .with_help("use fewer patches: one patch with `expect: any` can change many objects"),
+        ));
+    }
     let matched = target.select(ids, |i| &objects[i].value);
     if let Some(expect) = p.expect.filter(|&n| n != matched.len()) {
         let mut d = Diagnostic::error(
@@ -312,7 +336,8 @@ fn apply_patch(
         };
         return Err(Box::new(d));
     }
-    let cost = patcher.cost().saturating_mul(matched.len());
+    // One more per object: patching an object costs something whatever the patch writes.
+    let cost = (patcher.cost() + 1).saturating_mul(matched.len());
     if cost > *budget {
         return Err(Box::new(
             fail(format!(
@@ -323,34 +348,38 @@ fn apply_patch(
         ));
     }
     *budget -= cost;
-    let mut deleted = Vec::new();
+    // Sets, not lists: a patch that deletes or renames thousands of objects searched a list per
+    // object (#17).
+    let mut deleted = std::collections::BTreeSet::new();
+    let mut renamed: Vec<(usize, ObjectId)> = Vec::new();
     for &i in &matched {
         match patcher.apply(&mut objects[i].value) {
             Ok(patch::Effect::Keep) => {}
-            Ok(patch::Effect::Delete) => deleted.push(i),
+            Ok(patch::Effect::Delete) => {
+                deleted.insert(i);
+                continue;
+            }
             Err(e) => {
                 let d = fail(format!("cannot apply the patch to {}: {e}", ids[i]));
                 return Err(Box::new(d.with_help(p.kind.apply_hint())));
             }
         }
         let id = ObjectId::of(&objects[i].value);
-        if !deleted.contains(&i) && (id.kind.is_empty() || id.name.is_empty()) {
+        if id.kind.is_empty() || id.name.is_empty() {
             return Err(fail(format!(
                 "the patch leaves {} without kind or metadata.name",
                 ids[i]
             )));
         }
+        if id != ids[i] {
+            renamed.push((i, id));
+        }
     }
-    let renamed: Vec<(usize, ObjectId)> = matched
-        .iter()
-        .filter(|i| !deleted.contains(i))
-        .map(|&i| (i, ObjectId::of(&objects[i].value)))
-        .filter(|(i, id)| *id != ids[*i])
-        .collect();
     if !renamed.is_empty() {
+        let renamed_at: HashSet<usize> = renamed.iter().map(|(i, _)| *i).collect();
         let mut after: HashMap<&ObjectId, usize> = HashMap::new();
         for (j, id) in ids.iter().enumerate() {
-            if !deleted.contains(&j) && !renamed.iter().any(|(i, _)| *i == j) {
+            if !deleted.contains(&j) && !renamed_at.contains(&j) {
                 *after.entry(id).or_default() += 1;
             }
         }
@@ -375,9 +404,17 @@ fn apply_patch(
         .filter(|i| !deleted.contains(i))
         .map(|&i| ids[i].clone())
         .collect();
-    for i in deleted.into_iter().rev() {
-        objects.remove(i);
-        ids.remove(i);
+    if !deleted.is_empty() {
+        let mut index = 0;
+        objects.retain(|_| {
+            index += 1;
+            !deleted.contains(&(index - 1))
+        });
+        let mut index = 0;
+        ids.retain(|_| {
+            index += 1;
+            !deleted.contains(&(index - 1))
+        });
     }
     Ok(changed)
 }

@@ -40,8 +40,13 @@ pub const MAX_OVERLAYS: usize = 32;
 pub const MAX_PATCHES: usize = 1000;
 /// Most objects the deployment may have once overlays have added theirs.
 pub const MAX_OBJECTS: usize = 10_000;
-/// Most nodes all patches of a run may write into the objects, counted per object patched.
-pub const MAX_PATCH_NODES: usize = 1_000_000;
+/// Most nodes all patches of a run may write into the objects, counted per object patched
+/// (plus one per object: patching one costs something whatever the patch writes). It was
+/// 1,000,000: patches at that budget over 10,000 objects took over a second (#17).
+pub const MAX_PATCH_NODES: usize = 250_000;
+/// Most objects the targets of all patches of a run may look at: each patch looks at every
+/// object of the deployment, so 1,000 patches over 10,000 objects took seconds (#17).
+pub const MAX_PATCH_SCANS: usize = 250_000;
 /// Most nodes one json6902 `copy` may copy.
 pub const MAX_COPY_NODES: usize = 10_000;
 

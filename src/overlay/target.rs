@@ -242,7 +242,10 @@ impl fmt::Display for Target {
 
 /// Do the object's labels satisfy every requirement of a selector?
 fn labels_match(requirements: &[Requirement], obj: &Value) -> bool {
-    let labels = obj.pointer("/metadata/labels").and_then(Value::as_object);
+    let labels = obj
+        .get("metadata")
+        .and_then(|m| m.get("labels"))
+        .and_then(Value::as_object);
     let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
     requirements.iter().all(|r| match r {
         Requirement::Equals(k, v) => label(k) == Some(v.as_str()),
