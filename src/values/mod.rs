@@ -52,26 +52,72 @@ pub const MAX_INPUT_BYTES: u64 = 4 * 1024 * 1024;
 /// `--set` path used to pass here and fail in render as a bug).
 pub const MAX_DEPTH: usize = 32;
 
+/// Most nodes (mappings, lists, scalars; a mapping entry is its key and its value) the values
+/// sources of one run may bring in all: values files, overlays' `values`, `--set` paths and
+/// values. The chart's defaults hold about 1,000; time grows with the nodes (one file of 99,000
+/// took a second, issue 17), and without a total the number of files would multiply it.
+pub const MAX_NODES: usize = 50_000;
+
 /// The pointer (below `at`) of the first mapping or list nested deeper than [`MAX_DEPTH`], when
 /// `v` sits `level` levels deep. Recursion is safe: every reader has bounded the depth already.
 fn too_deep(v: &Value, level: usize, at: &str) -> Option<String> {
+    let mut path = Vec::new();
+    deepest(v, level, &mut path).then(|| {
+        let mut pointer = at.to_owned();
+        for seg in path.iter().rev() {
+            pointer.push('/');
+            pointer.push_str(&yaml::escape_pointer(seg));
+        }
+        pointer
+    })
+}
+
+/// Whether `v` nests deeper than [`MAX_DEPTH`]; if so, `path` holds the keys down to the first
+/// node that does, innermost first (built only on the way out, so a valid tree costs no
+/// allocation).
+fn deepest(v: &Value, level: usize, path: &mut Vec<String>) -> bool {
     let level = match v {
         Value::Object(_) | Value::Array(_) => level + 1,
-        _ => return None,
+        _ => return false,
     };
     if level > MAX_DEPTH {
-        return Some(at.to_owned());
+        return true;
     }
-    match v {
+    let found = match v {
         Value::Object(m) => m
             .iter()
-            .find_map(|(k, x)| too_deep(x, level, &format!("{at}/{}", yaml::escape_pointer(k)))),
+            .find(|(_, x)| deepest(x, level, path))
+            .map(|(k, _)| k.clone()),
         Value::Array(a) => a
             .iter()
-            .enumerate()
-            .find_map(|(i, x)| too_deep(x, level, &format!("{at}/{i}"))),
+            .position(|x| deepest(x, level, path))
+            .map(|i| i.to_string()),
         _ => None,
+    };
+    found.map(|seg| path.push(seg)).is_some()
+}
+
+/// Nodes of `v` (a mapping entry counts its key and its value), counting stops past `limit`.
+fn nodes(v: &Value, limit: usize) -> usize {
+    let mut n = 1;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                n += 2 * m.len();
+                stack.extend(m.values());
+            }
+            Value::Array(a) => {
+                n += a.len();
+                stack.extend(a);
+            }
+            _ => {}
+        }
+        if n > limit {
+            break;
+        }
     }
+    n
 }
 
 fn too_deep_error(pointer: &str, origin: Origin) -> Box<Diagnostic> {
@@ -180,6 +226,7 @@ fn merge_document(
     make_origin: &dyn Fn(Option<Pos>) -> Origin,
     name: &str,
     nulls: Nulls,
+    used_nodes: &mut usize,
 ) -> Result<(), Box<Diagnostic>> {
     let yaml::Document {
         value,
@@ -211,6 +258,17 @@ fn merge_document(
         }
         .position_of(&deep);
         return Err(too_deep_error(&deep, make_origin(pos)));
+    }
+    *used_nodes += nodes(&value, MAX_NODES);
+    if *used_nodes > MAX_NODES {
+        return Err(Box::new(
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("the values given up to here reach more than {MAX_NODES} keys, list items and values in all; values are never that many"),
+            )
+            .with_origin(Some(make_origin(None)))
+            .with_help("a values file sets what differs from the defaults (the defaults hold about 1,000); check that this is the values file you meant"),
+        ));
     }
     let origin_at = |p: &str| {
         let mut q = p;
@@ -301,6 +359,7 @@ fn merged_defaults() -> Merged {
                 &|_| Origin::Defaults,
                 "the defaults",
                 Nulls::Remove,
+                &mut 0,
             )
             .expect("the embedded defaults are a mapping; this is a skygen bug");
             // The defaults are trusted text; their plain scalars are not user mistakes.
@@ -322,7 +381,7 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
     let schema = schema::shared();
     let walker = schema::SchemaWalker::new(schema);
     let mut errors = Vec::new();
-    let mut set_items = 0;
+    let mut budget = Budget::default();
     for source in sources {
         match source {
             ValueSource::File(path) => {
@@ -352,9 +411,14 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
                     Err(e) => errors.push(yaml_error(path, false, e)),
                     Ok(docs) => {
                         for doc in docs {
-                            if let Err(d) =
-                                merge_document(&mut user, doc, &origin, path, Nulls::Keep)
-                            {
+                            if let Err(d) = merge_document(
+                                &mut user,
+                                doc,
+                                &origin,
+                                path,
+                                Nulls::Keep,
+                                &mut budget.nodes,
+                            ) {
                                 errors.push(*d);
                             }
                         }
@@ -374,16 +438,21 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
                     Err(e) => errors.push(yaml_error(name, true, e)),
                     Ok(doc) => {
                         let doc = subdocument(doc, pointer);
-                        if let Err(d) =
-                            merge_document(&mut merged, doc, &origin, name, Nulls::Remove)
-                        {
+                        if let Err(d) = merge_document(
+                            &mut merged,
+                            doc,
+                            &origin,
+                            name,
+                            Nulls::Remove,
+                            &mut budget.nodes,
+                        ) {
                             errors.push(*d);
                         }
                     }
                 }
             }
             ValueSource::Set(flag, arg) => {
-                if let Err(d) = apply_set(&mut user, *flag, arg, &walker, stdin, &mut set_items) {
+                if let Err(d) = apply_set(&mut user, *flag, arg, &walker, stdin, &mut budget) {
                     errors.push(*d);
                 }
             }
@@ -410,13 +479,22 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
     Ok(merged)
 }
 
+/// What the values sources of one run have built so far, against their limits.
+#[derive(Default)]
+struct Budget {
+    /// List items created by `--set` indexes ([`set::MAX_SET_ITEMS`]).
+    items: usize,
+    /// Nodes of every source, `--set` paths included ([`MAX_NODES`]).
+    nodes: usize,
+}
+
 fn apply_set(
     merged: &mut Merged,
     flag: SetFlag,
     arg: &str,
     walker: &schema::SchemaWalker<'_>,
     stdin: &mut dyn Read,
-    set_items: &mut usize,
+    budget: &mut Budget,
 ) -> Result<(), Box<Diagnostic>> {
     let origin = Origin::Flag {
         flag: flag.name(),
@@ -467,8 +545,8 @@ fn apply_set(
             let at = set::pointer(&a.path[..MAX_DEPTH]);
             return Err(too_deep_error(&at, origin));
         }
-        *set_items += set::items_created(&a.path);
-        if *set_items > set::MAX_SET_ITEMS {
+        budget.items += set::items_created(&a.path);
+        if budget.items > set::MAX_SET_ITEMS {
             return Err(Box::new(
                 Diagnostic::error(
                     Code::Usage,
@@ -506,6 +584,17 @@ fn apply_set(
         };
         if let Some(deep) = too_deep(&value, a.path.len(), &set::pointer(&a.path)) {
             return Err(too_deep_error(&deep, origin));
+        }
+        budget.nodes += a.path.len() + nodes(&value, MAX_NODES);
+        if budget.nodes > MAX_NODES {
+            return Err(Box::new(
+                Diagnostic::error(
+                    Code::Usage,
+                    format!("the values given up to here reach more than {MAX_NODES} keys, list items and values in all; values are never that many"),
+                )
+                .with_origin(Some(origin))
+                .with_help("put values in a values file (-f); flags are for a few changes"),
+            ));
         }
         // Nodes this assignment creates belong to it, so an unknown key anywhere on the path
         // points at the flag, not at the defaults.
