@@ -128,6 +128,39 @@ fn set_list_items_in_all() {
 }
 
 #[test]
+fn values_nodes_in_all() {
+    let dir = TempDir::new("nodes");
+    // The top mapping, `prometheus` and its mapping, `l` and its list: 5 nodes, then the items.
+    let file = |name: &str, items: usize| {
+        dir.write(
+            name,
+            format!("prometheus:\n  l: [{}]\n", vec!["0"; items].join(",")),
+        )
+    };
+    let at_limit = file("at.yaml", values::MAX_NODES - 5);
+    passes(&["render", "-f", &at_limit]);
+    let over = file("over.yaml", values::MAX_NODES - 4);
+    refused(
+        &["render", "-f", &over],
+        &format!(
+            "over.yaml: the values given up to here reach more than {} keys",
+            values::MAX_NODES
+        ),
+    );
+    // The limit is for all sources together: two files of half each, then a `--set` flag.
+    let half = file("half.yaml", values::MAX_NODES / 2);
+    let other = file("other.yaml", values::MAX_NODES / 2);
+    refused(
+        &["render", "-f", &half, "-f", &other],
+        "other.yaml: the values given up to here",
+    );
+    refused(
+        &["render", "-f", &at_limit, "--set", "prometheus.x=1"],
+        "--set prometheus.x=1: the values given up to here reach more than",
+    );
+}
+
+#[test]
 fn when_tokens() {
     // `not` × (N-1) then `true`: N tokens. An odd count of `not`s makes it false: no error.
     let n = guard::MAX_TAG_TOKENS;
@@ -236,9 +269,10 @@ fn objects_in_all() {
 #[test]
 fn patch_nodes_in_all() {
     // A merge patch of `metadata.annotations` with K entries has K + 3 nodes (the patch, metadata,
-    // annotations, K strings); applied to M ConfigMaps it writes (K + 3) × M nodes.
+    // annotations, K strings); applied to M ConfigMaps it counts (K + 3 + 1) × M nodes (one more
+    // per object patched).
     let m = skygen::overlay::MAX_EXPECT as usize;
-    let k = guard::MAX_PATCH_NODES / m - 3;
+    let k = guard::MAX_PATCH_NODES / m - 4;
     let dir = TempDir::new("patch-nodes");
     let patch = |k: usize| {
         let annotations: Vec<String> = (0..k).map(|i| format!("a{i}: v")).collect();
@@ -257,7 +291,36 @@ fn patch_nodes_in_all() {
             "--overlay",
             &overlay(&dir, &patch(k + 1), &labelled),
         ],
-        "write more than 1000000 nodes",
+        "write more than 250000 nodes",
+    );
+}
+
+#[test]
+fn patch_scans_in_all() {
+    let base = serde_json::from_str::<Value>(&passes(&["render", "--format", "json"])).unwrap()
+        ["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    // MAX_PATCHES patches that match nothing, over N objects: each looks at all N.
+    let n = guard::MAX_PATCH_SCANS / guard::MAX_PATCHES;
+    let dir = TempDir::new("patch-scans");
+    let patches: String = (0..guard::MAX_PATCHES)
+        .map(|i| format!("  - target: {{kind: ConfigMap, name: none-{i}}}\n    type: merge\n    expect: 0\n    patch: {{}}\n"))
+        .collect();
+    let head = format!("description: limit\nresources: [r.yaml]\npatches:\n{patches}");
+    passes(&[
+        "render",
+        "--overlay",
+        &overlay(&dir, &head, &config_maps(n - base)),
+    ]);
+    refused(
+        &[
+            "render",
+            "--overlay",
+            &overlay(&dir, &head, &config_maps(n - base + 1)),
+        ],
+        "look at more than 250000 objects in all",
     );
 }
 
@@ -355,4 +418,80 @@ fn fuel_of_all_resource_templates() {
     };
     passes(&["render", "--overlay", &resources(2)]);
     refused(&["render", "--overlay", &resources(40)], "fuel");
+}
+
+#[test]
+fn check_routes_per_render() {
+    let dir = TempDir::new("routes");
+    // One Ingress with `n` paths under one rule: `n` routes.
+    let render = |name: &str, n: usize| {
+        let paths: Vec<Value> = (0..n)
+            .map(|i| json!({"path": format!("/{name}{i}"), "pathType": "Prefix", "backend": {"service": {"name": "s", "port": {"number": 80}}}}))
+            .collect();
+        let ingress = json!({
+            "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": name, "namespace": name},
+            "spec": {"rules": [{"http": {"paths": paths}}]},
+        });
+        dir.write(&format!("{name}.json"), ingress.to_string())
+    };
+    let a = render("a", skygen::check::MAX_ROUTES);
+    let b = render("b", 1);
+    let o = run(&["check", &a, &b]);
+    assert_eq!(o.status, ExitStatus::Success, "{}", messages(&o));
+    let over = render("c", skygen::check::MAX_ROUTES + 1);
+    refused(
+        &["check", &a, &over],
+        &format!(
+            "c.json: {} Ingress paths and HTTPRoute matches; check compares at most",
+            skygen::check::MAX_ROUTES + 1
+        ),
+    );
+}
+
+#[test]
+fn diff_side_size() {
+    let dir = TempDir::new("diff-size");
+    let max = 8 * 1024 * 1024;
+    // A ConfigMap padded to `bytes` bytes of YAML.
+    let manifest = |bytes: usize| {
+        let head = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {x: \"";
+        let tail = "\"}\n";
+        format!(
+            "{head}{}{tail}",
+            "x".repeat(bytes - head.len() - tail.len())
+        )
+    };
+    let at_limit = dir.write("at.yaml", manifest(max));
+    let over = dir.write("over.yaml", manifest(max + 1));
+    let o = run(&["diff", &at_limit, &at_limit]);
+    assert_eq!(o.status, ExitStatus::Success, "{}", messages(&o));
+    refused(&["diff", &at_limit, &over], "larger than 8 MiB");
+    // A directory's files count together: the same file listed twice is twice its size.
+    let half = manifest(max / 2 + 1);
+    dir.write("d/a.yaml", &half);
+    dir.write("d/kustomization.yaml", "resources: [a.yaml, a.yaml]\n");
+    refused(
+        &["diff", &dir.join("d"), &at_limit],
+        "are larger than 8 MiB together",
+    );
+    let many = format!("resources: [{}]\n", vec!["a.yaml"; 10_001].join(", "));
+    dir.write("d/kustomization.yaml", many);
+    refused(
+        &["diff", &dir.join("d"), &at_limit],
+        "10001 resources; a directory written by `skygen render -o` lists at most 10000",
+    );
+}
+
+#[test]
+fn diff_side_objects() {
+    let dir = TempDir::new("diff-objects");
+    let at_limit = dir.write("at.yaml", config_maps(guard::MAX_OBJECTS));
+    let over = dir.write("over.yaml", config_maps(guard::MAX_OBJECTS + 1));
+    let o = run(&["diff", &at_limit, &at_limit]);
+    assert_eq!(o.status, ExitStatus::Success, "{}", messages(&o));
+    refused(
+        &["diff", &at_limit, &over],
+        "over.yaml: 10001 objects; a render has at most 10000",
+    );
 }

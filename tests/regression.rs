@@ -176,7 +176,12 @@ fn issue17_many_overlay_objects_quadratic() {
 #[test]
 fn issue17_many_unknown_keys_quadratic() {
     let dir = TempDir::new("unknown-keys");
+    // The reproducer's 40,000 keys are now past the values' node limit (docs/limits.md).
     let text: String = (0..40_000).map(|i| format!("k{i}: v\n")).collect();
+    let file = dir.write("values.yaml", text);
+    skygen(&["render", "-f", &file]).refused(&["values.yaml: ", "more than 50000 keys"]);
+    // As many unknown keys as fit are each reported, in linear time.
+    let text: String = (0..24_000).map(|i| format!("k{i}: v\n")).collect();
     let file = dir.write("values.yaml", text);
     skygen(&["render", "-f", &file]).refused(&["values.yaml:1:", "k0", "more problems not shown"]);
 }
@@ -308,4 +313,124 @@ fn issue17_not_chain_in_a_patch_condition() {
         &[],
     );
     skygen(&["render", "--overlay", &ov]).refused(&["overlay.yaml:5:", "too complex"]);
+}
+
+/// No character that a terminal acts on or hides (`skygen::diagnostics::needs_escape`; a
+/// newline only between messages) is printed raw on stderr.
+#[track_caller]
+fn escaped_stderr(run: &Run) {
+    let raw: Vec<char> = run
+        .stderr
+        .chars()
+        .filter(|c| *c != '\n' && skygen::diagnostics::needs_escape(*c))
+        .collect();
+    assert!(raw.is_empty(), "raw {raw:?} in: {}", run.stderr);
+}
+
+// Issue 17, leftover: U+202E (which reverses the text after it on a terminal) and ESC (which
+// starts a terminal command) in a key, a value or a file name were printed raw in messages.
+#[test]
+fn issue17_control_characters_in_messages_are_escaped() {
+    let dir = TempDir::new("bidi");
+    // YAML text may not hold ESC raw: written as the escape `\e`, which the reader turns into it.
+    let file = dir.write("v.yaml", "apiService:\n  \"im\u{202e}age\\e[2J\": x\n");
+    let out = skygen(&["render", "-f", &file]);
+    out.refused(&["im\\u{202e}age\\u{1b}[2J"]);
+    escaped_stderr(&out);
+    let out = skygen(&["render", "--set", "apiService.replicas=\u{202e}3"]);
+    out.refused(&["apiService.replicas"]);
+    escaped_stderr(&out);
+    let missing = dir.join("no\u{202e}lmy.\u{1b}]0;x\u{7}yaml");
+    let out = skygen(&["render", "-f", &missing]);
+    out.refused(&["no\\u{202e}lmy"]);
+    escaped_stderr(&out);
+}
+
+// Issue 17, leftover: a NUL in a value that a start script contains was written into the
+// script (escaped in the YAML around it, so the output looked valid); bash drops NUL bytes from
+// a script, so a different command would have run.
+#[test]
+fn issue17_nul_in_a_script_value_is_refused() {
+    let dir = TempDir::new("nul");
+    let file = dir.write(
+        "v.yaml",
+        "apiService:\n  preDeployHook: \"echo a\\0; rm x\"\n",
+    );
+    let out = skygen(&["render", "-f", &file]);
+    out.refused(&["v.yaml:2:", "apiService.preDeployHook", "NUL", "shell"]);
+    let out = skygen(&[
+        "render",
+        "--set-json",
+        r#"nebiusCredentials.tenantId="t\u0000""#,
+    ]);
+    out.refused(&["--set-json nebiusCredentials.tenantId", "NUL"]);
+    // Elsewhere a NUL is a character like any other, written as an escape.
+    let text = skygen(&[
+        "render",
+        "--set-json",
+        r#"apiService.annotations.a="x\u0000""#,
+    ])
+    .ok()
+    .to_owned();
+    assert!(text.contains(r#"a: "x\0""#), "{text}");
+}
+
+// Issue 17, leftover: a wrong node port was explained with the schema's regular expression.
+#[test]
+fn issue17_node_port_error_says_what_a_port_is() {
+    let out = skygen(&[
+        "render",
+        "--set",
+        "ingress-nginx.controller.service.nodePorts.http=80a",
+    ]);
+    out.refused(&[
+        "ingress-nginx.controller.service.nodePorts.http",
+        "a port number from 0 to 65535",
+    ]);
+    assert!(!out.stderr.contains("^("), "{}", out.stderr);
+}
+
+/// A custom object whose own nesting is `depth` levels (the object itself is level 1).
+fn nested_object(depth: usize) -> serde_json::Value {
+    let spec = (0..depth - 1).fold(serde_json::json!("x"), |v, _| serde_json::json!({ "a": v }));
+    serde_json::json!({
+        "apiVersion": "example.com/v1",
+        "kind": "Thing",
+        "metadata": {"name": "t"},
+        "spec": spec,
+    })
+}
+
+// Issue 17, leftover: `diff` read an object nested 63 levels inside a JSON `List` (what
+// `render --format json` writes) as "invalid YAML: recursion limit exceeded", while the same
+// object on its own passed: the List's two levels counted against the object. One limit now,
+// the object's own depth, with one message.
+#[test]
+fn issue17_diff_depth_is_the_objects_own() {
+    let dir = TempDir::new("diff-depth");
+    let limit = skygen::yaml::MAX_DEPTH;
+    for (depth, ok) in [(limit - 1, true), (limit, true), (limit + 1, false)] {
+        let object = nested_object(depth);
+        let alone = dir.write(&format!("alone{depth}.json"), object.to_string());
+        let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [object]});
+        let listed = dir.write(&format!("list{depth}.json"), list.to_string());
+        for (a, b) in [(&alone, &listed), (&listed, &alone), (&listed, &listed)] {
+            let out = skygen(&["diff", a, b]);
+            if ok {
+                assert_eq!(out.code, Some(0), "depth {depth}: {}", out.stderr);
+            } else {
+                out.refused(&[&format!("nesting deeper than {limit} levels")]);
+                assert!(!out.stderr.contains("recursion limit"), "{}", out.stderr);
+            }
+        }
+    }
+}
+
+// Issue 17, leftover: a usage error (from the argument parser) quoted the argument raw.
+#[test]
+fn issue17_usage_errors_escape_the_argument() {
+    let out = skygen(&["render", "--x\u{202e}y"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("--x\\u{202e}y"), "{}", out.stderr);
+    escaped_stderr(&out);
 }
