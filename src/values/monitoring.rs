@@ -66,7 +66,7 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     if sm.enabled && !v.api_service.metrics.enabled {
         out.push(error(
             on,
-            "monitoring.serviceMonitor.enabled needs the API server's metrics, and apiService.metrics.enabled is false".into(),
+            "the PodMonitor needs the API server's metrics app, and apiService.metrics.enabled is false".into(),
             "set apiService.metrics.enabled=true (the API server pod restarts with the metrics app on port 9090)",
         ));
     }
@@ -99,8 +99,8 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
             out.push(error(
                 pointer,
                 format!(
-                    "{} (the chart's bundled stack) cannot be combined with monitoring.* (an existing stack)",
-                    &pointer[1..].replace('/', ".")
+                    "the chart's bundled {} cannot be combined with the existing-stack objects of monitoring.*",
+                    if pointer.contains("grafana") { "Grafana" } else { "Prometheus" }
                 ),
                 "pick one mode: turn off monitoring.serviceMonitor (and monitoring.dashboards / monitoring.networkPolicy), or the bundled prometheus and grafana; see docs/monitoring.md",
             ));
