@@ -133,6 +133,15 @@ fn every_dashboard_is_grafana_dashboard_json() {
             !vars.is_empty(),
             "{name}: no Prometheus datasource variable"
         );
+        // Its default is the uid both Grafanas provision their Prometheus datasource with: the
+        // chart's datasource ConfigMap and kube-prometheus-stack's values both say
+        // `uid: prometheus` (reference/rendered/monitoring.helm-output.yaml,
+        // reference/gateway-and-monitoring.md §2.3).
+        for v in d["templating"]["list"].as_array().unwrap() {
+            if v["type"] == "datasource" {
+                assert_eq!(v["current"]["value"], "prometheus", "{name}: {v}");
+            }
+        }
         let mut names = BTreeSet::new();
         for v in d["templating"]["list"].as_array().unwrap() {
             let var = v["name"].as_str().expect("variable name");

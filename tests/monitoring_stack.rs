@@ -359,6 +359,13 @@ fn refusals_name_the_key_and_the_fix() {
 
     let e = refused(&format!("{STACK}    interval: 30\n"));
     assert!(e.contains("monitoring.serviceMonitor.interval"), "{e}");
+
+    // The sidecar's label must be one Kubernetes accepts (the output check does not read label
+    // keys).
+    for (key, value) in [("label", "''"), ("labelValue", "'a b'")] {
+        let e = refused(&format!("{STACK}  dashboards:\n    {key}: {value}\n"));
+        assert!(e.contains(&format!("monitoring.dashboards.{key}")), "{e}");
+    }
 }
 
 #[test]

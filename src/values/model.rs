@@ -544,11 +544,20 @@ pub struct MonitoringDashboards {
     /// searches every namespace).
     #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
     pub namespace: Option<String>,
-    /// The label the sidecar looks for.
-    #[schemars(length(min = 1))]
+    /// The label the sidecar looks for (a Kubernetes label key).
+    #[schemars(
+        regex(
+            pattern = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+        ),
+        length(max = 317)
+    )]
     pub label: String,
     /// Its value: kube-prometheus-stack's sidecar wants exactly `"1"`; the chart's bundled
     /// Grafana uses `"true"`.
+    #[schemars(
+        regex(pattern = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"),
+        length(max = 63)
+    )]
     pub label_value: String,
     /// Annotations of the ConfigMaps (e.g. a folder annotation the sidecar is configured for).
     #[schemars(schema_with = "nullable_string_map")]
