@@ -8,52 +8,17 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
 use common::crd;
-use common::TempDir;
 use serde_json::{json, Value};
-
-const BIN: &str = env!("CARGO_BIN_EXE_skygen");
 
 const STACK: &str = "apiService:\n  metrics:\n    enabled: true\nmonitoring:\n  serviceMonitor:\n    enabled: true\n    labels: {release: kps}\n";
 
-fn run_with(values: &str, args: &[&str]) -> Output {
-    let dir = TempDir::new("stack");
-    let file = dir.write("values.yaml", values);
-    let mut all = vec!["render", "-f", &file];
-    all.extend_from_slice(args);
-    Command::new(BIN).args(&all).output().expect("skygen runs")
-}
-
-/// Render `values`; panics with stderr unless it succeeds. Returns objects and stderr.
 fn render(values: &str, args: &[&str]) -> (Vec<Value>, String) {
-    let out = run_with(values, args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        out.status.success(),
-        "render failed:\n{stderr}\nvalues:\n{values}"
-    );
-    let objs = skygen::yaml::read_stream(&String::from_utf8(out.stdout).unwrap())
-        .unwrap()
-        .into_iter()
-        .map(|d| d.value)
-        .filter(Value::is_object)
-        .collect();
-    (objs, stderr)
+    common::render_values(values, args)
 }
 
-/// Render `values`, expecting a refusal: exit 2, nothing on stdout. Returns stderr.
 fn refused(values: &str) -> String {
-    let out = run_with(values, &[]);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "not refused:\n{values}\n{stderr}"
-    );
-    assert!(out.stdout.is_empty());
-    stderr
+    common::refused_values(values)
 }
 
 fn all<'a>(objs: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -385,19 +350,8 @@ fn warnings_for_a_pod_monitor_nothing_selects_and_duplicated_federation() {
         "{stderr}"
     );
 
-    let (_, stderr) = render(
-        STACK,
-        &[
-            "--set",
-            "apiService.replicas=2",
-            "--set",
-            "apiService.upgradeStrategy=RollingUpdate",
-            "--set",
-            "apiService.dbConnectionString=postgresql://db.example.com/sky",
-            "--set",
-            "storage.enabled=false",
-        ],
-    );
+    let two_pods = [&["--set", "apiService.replicas=2"], common::ROLLING].concat();
+    let (_, stderr) = render(STACK, &two_pods);
     assert!(stderr.contains("apiService.replicas"), "{stderr}");
     assert!(stderr.contains("once per pod"), "{stderr}");
 }

@@ -29,30 +29,19 @@ pub fn network_policy_on(v: &Values) -> bool {
         .unwrap_or(m.service_monitor.enabled)
 }
 
-fn diagnostic(d: Diagnostic, origins: &Origins, pointer: &str, help: &str) -> Diagnostic {
-    d.with_key(super::validate_dotted(pointer))
-        .with_origin(origins.of(pointer).cloned())
-        .with_help(help)
-}
-
 /// Run every monitoring rule and return all findings.
 pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let at = |d: Diagnostic, pointer: &str, help: &str| {
+        d.with_key(super::validate_dotted(pointer))
+            .with_origin(origins.of(pointer).cloned())
+            .with_help(help)
+    };
     let error = |pointer: &str, message: String, help: &str| {
-        diagnostic(
-            Diagnostic::error(Code::Rule, message),
-            origins,
-            pointer,
-            help,
-        )
+        at(Diagnostic::error(Code::Rule, message), pointer, help)
     };
     let warning = |pointer: &str, message: String, help: &str| {
-        diagnostic(
-            Diagnostic::warning(Code::Rule, message),
-            origins,
-            pointer,
-            help,
-        )
+        at(Diagnostic::warning(Code::Rule, message), pointer, help)
     };
     let sm = &v.monitoring.service_monitor;
     let on = "/monitoring/serviceMonitor/enabled";

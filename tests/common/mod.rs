@@ -180,3 +180,56 @@ pub fn render_reference(name: &str) -> Vec<Value> {
         Err(d) => panic!("{name}: skygen refused the values: {d:#?}"),
     }
 }
+
+/// Run `skygen render -f VALUES ARGS…` with `values` written to a temp file.
+pub fn render_values_output(values: &str, args: &[&str]) -> std::process::Output {
+    let dir = TempDir::new("values");
+    let file = dir.write("values.yaml", values);
+    let mut all = vec!["render", "-f", &file];
+    all.extend_from_slice(args);
+    std::process::Command::new(env!("CARGO_BIN_EXE_skygen"))
+        .args(&all)
+        .output()
+        .expect("skygen runs")
+}
+
+/// Render `values`; panics with stderr unless it succeeds. Returns the objects and stderr.
+pub fn render_values(values: &str, args: &[&str]) -> (Vec<Value>, String) {
+    let out = render_values_output(values, args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "render failed:\n{stderr}\nvalues:\n{values}"
+    );
+    let text = String::from_utf8(out.stdout).expect("UTF-8 output");
+    let objs = skygen::yaml::read_stream(&text)
+        .expect("the output reads back")
+        .into_iter()
+        .map(|d| d.value)
+        .filter(Value::is_object)
+        .collect();
+    (objs, stderr)
+}
+
+/// Render `values`, expecting a refusal: exit 2, nothing on stdout. Returns stderr.
+pub fn refused_values(values: &str) -> String {
+    let out = render_values_output(values, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "not refused:\n{values}\n{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    stderr
+}
+
+/// Flags for RollingUpdate (an external database, no chart volume).
+pub const ROLLING: &[&str] = &[
+    "--set",
+    "apiService.upgradeStrategy=RollingUpdate",
+    "--set",
+    "apiService.dbConnectionString=postgresql://db.example.com/sky",
+    "--set",
+    "storage.enabled=false",
+];
