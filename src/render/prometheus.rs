@@ -134,7 +134,10 @@ impl<'a> Placement<'a> {
     ) -> Self {
         Placement {
             resources: resources.as_ref().filter(|m| !m.is_empty()),
-            node_selector: node_selector.as_ref().map(|m| &m.0).filter(|m| !m.is_empty()),
+            node_selector: node_selector
+                .as_ref()
+                .map(|m| &m.0)
+                .filter(|m| !m.is_empty()),
             tolerations: tolerations.as_ref().filter(|t| !t.is_empty()),
             affinity: affinity.as_ref().filter(|m| !m.is_empty()),
         }
@@ -226,9 +229,7 @@ fn chart_jobs(target: &str, namespace: &str, endpoints: bool, dedicated: bool) -
         }));
     }
     if dedicated {
-        let keep = |from: &[&str], to: &str| {
-            json!({"source_labels": from, "action": "replace", "target_label": to})
-        };
+        let keep = |from: &[&str], to: &str| json!({"source_labels": from, "action": "replace", "target_label": to});
         jobs.push(json!({
             "job_name": "skypilot-api-server-metrics",
             "honor_labels": true,
@@ -349,7 +350,11 @@ fn server<'a>(validated: &'a Validated) -> Server<'a> {
         access_modes: &pv.access_modes,
         storage_class: non_empty(&pv.storage_class).map(|c| if c == "-" { "" } else { c }),
         size: &pv.size,
-        annotations: pv.annotations.as_ref().map(|a| &a.0).filter(|a| !a.is_empty()),
+        annotations: pv
+            .annotations
+            .as_ref()
+            .map(|a| &a.0)
+            .filter(|a| !a.is_empty()),
     });
     Server {
         volume_claim: pv
@@ -401,7 +406,11 @@ fn kube_state_metrics<'a>(validated: &'a Validated) -> Ksm<'a> {
         selector: selector(),
         image: with_registry(KSM_IMAGE, v.global.image_registry.as_deref()),
         args,
-        pull_secrets: v.global.image_pull_secrets.as_ref().filter(|s| !s.is_empty()),
+        pull_secrets: v
+            .global
+            .image_pull_secrets
+            .as_ref()
+            .filter(|s| !s.is_empty()),
         resources: k
             .resources
             .as_ref()

@@ -200,7 +200,11 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
         return out;
     }
     for (pointer, on, what) in [
-        ("/prometheus/alertmanager/enabled", p.alertmanager.enabled, "Alertmanager"),
+        (
+            "/prometheus/alertmanager/enabled",
+            p.alertmanager.enabled,
+            "Alertmanager",
+        ),
         (
             "/prometheus/prometheus-node-exporter/enabled",
             p.node_exporter.enabled,
@@ -238,7 +242,7 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
         };
         if let Err(e) = extra_jobs(text, &subs) {
             out.push(
-                rule(origins, "/prometheus/extraScrapeConfigs", format!("prometheus.extraScrapeConfigs: {e}"))
+                rule(origins, "/prometheus/extraScrapeConfigs", e)
                     .with_help("write the scrape jobs out as a YAML list, or remove the key (null) to get the chart's jobs; see docs/monitoring.md"),
             );
         }
@@ -272,6 +276,9 @@ mod tests {
         assert!(e.contains("`{{ if .Values.x }}` is not evaluated"), "{e}");
         assert!(extra_jobs("a: b\n", &SUBS).unwrap_err().contains("list"));
         assert!(extra_jobs("- 3\n", &SUBS).unwrap_err().contains("job 1"));
-        assert_eq!(extra_jobs("# nothing\n", &SUBS).unwrap(), Vec::<Value>::new());
+        assert_eq!(
+            extra_jobs("# nothing\n", &SUBS).unwrap(),
+            Vec::<Value>::new()
+        );
     }
 }
