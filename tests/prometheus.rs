@@ -531,3 +531,30 @@ fn unsupported_keys_are_refused_at_their_location() {
         "{msg}"
     );
 }
+
+/// The `extraScrapeConfigs` example of docs/monitoring.md renders, keeping the GPU job and
+/// adding the user's.
+#[test]
+fn the_documented_example_renders() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/monitoring.md"))
+        .expect("docs/monitoring.md");
+    let section = doc
+        .split("### `extraScrapeConfigs`")
+        .nth(1)
+        .expect("the extraScrapeConfigs section");
+    let example = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a yaml example");
+    let objects = render(example);
+    let names = job_names(&objects, "skypilot-prometheus-server");
+    assert_eq!(
+        names[10..],
+        ["skypilot-api-server-gpu-metrics", "my-exporter"]
+    );
+    assert_eq!(
+        job(&objects, "skypilot-api-server-gpu-metrics")["static_configs"],
+        json!([{"targets": ["skypilot-api-service.skypilot.svc.cluster.local:9090"]}])
+    );
+}
