@@ -501,10 +501,11 @@ fn own_extra_scrape_configs_replace_the_charts_jobs() {
 /// refused rather than passed to Prometheus as text.
 #[test]
 fn unsupported_keys_are_refused_at_their_location() {
-    let msg =
-        refused("prometheus:\n  enabled: true\n  server:\n    ingress:\n      enabled: true\n");
+    let msg = refused(
+        "prometheus:\n  enabled: true\n  server:\n    service:\n      type: LoadBalancer\n",
+    );
     assert!(
-        msg.contains("unknown key prometheus.server.ingress"),
+        msg.contains("unknown key prometheus.server.service"),
         "{msg}"
     );
     assert!(msg.contains("-:5:"), "{msg}");
@@ -557,4 +558,56 @@ fn the_documented_example_renders() {
         job(&objects, "skypilot-api-server-gpu-metrics")["static_configs"],
         json!([{"targets": ["skypilot-api-service.skypilot.svc.cluster.local:9090"]}])
     );
+}
+
+/// `server.ingress`: one rule per host (the part before a `/`, as the subchart's `splitList`)
+/// to the server Service's port 80, the server's labels plus `extraLabels`; without hosts the
+/// subchart's Ingress would have no rules, which Kubernetes refuses, so skygen does too.
+#[test]
+fn server_ingress() {
+    let objects = render(
+        "prometheus:\n  enabled: true\n  server:\n    ingress:\n      enabled: true\n      ingressClassName: nginx\n      annotations: {a: b}\n      extraLabels: {team: ml}\n      hosts: [prom.example.com, example.org/prometheus]\n      tls: [{secretName: prom-tls, hosts: [prom.example.com]}]\n",
+    );
+    let ingress = normalize(find(&objects, "Ingress", "skypilot-prometheus-server").clone());
+    let rule = |host: &str| {
+        json!({"host": host, "http": {"paths": [{
+            "path": "/",
+            "pathType": "Prefix",
+            "backend": {"service": {"name": "skypilot-prometheus-server", "port": {"number": 80}}},
+        }]}})
+    };
+    assert_eq!(
+        ingress,
+        json!({
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {
+                "name": "skypilot-prometheus-server",
+                "namespace": "skypilot",
+                "labels": {
+                    "app.kubernetes.io/component": "server",
+                    "app.kubernetes.io/name": "prometheus",
+                    "app.kubernetes.io/instance": "skypilot",
+                    "app.kubernetes.io/version": "v3.4.1",
+                    "app.kubernetes.io/part-of": "prometheus",
+                    "team": "ml",
+                },
+                "annotations": {"a": "b"},
+            },
+            "spec": {
+                "ingressClassName": "nginx",
+                "rules": [rule("prom.example.com"), rule("example.org")],
+                "tls": [{"secretName": "prom-tls", "hosts": ["prom.example.com"]}],
+            },
+        })
+    );
+    assert!(!has(&render(ON), "Ingress", "skypilot-prometheus-server"));
+
+    let msg =
+        refused("prometheus:\n  enabled: true\n  server:\n    ingress:\n      enabled: true\n");
+    assert!(
+        msg.contains("-:5:16: prometheus.server.ingress.enabled"),
+        "{msg}"
+    );
+    assert!(msg.contains("prometheus.server.ingress.hosts"), "{msg}");
 }

@@ -116,6 +116,19 @@ pub struct Claim<'a> {
     annotations: Option<&'a KubeObject>,
 }
 
+/// The server's Ingress (`server.ingress.enabled`).
+#[derive(Serialize)]
+pub struct Ingress<'a> {
+    labels: Map<String, Value>,
+    annotations: Option<&'a KubeObject>,
+    class_name: Option<&'a str>,
+    /// One rule per host: the part before the first `/`, as the subchart's `splitList`.
+    hosts: Vec<&'a str>,
+    path: &'a str,
+    path_type: &'a str,
+    tls: Option<&'a Vec<KubeObject>>,
+}
+
 /// Scheduling and resources of one pod, each absent when empty (the subcharts' `with`).
 #[derive(Serialize)]
 pub struct Placement<'a> {
@@ -159,6 +172,7 @@ pub struct Server<'a> {
     /// The claim the pod mounts (created or existing); `None` for an `emptyDir`.
     volume_claim: Option<String>,
     claim: Option<Claim<'a>>,
+    ingress: Option<Ingress<'a>>,
     placement: Placement<'a>,
 }
 
@@ -356,17 +370,45 @@ fn server<'a>(validated: &'a Validated) -> Server<'a> {
             .map(|a| &a.0)
             .filter(|a| !a.is_empty()),
     });
+    let labels = ServerLabels {
+        selector: selector(),
+        version: SERVER_VERSION,
+        part_of: "prometheus",
+    };
+    let i = &s.ingress;
+    let ingress = i.enabled.then(|| {
+        let Ok(Value::Object(mut all)) = serde_json::to_value(&labels) else {
+            panic!("the server's labels serialize to a map; this is a skygen bug");
+        };
+        if let Some(extra) = &i.extra_labels {
+            all.extend(extra.0.clone());
+        }
+        Ingress {
+            labels: all,
+            annotations: i
+                .annotations
+                .as_ref()
+                .map(|a| &a.0)
+                .filter(|a| !a.is_empty()),
+            class_name: non_empty(&i.ingress_class_name),
+            hosts: i
+                .hosts
+                .iter()
+                .map(|h| h.split('/').next().unwrap_or_default())
+                .collect(),
+            path: &i.path,
+            path_type: &i.path_type,
+            tls: i.tls.as_ref().filter(|t| !t.is_empty()),
+        }
+    });
     Server {
+        ingress,
         volume_claim: pv
             .enabled
             .then(|| existing.map_or_else(|| name.clone(), str::to_owned)),
         claim,
         name,
-        labels: ServerLabels {
-            selector: selector(),
-            version: SERVER_VERSION,
-            part_of: "prometheus",
-        },
+        labels,
         selector: selector(),
         image: SERVER_IMAGE,
         reloader_image: RELOADER_IMAGE,

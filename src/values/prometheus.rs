@@ -75,6 +75,7 @@ pub struct Off {
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct PrometheusServer {
     pub persistent_volume: PrometheusVolume,
+    pub ingress: PrometheusIngress,
     /// How long samples are kept (`--storage.tsdb.retention.time`); empty for Prometheus' default.
     pub retention: Option<String>,
     /// Size at which the oldest samples are dropped (`--storage.tsdb.retention.size`, Prometheus
@@ -108,6 +109,29 @@ pub struct PrometheusVolume {
     pub access_modes: Vec<String>,
     #[schemars(schema_with = "nullable_string_map")]
     pub annotations: Option<StringMap>,
+}
+
+/// `prometheus.server.ingress.*`: an Ingress to the server's Service (port 80), one rule per
+/// host.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct PrometheusIngress {
+    pub enabled: bool,
+    /// The Ingress class; empty for the cluster's default class.
+    pub ingress_class_name: Option<String>,
+    #[schemars(schema_with = "nullable_string_map")]
+    pub annotations: Option<StringMap>,
+    /// Labels added to the server's own.
+    #[schemars(schema_with = "nullable_string_map")]
+    pub extra_labels: Option<StringMap>,
+    /// Host names, one rule each (a `/path` after the host is ignored, as in the subchart).
+    pub hosts: Vec<String>,
+    /// Path of each rule.
+    pub path: String,
+    #[schemars(regex(pattern = r"^(Prefix|Exact|ImplementationSpecific)$"))]
+    pub path_type: String,
+    /// The Ingress `tls` entries (`secretName`, `hosts`), as written.
+    pub tls: Option<Vec<KubeObject>>,
 }
 
 /// `prometheus.kube-state-metrics.*`.
@@ -226,6 +250,17 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
                 .with_help("set it to false and run it yourself if you need it; see docs/monitoring.md"),
             );
         }
+    }
+    let ingress = &p.server.ingress;
+    if ingress.enabled && ingress.hosts.is_empty() {
+        out.push(
+            rule(
+                origins,
+                "/prometheus/server/ingress/enabled",
+                "the Prometheus Ingress needs at least one host in prometheus.server.ingress.hosts; the subchart renders an Ingress without rules, which Kubernetes refuses".into(),
+            )
+            .with_help("set prometheus.server.ingress.hosts, e.g. [prometheus.example.com]"),
+        );
     }
     let pv = &p.server.persistent_volume;
     if pv.enabled && super::rules::non_empty(&pv.existing_claim).is_none() {
