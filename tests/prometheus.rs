@@ -611,3 +611,27 @@ fn server_ingress() {
     );
     assert!(msg.contains("prometheus.server.ingress.hosts"), "{msg}");
 }
+
+/// The chart's jobs scrape the API server's metrics app, which runs only with
+/// `apiService.metrics.enabled`: a warning says so, the render goes on.
+#[test]
+fn a_warning_when_the_api_server_metrics_are_off() {
+    let warnings = |yaml: &str| -> Vec<String> {
+        let out = run(yaml, &[]);
+        assert_eq!(out.status, skygen::ExitStatus::Success);
+        out.diagnostics
+            .iter()
+            .map(|d| d.render())
+            .filter(|m| m.contains("prometheus.enabled"))
+            .collect()
+    };
+    let w = warnings(ON);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(w[0].starts_with("warning: -:1:"), "{}", w[0]);
+    assert!(w[0].contains("apiService.metrics.enabled=true"), "{}", w[0]);
+    assert!(
+        warnings("prometheus: {enabled: true}\napiService: {metrics: {enabled: true}}\n")
+            .is_empty()
+    );
+    assert!(warnings("").is_empty());
+}

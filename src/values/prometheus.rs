@@ -17,7 +17,7 @@ use super::merge::Origins;
 use super::model::{nullable_string_map, KubeObject, StringMap, Values};
 use super::quantity;
 use super::rules::rule;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 
 /// `prometheus.*`: the bundled Prometheus server and kube-state-metrics.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -206,7 +206,7 @@ pub fn extra_jobs(text: &str, subs: &Substitutions<'_>) -> Result<Vec<Value>, St
 }
 
 /// # What it checks
-/// With `prometheus.enabled`: the sub-subcharts skygen does not render (alertmanager,
+/// With `prometheus.enabled`: a warning when `apiService.metrics.enabled` is off; the sub-subcharts skygen does not render (alertmanager,
 /// prometheus-node-exporter, prometheus-pushgateway) are off, the server's volume size is a
 /// quantity, and `prometheus.extraScrapeConfigs` is a YAML list of jobs using only the template
 /// expressions skygen understands.
@@ -250,6 +250,20 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
                 .with_help("set it to false and run it yourself if you need it; see docs/monitoring.md"),
             );
         }
+    }
+    if !v.api_service.metrics.enabled {
+        // The chart's jobs scrape the API server's metrics app, which runs only with
+        // `apiService.metrics.enabled` (SKY_API_SERVER_METRICS_ENABLED).
+        let pointer = "/prometheus/enabled";
+        out.push(
+            Diagnostic::warning(
+                Code::Rule,
+                "the bundled Prometheus scrapes the API server's metrics, which are off: its jobs for the API server fail and the SkyPilot dashboards get no API server or GPU data",
+            )
+            .with_key(super::validate_dotted(pointer))
+            .with_origin(origins.of(pointer).cloned())
+            .with_help("set apiService.metrics.enabled=true"),
+        );
     }
     let ingress = &p.server.ingress;
     if ingress.enabled && ingress.hosts.is_empty() {
