@@ -14,41 +14,13 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use common::{refused, render_with, run_render as run};
 use serde_json::{json, Value};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/monitoring");
 
-/// Run `skygen render --format json` with these arguments and a values document on stdin.
-fn run(yaml: &str, args: &[&str]) -> skygen::Outcome {
-    let mut argv: Vec<String> = ["skygen", "render", "--format", "json", "-f", "-"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    argv.extend(args.iter().map(|s| s.to_string()));
-    skygen::run(argv, &mut yaml.as_bytes()).expect("arguments parse")
-}
-
-fn render_with(yaml: &str, args: &[&str]) -> Vec<Value> {
-    let out = run(yaml, args);
-    let messages: Vec<String> = out.diagnostics.iter().map(|d| d.render()).collect();
-    assert_eq!(out.status, skygen::ExitStatus::Success, "{messages:#?}");
-    let list: Value = serde_json::from_str(&out.stdout).expect("JSON output");
-    list["items"].as_array().expect("a List").clone()
-}
-
 fn render(yaml: &str) -> Vec<Value> {
     render_with(yaml, &[])
-}
-
-fn refused(yaml: &str) -> String {
-    let out = run(yaml, &[]);
-    assert_eq!(out.status, skygen::ExitStatus::Error, "{yaml} was accepted");
-    assert!(out.stdout.is_empty());
-    out.diagnostics
-        .iter()
-        .map(|d| d.render())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
@@ -331,34 +303,28 @@ fn subchart_names_follow_the_release() {
 /// is the subchart's spelling of `storageClassName: ""`.
 #[test]
 fn persistence_off_existing_claim_and_storage_class() {
-    let objects =
-        render("prometheus: {enabled: true, server: {persistentVolume: {enabled: false}}}\n");
-    assert!(!has(
-        &objects,
-        "PersistentVolumeClaim",
-        "skypilot-prometheus-server"
-    ));
-    let pod =
-        &find(&objects, "Deployment", "skypilot-prometheus-server")["spec"]["template"]["spec"];
-    assert_eq!(
-        pod["volumes"][1],
-        json!({"name": "storage-volume", "emptyDir": {}})
-    );
-
-    let objects = render(
-        "prometheus: {enabled: true, server: {persistentVolume: {existingClaim: prom-data}}}\n",
-    );
-    assert!(!has(
-        &objects,
-        "PersistentVolumeClaim",
-        "skypilot-prometheus-server"
-    ));
-    let pod =
-        &find(&objects, "Deployment", "skypilot-prometheus-server")["spec"]["template"]["spec"];
-    assert_eq!(
-        pod["volumes"][1]["persistentVolumeClaim"]["claimName"],
-        "prom-data"
-    );
+    for (volume, expected) in [
+        (
+            "{enabled: false}",
+            json!({"name": "storage-volume", "emptyDir": {}}),
+        ),
+        (
+            "{existingClaim: prom-data}",
+            json!({"name": "storage-volume", "persistentVolumeClaim": {"claimName": "prom-data"}}),
+        ),
+    ] {
+        let objects = render(&format!(
+            "prometheus: {{enabled: true, server: {{persistentVolume: {volume}}}}}\n"
+        ));
+        assert!(!has(
+            &objects,
+            "PersistentVolumeClaim",
+            "skypilot-prometheus-server"
+        ));
+        let pod =
+            &find(&objects, "Deployment", "skypilot-prometheus-server")["spec"]["template"]["spec"];
+        assert_eq!(pod["volumes"][1], expected, "{volume}");
+    }
 
     for (class, expected) in [("\"-\"", json!("")), ("fast", json!("fast"))] {
         let objects = render(&format!(
