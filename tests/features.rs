@@ -7,32 +7,8 @@
 
 mod common;
 
-use common::{refused, render_with};
+use common::{find, names, refused, render, render_with};
 use serde_json::{json, Value};
-
-fn render(yaml: &str) -> Vec<Value> {
-    render_with(yaml, &[])
-}
-
-fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
-    objects
-        .iter()
-        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
-        .unwrap_or_else(|| panic!("no {kind} {name} in {:?}", names(objects)))
-}
-
-fn names(objects: &[Value]) -> Vec<String> {
-    objects
-        .iter()
-        .map(|o| {
-            format!(
-                "{}/{}",
-                o["kind"].as_str().unwrap(),
-                o["metadata"]["name"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
 
 fn pod(objects: &[Value]) -> &Value {
     &find(objects, "Deployment", "skypilot-api-server")["spec"]["template"]["spec"]

@@ -14,21 +14,10 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{refused, render_with, run_render as run};
+use common::{find, refused, render, render_with, run_render as run};
 use serde_json::{json, Value};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/monitoring");
-
-fn render(yaml: &str) -> Vec<Value> {
-    render_with(yaml, &[])
-}
-
-fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
-    objects
-        .iter()
-        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
-        .unwrap_or_else(|| panic!("no {kind} {name}"))
-}
 
 fn has(objects: &[Value], kind: &str, name: &str) -> bool {
     objects

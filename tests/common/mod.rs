@@ -212,3 +212,30 @@ pub fn refused(yaml: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// [`render_with`] without arguments.
+pub fn render(yaml: &str) -> Vec<Value> {
+    render_with(yaml, &[])
+}
+
+/// The object of this kind and name; panics listing the objects there are.
+pub fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name} in {:?}", names(objects)))
+}
+
+/// `Kind/name` of each object.
+pub fn names(objects: &[Value]) -> Vec<String> {
+    objects
+        .iter()
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o["kind"].as_str().unwrap_or("?"),
+                o["metadata"]["name"].as_str().unwrap_or("?")
+            )
+        })
+        .collect()
+}
