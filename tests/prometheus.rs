@@ -465,7 +465,7 @@ fn unsupported_keys_are_refused_at_their_location() {
     );
     assert!(msg.contains("-:5:"), "{msg}");
     assert!(
-        msg.contains("persistentVolume, resources, retention"),
+        msg.contains("persistentVolume, podAnnotations, priorityClassName, remoteWrite, resources, retention"),
         "{msg}"
     );
     assert!(msg.contains("docs/monitoring.md"), "{msg}");
@@ -589,4 +589,37 @@ fn a_warning_when_the_api_server_metrics_are_off() {
             .is_empty()
     );
     assert!(warnings("").is_empty());
+}
+
+/// `server.remoteWrite` becomes `remote_write` of `prometheus.yml` (the subchart writes it
+/// after `global`, its URL through `tpl`); `podAnnotations` and `priorityClassName` go on the
+/// server pod. A target without a URL is refused at its key.
+#[test]
+fn remote_write_pod_annotations_and_priority() {
+    let objects = render_with(
+        "prometheus:\n  enabled: true\n  server:\n    remoteWrite:\n      - url: \"https://mimir.{{ .Release.Namespace }}.svc/api/v1/push\"\n        queue_config: {max_samples_per_send: 1000}\n    podAnnotations: {team: ml}\n    priorityClassName: high\n",
+        &["-n", "ops"],
+    );
+    let cfg = scrape_config(find(&objects, "ConfigMap", "skypilot-prometheus-server"));
+    assert_eq!(
+        cfg["remote_write"],
+        json!([{"url": "https://mimir.ops.svc/api/v1/push", "queue_config": {"max_samples_per_send": 1000}}])
+    );
+    let template = &find(&objects, "Deployment", "skypilot-prometheus-server")["spec"]["template"];
+    assert_eq!(template["metadata"]["annotations"], json!({"team": "ml"}));
+    assert_eq!(template["spec"]["priorityClassName"], "high");
+    assert!(
+        scrape_config(find(&render(ON), "ConfigMap", "skypilot-prometheus-server"))
+            .get("remote_write")
+            .is_none()
+    );
+
+    let msg =
+        refused("prometheus:\n  enabled: true\n  server:\n    remoteWrite:\n      - name: x\n");
+    assert!(
+        msg.contains(
+            "-:5:9: prometheus.server.remoteWrite[0].url: each remote_write target needs a `url`"
+        ),
+        "{msg}"
+    );
 }

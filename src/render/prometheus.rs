@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::values::model::KubeObject;
-use crate::values::prometheus::{extra_jobs, Substitutions};
+use crate::values::prometheus::{extra_jobs, substitute, Substitutions};
 use crate::values::resolve::{dns_name, with_registry};
 use crate::values::rules::non_empty;
 use crate::values::Validated;
@@ -173,6 +173,8 @@ pub struct Server<'a> {
     volume_claim: Option<String>,
     claim: Option<Claim<'a>>,
     ingress: Option<Ingress<'a>>,
+    pod_annotations: Option<&'a KubeObject>,
+    priority_class_name: Option<&'a str>,
     placement: Placement<'a>,
 }
 
@@ -285,8 +287,29 @@ fn config(validated: &Validated) -> String {
         .filter(|(_, x)| !x.is_null())
         .map(|(k, x)| (k.clone(), x.clone()))
         .collect();
+    let subs = Substitutions {
+        fullname: &names.fullname,
+        release: &release.name,
+        namespace: &release.namespace,
+    };
     let mut cfg = Map::new();
     cfg.insert("global".into(), Value::Object(global));
+    if let Some(targets) = p.server.remote_write.as_ref().filter(|t| !t.is_empty()) {
+        let targets: Vec<Value> = targets
+            .iter()
+            .map(|t| {
+                let mut t = t.clone();
+                if let Some(Value::String(url)) = t.get("url") {
+                    let url = substitute(url, &subs).expect(
+                        "remoteWrite was checked by the values stage; this is a skygen bug",
+                    );
+                    t.insert("url".into(), Value::String(url));
+                }
+                Value::Object(t)
+            })
+            .collect();
+        cfg.insert("remote_write".into(), Value::Array(targets));
+    }
     cfg.extend(defaults().clone());
     let extra = match &p.extra_scrape_configs {
         None => chart_jobs(
@@ -298,15 +321,8 @@ fn config(validated: &Validated) -> String {
             p.endpoint_metrics(),
             p.dedicated_scrape(),
         ),
-        Some(text) => extra_jobs(
-            text,
-            &Substitutions {
-                fullname: &names.fullname,
-                release: &release.name,
-                namespace: &release.namespace,
-            },
-        )
-        .expect("extraScrapeConfigs was checked by the values stage; this is a skygen bug"),
+        Some(text) => extra_jobs(text, &subs)
+            .expect("extraScrapeConfigs was checked by the values stage; this is a skygen bug"),
     };
     if let Some(Value::Array(jobs)) = cfg.get_mut("scrape_configs") {
         jobs.extend(extra);
@@ -403,6 +419,12 @@ fn server<'a>(validated: &'a Validated) -> Server<'a> {
     });
     Server {
         ingress,
+        pod_annotations: s
+            .pod_annotations
+            .as_ref()
+            .map(|a| &a.0)
+            .filter(|a| !a.is_empty()),
+        priority_class_name: non_empty(&s.priority_class_name),
         volume_claim: pv
             .enabled
             .then(|| existing.map_or_else(|| name.clone(), str::to_owned)),

@@ -84,6 +84,14 @@ pub struct PrometheusServer {
     /// The `global` block of `prometheus.yml` (scrape_interval, scrape_timeout,
     /// evaluation_interval, external_labels…).
     pub global: KubeObject,
+    /// `remote_write` targets of `prometheus.yml`, as Prometheus spells them (each with a
+    /// `url`, where the expressions of `extraScrapeConfigs` are understood too).
+    pub remote_write: Option<Vec<KubeObject>>,
+    /// Annotations of the server pod.
+    #[schemars(schema_with = "nullable_string_map")]
+    pub pod_annotations: Option<StringMap>,
+    /// `priorityClassName` of the server pod.
+    pub priority_class_name: Option<String>,
     /// Resources of the `prometheus-server` container.
     pub resources: Option<KubeObject>,
     #[schemars(schema_with = "nullable_string_map")]
@@ -157,9 +165,9 @@ pub struct Substitutions<'a> {
     pub namespace: &'a str,
 }
 
-/// `extraScrapeConfigs` as scrape jobs: the template expressions replaced, then read as a YAML
-/// list of mappings. The error says what is wrong, for the key `prometheus.extraScrapeConfigs`.
-pub fn extra_jobs(text: &str, subs: &Substitutions<'_>) -> Result<Vec<Value>, String> {
+/// Helm's `tpl` for the three expressions the chart's texts use; any other `{{ … }}` is an
+/// error saying which. `{{-` and `-}}` trim the whitespace next to them, as in Go templates.
+pub fn substitute(text: &str, subs: &Substitutions<'_>) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
@@ -168,9 +176,12 @@ pub fn extra_jobs(text: &str, subs: &Substitutions<'_>) -> Result<Vec<Value>, St
         let Some(end) = after.find("}}") else {
             return Err("`{{` without a closing `}}`".into());
         };
-        let inner = after[..end].trim_matches(|c: char| c == '-' || c.is_whitespace());
-        let words: Vec<&str> = inner.split_whitespace().collect();
-        let value = match words.as_slice() {
+        let body = &after[..end];
+        let trim_left = body.starts_with('-') && body[1..].starts_with(char::is_whitespace);
+        let trim_right =
+            body.ends_with('-') && body[..body.len() - 1].ends_with(char::is_whitespace);
+        let inner = body.trim_matches(|c: char| c == '-' || c.is_whitespace());
+        let value = match inner.split_whitespace().collect::<Vec<_>>().as_slice() {
             ["include", "\"skypilot.fullname\"", "."] => subs.fullname,
             [".Release.Namespace"] => subs.namespace,
             [".Release.Name"] => subs.release,
@@ -180,10 +191,24 @@ pub fn extra_jobs(text: &str, subs: &Substitutions<'_>) -> Result<Vec<Value>, St
                 ))
             }
         };
+        if trim_left {
+            out.truncate(out.trim_end().len());
+        }
         out.push_str(value);
         rest = &after[end + 2..];
+        if trim_right {
+            rest = rest.trim_start();
+        }
     }
     out.push_str(rest);
+    Ok(out)
+}
+
+/// `extraScrapeConfigs` as scrape jobs: the template expressions replaced ([`substitute`]),
+/// then read as a YAML list of mappings. The error says what is wrong, for the key
+/// `prometheus.extraScrapeConfigs`.
+pub fn extra_jobs(text: &str, subs: &Substitutions<'_>) -> Result<Vec<Value>, String> {
+    let out = substitute(text, subs)?;
     let doc = crate::yaml::read_one(&out)
         .map_err(|e| format!("the scrape jobs are not YAML: {}", e.kind))?;
     match doc.value {
@@ -205,10 +230,17 @@ pub fn extra_jobs(text: &str, subs: &Substitutions<'_>) -> Result<Vec<Value>, St
     }
 }
 
+/// Names for checking texts: they only matter for the result, not for whether a text is valid.
+const CHECK_SUBS: Substitutions<'static> = Substitutions {
+    fullname: "f",
+    release: "r",
+    namespace: "n",
+};
+
 /// # What it checks
 /// With `prometheus.enabled`: a warning when `apiService.metrics.enabled` is off; the sub-subcharts skygen does not render (alertmanager,
 /// prometheus-node-exporter, prometheus-pushgateway) are off, the server's volume size is a
-/// quantity, and `prometheus.extraScrapeConfigs` is a YAML list of jobs using only the template
+/// quantity, each `server.remoteWrite` target has a `url`, and `prometheus.extraScrapeConfigs` is a YAML list of jobs using only the template
 /// expressions skygen understands.
 /// # Why
 /// An enabled sub-subchart would silently be missing from the render; a bad size or scrape job
@@ -282,14 +314,21 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
             out.push(rule(origins, "/prometheus/server/persistentVolume/size", e));
         }
     }
-    if let Some(text) = &p.extra_scrape_configs {
-        // The names only matter for the result, not for whether the text is valid.
-        let subs = Substitutions {
-            fullname: "f",
-            release: "r",
-            namespace: "n",
+    for (i, target) in p.server.remote_write.iter().flatten().enumerate() {
+        let pointer = format!("/prometheus/server/remoteWrite/{i}/url");
+        let problem = match target.get("url") {
+            Some(Value::String(url)) => substitute(url, &CHECK_SUBS).err(),
+            _ => Some("each remote_write target needs a `url` (text)".to_owned()),
         };
-        if let Err(e) = extra_jobs(text, &subs) {
+        if let Some(e) = problem {
+            out.push(
+                rule(origins, &pointer, e)
+                    .with_help("write the URL out, e.g. https://mimir.example.com/api/v1/push"),
+            );
+        }
+    }
+    if let Some(text) = &p.extra_scrape_configs {
+        if let Err(e) = extra_jobs(text, &CHECK_SUBS) {
             out.push(
                 rule(origins, "/prometheus/extraScrapeConfigs", e)
                     .with_help("write the scrape jobs out as a YAML list, or remove the key (null) to get the chart's jobs; see docs/monitoring.md"),
@@ -317,6 +356,16 @@ mod tests {
             jobs[0]["static_configs"][0]["targets"],
             serde_json::json!(["sky-api-service.ops.svc:9090", "rel"])
         );
+    }
+
+    #[test]
+    fn dashes_trim_whitespace_as_in_go_templates() {
+        assert_eq!(
+            substitute("a  {{- .Release.Name -}}  b {{ .Release.Name }}", &SUBS).unwrap(),
+            "arelb rel"
+        );
+        // `{{-3}}` is not a trim marker (Go needs the space); it is refused as an expression.
+        assert!(substitute("{{-3}}", &SUBS).is_err());
     }
 
     #[test]
