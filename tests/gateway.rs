@@ -6,19 +6,55 @@
 
 mod common;
 
+use std::process::{Command, Output};
+
 use common::crd::{self, CrdSchema};
+use common::TempDir;
 use common::ROLLING;
 use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_skygen");
 
 /// Values with in-server basic auth (a hash of our own, not the chart's published default).
 const AUTH: &str = "apiService:\n  enableUserManagement: true\n  initialBasicAuthCredentials: 'admin:$apr1$Qx9pL2aB$3cXZr2o1bq1H1jGm9dG2Q0'\n";
 
-fn render(values: &str, args: &[&str]) -> (Vec<Value>, String) {
-    common::render_values(values, args)
+fn run_with(values: &str, args: &[&str]) -> Output {
+    let dir = TempDir::new("gateway");
+    let file = dir.write("values.yaml", values);
+    let mut all = vec!["render", "-f", &file];
+    all.extend_from_slice(args);
+    Command::new(BIN).args(&all).output().expect("skygen runs")
 }
 
+/// Render `values`; panics with stderr unless it succeeds. Returns objects and stderr.
+fn render(values: &str, args: &[&str]) -> (Vec<Value>, String) {
+    let out = run_with(values, args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "render failed:\n{stderr}\nvalues:\n{values}"
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let objs = skygen::yaml::read_stream(&text)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.value)
+        .filter(Value::is_object)
+        .collect();
+    (objs, stderr)
+}
+
+/// Render `values`, expecting a refusal: exit 2, nothing on stdout. Returns stderr.
 fn refused(values: &str) -> String {
-    common::refused_values(values)
+    let out = run_with(values, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "not refused:\n{values}\n{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    stderr
 }
 
 fn gateway(implementation: &str, extra: &str) -> String {

@@ -13,12 +13,25 @@ use serde_json::{json, Value};
 
 const STACK: &str = "apiService:\n  metrics:\n    enabled: true\nmonitoring:\n  serviceMonitor:\n    enabled: true\n    labels: {release: kps}\n";
 
+/// Render `values` in process; panics with the messages unless it succeeds. Returns the objects
+/// and every message (warnings) as the user sees them.
 fn render(values: &str, args: &[&str]) -> (Vec<Value>, String) {
-    common::render_values(values, args)
+    let out = common::run_render(values, args);
+    let messages: Vec<String> = out.diagnostics.iter().map(|d| d.render()).collect();
+    assert_eq!(
+        out.status,
+        skygen::ExitStatus::Success,
+        "{messages:#?}\nvalues:\n{values}"
+    );
+    let list: Value = serde_json::from_str(&out.stdout).expect("JSON output");
+    (
+        list["items"].as_array().expect("a List").clone(),
+        messages.join("\n"),
+    )
 }
 
 fn refused(values: &str) -> String {
-    common::refused_values(values)
+    common::refused(values)
 }
 
 fn all<'a>(objs: &'a [Value], kind: &str) -> Vec<&'a Value> {

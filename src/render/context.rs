@@ -28,6 +28,9 @@ pub struct Context<'a> {
     pub gateway: Option<super::gateway::Gateway<'a>>,
     /// An existing monitoring stack ([`super::monitoring::facts`]). (#14)
     pub monitoring: super::monitoring::Monitoring<'a>,
+    /// The bundled Prometheus ([`super::prometheus::facts`]); `None` unless
+    /// `prometheus.enabled`. (#14)
+    pub prometheus: Option<super::prometheus::Prometheus<'a>>,
 }
 
 #[derive(Serialize)]
@@ -127,12 +130,7 @@ fn api(validated: &Validated) -> Api<'_> {
         || v.extra_init_containers
             .as_ref()
             .is_some_and(|l| !l.is_empty());
-    let dedicated_scrape = v
-        .prometheus
-        .rest
-        .get("useDedicatedScrapeConfig")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let dedicated_scrape = v.prometheus.dedicated_scrape();
     let rolling_update = api.rolling_update.clone().unwrap_or_default();
     Api {
         image: &r.api_image,
@@ -281,5 +279,6 @@ pub fn build(validated: &Validated) -> Context<'_> {
         ingress: ingress(validated),
         gateway: super::gateway::facts(validated),
         monitoring: super::monitoring::facts(validated),
+        prometheus: super::prometheus::facts(validated),
     }
 }

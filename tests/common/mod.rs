@@ -181,47 +181,63 @@ pub fn render_reference(name: &str) -> Vec<Value> {
     }
 }
 
-/// Run `skygen render -f VALUES ARGS…` with `values` written to a temp file.
-pub fn render_values_output(values: &str, args: &[&str]) -> std::process::Output {
-    let dir = TempDir::new("values");
-    let file = dir.write("values.yaml", values);
-    let mut all = vec!["render", "-f", &file];
-    all.extend_from_slice(args);
-    std::process::Command::new(env!("CARGO_BIN_EXE_skygen"))
-        .args(&all)
-        .output()
-        .expect("skygen runs")
-}
-
-/// Render `values`; panics with stderr unless it succeeds. Returns the objects and stderr.
-pub fn render_values(values: &str, args: &[&str]) -> (Vec<Value>, String) {
-    let out = render_values_output(values, args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        out.status.success(),
-        "render failed:\n{stderr}\nvalues:\n{values}"
-    );
-    let text = String::from_utf8(out.stdout).expect("UTF-8 output");
-    let objs = skygen::yaml::read_stream(&text)
-        .expect("the output reads back")
-        .into_iter()
-        .map(|d| d.value)
-        .filter(Value::is_object)
+/// Run `skygen render --format json -f - ARGS…` in process, with `yaml` as the values on stdin.
+pub fn run_render(yaml: &str, args: &[&str]) -> skygen::Outcome {
+    let mut argv: Vec<String> = ["skygen", "render", "--format", "json", "-f", "-"]
+        .iter()
+        .map(|s| s.to_string())
         .collect();
-    (objs, stderr)
+    argv.extend(args.iter().map(|s| s.to_string()));
+    skygen::run(argv, &mut yaml.as_bytes()).expect("arguments parse")
 }
 
-/// Render `values`, expecting a refusal: exit 2, nothing on stdout. Returns stderr.
-pub fn refused_values(values: &str) -> String {
-    let out = render_values_output(values, &[]);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "not refused:\n{values}\n{stderr}"
-    );
+/// Render values (YAML text) with these arguments and return the objects; panics with the
+/// diagnostics if the render fails.
+pub fn render_with(yaml: &str, args: &[&str]) -> Vec<Value> {
+    let out = run_render(yaml, args);
+    let messages: Vec<String> = out.diagnostics.iter().map(|d| d.render()).collect();
+    assert_eq!(out.status, skygen::ExitStatus::Success, "{messages:#?}");
+    let list: Value = serde_json::from_str(&out.stdout).expect("JSON output");
+    list["items"].as_array().expect("a List").clone()
+}
+
+/// Render values that must be refused; return every message, rendered as the user sees it.
+pub fn refused(yaml: &str) -> String {
+    let out = run_render(yaml, &[]);
+    assert_eq!(out.status, skygen::ExitStatus::Error, "{yaml} was accepted");
     assert!(out.stdout.is_empty());
-    stderr
+    out.diagnostics
+        .iter()
+        .map(|d| d.render())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// [`render_with`] without arguments.
+pub fn render(yaml: &str) -> Vec<Value> {
+    render_with(yaml, &[])
+}
+
+/// The object of this kind and name; panics listing the objects there are.
+pub fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name} in {:?}", names(objects)))
+}
+
+/// `Kind/name` of each object.
+pub fn names(objects: &[Value]) -> Vec<String> {
+    objects
+        .iter()
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o["kind"].as_str().unwrap_or("?"),
+                o["metadata"]["name"].as_str().unwrap_or("?")
+            )
+        })
+        .collect()
 }
 
 /// Flags for RollingUpdate (an external database, no chart volume).
