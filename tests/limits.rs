@@ -130,16 +130,16 @@ fn set_list_items_in_all() {
 #[test]
 fn values_nodes_in_all() {
     let dir = TempDir::new("nodes");
-    // The top mapping, `prometheus` and its mapping, `l` and its list: 5 nodes, then the items.
-    let file = |name: &str, items: usize| {
-        dir.write(
-            name,
-            format!("prometheus:\n  l: [{}]\n", vec!["0"; items].join(",")),
-        )
+    // The top mapping, `apiService` and its mapping, `annotations` and its mapping: 5 nodes, then
+    // 2 per annotation (key and value), so the limit falls between two annotation counts.
+    let file = |name: &str, entries: usize| {
+        let lines: String = (0..entries).map(|i| format!("    a{i}: v\n")).collect();
+        dir.write(name, format!("apiService:\n  annotations:\n{lines}"))
     };
-    let at_limit = file("at.yaml", values::MAX_NODES - 5);
+    let fits = (values::MAX_NODES - 5) / 2;
+    let at_limit = file("at.yaml", fits);
     passes(&["render", "-f", &at_limit]);
-    let over = file("over.yaml", values::MAX_NODES - 4);
+    let over = file("over.yaml", fits + 1);
     refused(
         &["render", "-f", &over],
         &format!(
@@ -148,15 +148,15 @@ fn values_nodes_in_all() {
         ),
     );
     // The limit is for all sources together: two files of half each, then a `--set` flag.
-    let half = file("half.yaml", values::MAX_NODES / 2);
-    let other = file("other.yaml", values::MAX_NODES / 2);
+    let half = file("half.yaml", fits / 2);
+    let other = file("other.yaml", fits / 2 + 2);
     refused(
         &["render", "-f", &half, "-f", &other],
         "other.yaml: the values given up to here",
     );
     refused(
-        &["render", "-f", &at_limit, "--set", "prometheus.x=1"],
-        "--set prometheus.x=1: the values given up to here reach more than",
+        &["render", "-f", &at_limit, "--set", "apiService.annotations.x=1"],
+        "--set apiService.annotations.x=1: the values given up to here reach more than",
     );
 }
 
