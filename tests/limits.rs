@@ -155,7 +155,13 @@ fn values_nodes_in_all() {
         "other.yaml: the values given up to here",
     );
     refused(
-        &["render", "-f", &at_limit, "--set", "apiService.annotations.x=1"],
+        &[
+            "render",
+            "-f",
+            &at_limit,
+            "--set",
+            "apiService.annotations.x=1",
+        ],
         "--set apiService.annotations.x=1: the values given up to here reach more than",
     );
 }
