@@ -283,7 +283,7 @@ fn ingress_routes(a: &[Value], b: &[Value], push: &mut Push) {
                 format!(
                     "{ia} ({} {pa}) and {ib} ({} {pb}) overlap on class {}: requests meant for one release reach the other's API server",
                     host(&ha),
-                    host(&hb),
+                    host(hb),
                     ca.as_deref().unwrap_or("(default)")
                 ),
                 "give each release its own `ingress.host`, or a distinct `ingress.path` (e.g. `/team-a` and `/team-b`)".into(),
