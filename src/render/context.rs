@@ -26,6 +26,8 @@ pub struct Context<'a> {
     pub ingress: Ingress<'a>,
     /// Gateway API mode ([`super::gateway::facts`]); `None` unless `gateway.enabled`. (#13)
     pub gateway: Option<super::gateway::Gateway<'a>>,
+    /// The bundled Grafana ([`super::grafana::facts`]); `None` unless `grafana.enabled`. (#14)
+    pub grafana: Option<super::grafana::Grafana>,
 }
 
 #[derive(Serialize)]
@@ -278,5 +280,6 @@ pub fn build(validated: &Validated) -> Context<'_> {
         auth: super::auth::facts(validated),
         ingress: ingress(validated),
         gateway: super::gateway::facts(validated),
+        grafana: super::grafana::facts(validated),
     }
 }

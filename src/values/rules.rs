@@ -30,6 +30,7 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     tls_host(v, origins, &mut out);
     removed_required(v, origins, &mut out);
     out.extend(super::auth::check(v, origins));
+    out.extend(super::grafana::check(v, origins));
     unsupported(v, origins, &mut out);
     out
 }
@@ -458,9 +459,6 @@ fn unsupported(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
     };
     if v.prometheus.enabled {
         refuse("/prometheus/enabled", "monitoring (prometheus.enabled)");
-    }
-    if v.grafana.enabled {
-        refuse("/grafana/enabled", "monitoring (grafana.enabled)");
     }
     let _ = quote;
 }

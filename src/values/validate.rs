@@ -195,6 +195,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         return Err(diags);
     }
     diags.extend(super::nginx_cves::retired_warning(&values));
+    diags.extend(super::grafana::admin_secret_warning(&values, &policy.release));
     let resolved = resolve(&mut values, &policy.release);
     Ok(Validated {
         values,
@@ -365,6 +366,13 @@ fn tree_checks(
     }
 }
 
+/// Bundled subcharts whose values skygen renders only in part: an unknown key there is a setting
+/// of the subchart that skygen does not render, with the way out. See: #14.
+const SUBCHARTS: &[(&str, &str)] = &[
+    ("/ingress-nginx/", "other settings of the ingress-nginx chart are not rendered; patch the rendered objects with an overlay, or run your own controller (ingress-nginx.enabled=false)"),
+    ("/grafana/", "other settings of the grafana chart are not rendered (docs/monitoring.md, Bundled Grafana); patch the rendered objects with an overlay, or run your own Grafana (grafana.enabled=false)"),
+];
+
 fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> Diagnostic {
     let key_path = dotted(pointer);
     let mut d = Diagnostic::error(Code::UnknownKey, format!("unknown key {key_path}"))
@@ -373,6 +381,9 @@ fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> D
         d.message = format!("unknown key {key_path}: {hint}");
         return d;
     }
+    let subchart = SUBCHARTS.iter().find(|(p, _)| pointer.starts_with(p));
+    let mut keys: Vec<&str> = allowed.to_vec();
+    keys.sort_unstable();
     if let Some(best) = did_you_mean(key, allowed.iter().copied()) {
         let parent = dotted(&pointer[..pointer.rfind('/').unwrap_or(0)]);
         let suggestion = if parent.is_empty() {
@@ -381,23 +392,17 @@ fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> D
             format!("{parent}.{best}")
         };
         d.message = format!("unknown key {key_path} — did you mean {suggestion}?");
-        if pointer.starts_with("/ingress-nginx/") {
-            let mut keys: Vec<&str> = allowed.to_vec();
-            keys.sort_unstable();
+        if subchart.is_some() {
             d = d.with_help(format!(
                 "skygen supports only these keys here: {}",
                 keys.join(", ")
             ));
         }
-    } else if pointer.starts_with("/ingress-nginx/") {
-        let mut keys: Vec<&str> = allowed.to_vec();
-        keys.sort_unstable();
+    } else if let Some((_, fix)) = subchart {
         d = d
             .with_help(format!("skygen supports only these keys here: {}", keys.join(", ")))
-            .with_help("other settings of the ingress-nginx chart are not rendered; patch the rendered objects with an overlay, or run your own controller (ingress-nginx.enabled=false)");
+            .with_help(*fix);
     } else {
-        let mut keys: Vec<&str> = allowed.to_vec();
-        keys.sort_unstable();
         d = d.with_help(format!("{KNOWN_KEYS} {}", keys.join(", ")));
     }
     d
