@@ -483,3 +483,45 @@ fn grafana_ingress_on_a_class_that_ignores_nginx_annotations_is_refused() {
     ]);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
 }
+
+/// Proxy auth (the chart's grafana.ini) trusts a header; any way in that does not set it after
+/// checking the user would make anyone Grafana's admin.
+#[test]
+fn proxy_auth_grafana_is_reachable_only_through_the_authenticated_ingress() {
+    for (arg, key) in [
+        ("grafana.ingress.enabled=true", "grafana.ingress.enabled"),
+        ("grafana.service.type=LoadBalancer", "grafana.service.type"),
+        ("grafana.service.type=NodePort", "grafana.service.type"),
+    ] {
+        let out = run(&["render", "--set", "grafana.enabled=true", "--set", arg]);
+        assert_eq!(out.status.code(), Some(2), "{arg}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{key}: ")) && stderr.contains("X-WEBAUTH-USER: admin"),
+            "{stderr}"
+        );
+    }
+    // Grafana's own login instead: allowed.
+    let (ours, _) = render(&[
+        "--set",
+        "grafana.service.type=LoadBalancer",
+        "--set",
+        "grafana.grafana\\.ini.auth\\.proxy.enabled=false",
+    ]);
+    assert_eq!(
+        get(&ours, "Service", "skypilot-grafana")["spec"]["type"],
+        "LoadBalancer"
+    );
+}
+
+/// Helm points the Grafana Ingress at `<fullname>-basic-auth` even when nothing creates it.
+#[test]
+fn a_missing_basic_auth_secret_is_a_warning() {
+    let (_, stderr) = render(&[]);
+    assert!(
+        stderr.contains("Secret skypilot-basic-auth, which this render does not create"),
+        "{stderr}"
+    );
+    let (_, stderr) = render(&["--set", "ingress.authCredentials=u:$apr1$x$y"]);
+    assert!(!stderr.contains("skypilot-basic-auth"), "{stderr}");
+}

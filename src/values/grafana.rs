@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use super::merge::Origins;
-use super::model::Values;
+use super::model::{ServiceType, Values};
 use super::resolve::Release;
 use super::rules::non_empty;
 use crate::diagnostics::{quote, Code, Diagnostic};
@@ -49,6 +49,7 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     if v.grafana.enabled {
         ini_values(v, origins, &mut out);
         authed_ingress_needs_nginx(v, origins, &mut out);
+        proxy_auth_behind_auth(v, origins, &mut out);
     }
     out
 }
@@ -132,10 +133,98 @@ fn authed_ingress_needs_nginx(v: &Values, origins: &Origins, out: &mut Vec<Diagn
     ));
 }
 
+/// `grafana.ini` `[auth.proxy] enabled`: Grafana takes the user from a request header.
+fn proxy_auth_on(v: &Values) -> bool {
+    let enabled = v
+        .grafana
+        .ini
+        .get("auth.proxy")
+        .and_then(|s| s.get("enabled"));
+    matches!(enabled, Some(Value::Bool(true)))
+        || matches!(enabled, Some(Value::String(s)) if s == "true")
+}
+
+/// # What it checks
+/// With `grafana.ini` `auth.proxy.enabled` (the chart's default), Grafana is reachable only
+/// through the chart's authenticated Ingress: not through the subchart's own Ingress
+/// (`grafana.ingress.enabled`) nor a `LoadBalancer` or `NodePort` Service. skygen's own rule.
+/// # Why
+/// Proxy auth makes Grafana trust the `X-WEBAUTH-USER` header as the logged-in user. Only the
+/// authenticated Ingress sets it after checking who the user is; through any other way in,
+/// anyone can send `X-WEBAUTH-USER: admin` and is Grafana's admin. Helm renders this silently.
+/// # Example
+/// `--set grafana.enabled=true --set grafana.service.type=LoadBalancer`
+/// # Fix
+/// Keep Grafana behind the authenticated Ingress, or turn proxy auth off and give Grafana its
+/// own login: `grafana.ini` `auth.proxy.enabled: false`, `auth.disable_login_form: false`.
+fn proxy_auth_behind_auth(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
+    if !proxy_auth_on(v) {
+        return;
+    }
+    let g = &v.grafana;
+    let mut refuse = |pointer: &str, what: &str| {
+        out.push(error(
+            origins,
+            pointer,
+            format!("{what} lets anyone reach Grafana, which trusts the X-WEBAUTH-USER header (grafana.ini auth.proxy.enabled): anyone sending `X-WEBAUTH-USER: admin` would be its admin"),
+            "reach Grafana through the chart's Ingress (grafana.ingress.enableAuthedIngress) or ingress.unified; or set grafana.ini auth.proxy.enabled=false and auth.disable_login_form=false to use Grafana's own login",
+        ))
+    };
+    if g.ingress.enabled {
+        refuse(
+            "/grafana/ingress/enabled",
+            "the subchart's Grafana Ingress (no auth)",
+        );
+    }
+    if let Some(t @ (ServiceType::LoadBalancer | ServiceType::NodePort)) = g.service.service_type {
+        refuse("/grafana/service/type", &format!("a {t:?} Service"));
+    }
+}
+
+/// A warning: the chart's Grafana Ingress asks nginx for basic auth with a Secret this render
+/// does not create (no OAuth, no `ingress.authSecret`, and `ingress.authCredentials` unset or
+/// handled by the API server). Helm does the same; nginx then refuses every request.
+fn authed_ingress_secret(v: &Values, release: &Release) -> Option<Diagnostic> {
+    let g = &v.grafana.ingress;
+    if !v.grafana.enabled
+        || !g.enable_authed_ingress
+        || v.ingress.unified
+        || super::auth::proxy(v).is_some()
+        || non_empty(&v.ingress.auth_secret).is_some()
+    {
+        return None;
+    }
+    let created =
+        super::auth::ingress_basic_auth(v) && !super::auth::suppresses_ingress_basic_auth(v);
+    let secret = format!(
+        "{}-basic-auth",
+        super::resolve::fullname(v.fullname_override.as_deref(), release)
+    );
+    (!created).then(|| {
+        Diagnostic::warning(
+            Code::Rule,
+            format!("the Grafana Ingress asks nginx for basic auth with the Secret {secret}, which this render does not create: nginx refuses every request to Grafana until it exists"),
+        )
+        .with_key("grafana.ingress.enableAuthedIngress")
+        .with_help("set ingress.authSecret to an htpasswd Secret (key `auth`), or ingress.authCredentials; or set grafana.ingress.enableAuthedIngress=false and reach Grafana with kubectl port-forward")
+    })
+}
+
+/// The warnings of a render with the bundled Grafana, which need the release's names.
+pub fn warnings(v: &Values, release: &Release) -> Vec<Diagnostic> {
+    [
+        admin_secret_warning(v, release),
+        authed_ingress_secret(v, release),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 /// The warning of a render whose Grafana admin Secret is the user's to create: neither
 /// `grafana.adminPassword` nor `grafana.admin.existingSecret` is set. Helm would put a random
 /// password in the manifest; skygen never invents one (docs/helm-compat.md).
-pub fn admin_secret_warning(v: &Values, release: &Release) -> Option<Diagnostic> {
+fn admin_secret_warning(v: &Values, release: &Release) -> Option<Diagnostic> {
     let g = &v.grafana;
     if !g.enabled
         || non_empty(&g.admin_password).is_some()

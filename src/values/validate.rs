@@ -195,7 +195,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         return Err(diags);
     }
     diags.extend(super::nginx_cves::retired_warning(&values));
-    diags.extend(super::grafana::admin_secret_warning(&values, &policy.release));
+    diags.extend(super::grafana::warnings(&values, &policy.release));
     let resolved = resolve(&mut values, &policy.release);
     Ok(Validated {
         values,
