@@ -427,8 +427,6 @@ fn metrics_annotations_port_and_env() {
 fn monitoring_subcharts_are_refused_with_a_reason() {
     let msg = refused("prometheus: {enabled: true}\n");
     assert!(msg.contains("prometheus.enabled"), "{msg}");
-    let msg = refused("grafana: {enabled: true}\n");
-    assert!(msg.contains("grafana.enabled"), "{msg}");
 }
 
 // --- pod settings ------------------------------------------------------------------------------
