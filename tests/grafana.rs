@@ -39,13 +39,7 @@ fn objects(text: &str) -> Vec<Value> {
 /// Render the monitoring case (prometheus left off: it is another part of #14) plus `args`.
 fn render(args: &[&str]) -> (Vec<Value>, String) {
     let values = format!("{FIXTURES}/monitoring.values.yaml");
-    let mut all = vec![
-        "render",
-        "-f",
-        &values,
-        "--set",
-        "prometheus.enabled=false",
-    ];
+    let mut all = vec!["render", "-f", &values, "--set", "prometheus.enabled=false"];
     all.extend_from_slice(args);
     let out = run(&all);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -144,7 +138,9 @@ fn subchart_objects_match_helm() {
     let mut helm = subchart(&helm());
     // Helm's Secret holds a random password; skygen renders none without adminPassword, and
     // the Deployment reads the same Secret name and keys (compared below).
-    let secret = helm.remove("Secret/skypilot-grafana").expect("Helm renders the Secret");
+    let secret = helm
+        .remove("Secret/skypilot-grafana")
+        .expect("Helm renders the Secret");
     assert!(secret["data"]["admin-password"].is_string());
     // The Deployment's checksum/secret is of that random Secret: skygen has nothing to hash.
     helm.get_mut("Deployment/skypilot-grafana").unwrap()["spec"]["template"]["metadata"]
@@ -287,7 +283,9 @@ fn unified_ingress_carries_grafana() {
     let (ours, _) = render(&["--set", "ingress.unified=true"]);
     assert!(find(&ours, "Ingress", "skypilot-grafana-authed").is_none());
     let main = get(&ours, "Ingress", "skypilot-ingress");
-    let paths = main["spec"]["rules"][0]["http"]["paths"].as_array().unwrap();
+    let paths = main["spec"]["rules"][0]["http"]["paths"]
+        .as_array()
+        .unwrap();
     assert!(
         paths.iter().any(|p| p["path"] == "/grafana"
             && p["pathType"] == "Prefix"
@@ -352,7 +350,10 @@ fn endpoint_metrics_add_the_two_serving_dashboards() {
     let added: Vec<_> = more.iter().filter(|n| !base.contains(n)).collect();
     assert_eq!(
         added,
-        ["skypilot-autoscaling-dashboard", "skypilot-vllm-serving-dashboard"]
+        [
+            "skypilot-autoscaling-dashboard",
+            "skypilot-vllm-serving-dashboard"
+        ]
     );
     assert_eq!(more.len(), 6);
 }
@@ -389,8 +390,8 @@ fn admin_password_renders_the_secret_as_the_subchart() {
     assert_eq!(secret["data"]["admin-user"], "cm9vdA==");
     assert_eq!(secret["data"]["admin-password"], "aHVudGVyMg==");
     assert_eq!(secret["data"]["ldap-toml"], "");
-    let annotations = &get(&ours, "Deployment", "skypilot-grafana")["spec"]["template"]
-        ["metadata"]["annotations"];
+    let annotations = &get(&ours, "Deployment", "skypilot-grafana")["spec"]["template"]["metadata"]
+        ["annotations"];
     assert!(annotations["checksum/secret"]
         .as_str()
         .is_some_and(|s| s.len() == 64));
@@ -419,8 +420,8 @@ fn existing_secret_is_read_and_not_rendered() {
         assert_eq!(name, "grafana-admin");
         assert!(key == "user" || key == "pass");
     }
-    let annotations = &get(&ours, "Deployment", "skypilot-grafana")["spec"]["template"]
-        ["metadata"]["annotations"];
+    let annotations = &get(&ours, "Deployment", "skypilot-grafana")["spec"]["template"]["metadata"]
+        ["annotations"];
     assert!(annotations["checksum/secret"].is_null());
 }
 
@@ -438,10 +439,7 @@ fn neither_keeps_helms_secret_reference() {
 #[test]
 fn a_subchart_key_skygen_does_not_render_is_refused_at_its_line() {
     let dir = common::TempDir::new("grafana-refused");
-    let values = dir.write(
-        "values.yaml",
-        "grafana:\n  enabled: true\n  replicas: 2\n",
-    );
+    let values = dir.write("values.yaml", "grafana:\n  enabled: true\n  replicas: 2\n");
     let out = run(&["render", "-f", &values]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
@@ -481,7 +479,11 @@ fn grafana_ingress_on_a_class_that_ignores_nginx_annotations_is_refused() {
         "--set",
         "ingress.nginxCompatible=true",
     ]);
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
 }
 
 /// Proxy auth (the chart's grafana.ini) trusts a header; any way in that does not set it after

@@ -121,7 +121,9 @@ fn plain_safe(s: &str) -> bool {
     !s.is_empty()
         && !words.contains(&s.to_ascii_lowercase().as_str())
         && s.parse::<f64>().is_err()
-        && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '/')
+        && s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/')
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "/_.-".contains(c))
 }
@@ -458,7 +460,10 @@ pub fn facts(validated: &Validated) -> Option<Grafana> {
     let authed_ingress = (g.ingress.enable_authed_ingress && !v.ingress.unified).then(|| {
         let mut a = Map::new();
         let mut put = |k: &str, val: String| {
-            a.insert(format!("nginx.ingress.kubernetes.io/{k}"), Value::String(val));
+            a.insert(
+                format!("nginx.ingress.kubernetes.io/{k}"),
+                Value::String(val),
+            );
         };
         if let Some(proxy) = crate::values::auth::proxy(v) {
             let scheme = if proxy.use_https { "https" } else { "http" };

@@ -65,7 +65,8 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
 /// # Fix
 /// Write the final text; one level of sections (`[auth.proxy]` is the key `auth.proxy`).
 fn ini_values(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
-    let check = |pointer: String, value: &Value, out: &mut Vec<Diagnostic>| match value {
+    let check = |pointer: String, value: &Value, out: &mut Vec<Diagnostic>| {
+        match value {
         Value::Object(_) => out.push(error(
             origins,
             &pointer,
@@ -79,17 +80,14 @@ fn ini_values(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
             "write the text the template would produce",
         )),
         _ => {}
+    }
     };
     for (key, value) in &v.grafana.ini {
         let at = format!("/grafana/grafana.ini/{}", crate::yaml::escape_pointer(key));
         match value {
             Value::Object(section) => {
                 for (k, val) in section {
-                    check(
-                        format!("{at}/{}", crate::yaml::escape_pointer(k)),
-                        val,
-                        out,
-                    );
+                    check(format!("{at}/{}", crate::yaml::escape_pointer(k)), val, out);
                 }
             }
             other => check(at, other, out),

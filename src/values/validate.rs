@@ -400,7 +400,10 @@ fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> D
         }
     } else if let Some((_, fix)) = subchart {
         d = d
-            .with_help(format!("skygen supports only these keys here: {}", keys.join(", ")))
+            .with_help(format!(
+                "skygen supports only these keys here: {}",
+                keys.join(", ")
+            ))
             .with_help(*fix);
     } else {
         d = d.with_help(format!("{KNOWN_KEYS} {}", keys.join(", ")));
