@@ -27,15 +27,6 @@ fn run(args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"))
 }
 
-fn objects(text: &str) -> Vec<Value> {
-    skygen::yaml::read_stream(text)
-        .expect("the stream parses")
-        .into_iter()
-        .map(|d| d.value)
-        .filter(|v| v.is_object())
-        .collect()
-}
-
 /// Render the monitoring case (prometheus left off: it is another part of #14) plus `args`.
 fn render(args: &[&str]) -> (Vec<Value>, String) {
     let values = format!("{FIXTURES}/monitoring.values.yaml");
@@ -45,13 +36,13 @@ fn render(args: &[&str]) -> (Vec<Value>, String) {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "skygen {all:?} failed:\n{stderr}");
     (
-        objects(&String::from_utf8(out.stdout).expect("UTF-8")),
+        common::stream_objects(&String::from_utf8(out.stdout).expect("UTF-8")),
         stderr,
     )
 }
 
 fn helm() -> Vec<Value> {
-    objects(
+    common::stream_objects(
         &std::fs::read_to_string(format!("{FIXTURES}/monitoring.helm-output.yaml"))
             .expect("fixture"),
     )
@@ -90,27 +81,13 @@ fn subchart(objs: &[Value]) -> BTreeMap<String, Value> {
         .collect()
 }
 
-fn strip_helm(meta: &mut Value) {
-    let Some(m) = meta.as_object_mut() else {
-        return;
-    };
-    for field in ["labels", "annotations"] {
-        if let Some(Value::Object(map)) = m.get_mut(field) {
-            map.retain(|k, _| !k.starts_with("helm.sh/"));
-            if map.is_empty() {
-                m.remove(field);
-            }
-        }
-    }
-}
-
 fn normalize(mut o: Value) -> Value {
     skygen::manifest::drop_nulls(&mut o);
     common::strip_lifecycle_metadata(&mut o);
-    strip_helm(&mut o["metadata"]);
+    common::strip_helm_metadata(&mut o["metadata"]);
     let template = &mut o["spec"]["template"]["metadata"];
     if template.is_object() {
-        strip_helm(template);
+        common::strip_helm_metadata(template);
         // Checksums are of each side's own objects: compare which ones there are.
         if let Some(Value::Object(a)) = template.get_mut("annotations") {
             for (k, v) in a.iter_mut() {
@@ -310,27 +287,17 @@ fn sidecar_toggles_gate_the_chart_configmaps() {
     // The subchart drops the sidecars, their volumes and the provider ConfigMap too.
     assert!(find(&ours, "ConfigMap", "skypilot-grafana-config-dashboards").is_none());
     let pod = &get(&ours, "Deployment", "skypilot-grafana")["spec"]["template"]["spec"];
-    let containers: Vec<_> = pod["containers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(containers, ["grafana"]);
-    let inits: Vec<_> = pod["initContainers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(inits, ["init-chown-data"]);
-    let volumes: Vec<_> = pod["volumes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(volumes, ["config", "storage"]);
+    let names = |field: &str| -> Vec<String> {
+        pod[field]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names("containers"), ["grafana"]);
+    assert_eq!(names("initContainers"), ["init-chown-data"]);
+    assert_eq!(names("volumes"), ["config", "storage"]);
 }
 
 #[test]

@@ -8,6 +8,7 @@
 
 use serde_json::Value;
 
+use super::edge::error;
 use super::merge::Origins;
 use super::model::{ServiceType, Values};
 use super::resolve::Release;
@@ -34,13 +35,6 @@ pub fn fullname(v: &Values, release: &Release) -> String {
     } else {
         dns_label(&format!("{}-{CHART_NAME}", release.name))
     }
-}
-
-fn error(origins: &Origins, pointer: &str, message: String, help: &str) -> Diagnostic {
-    Diagnostic::error(Code::Rule, message)
-        .with_key(super::validate_dotted(pointer))
-        .with_origin(origins.of(pointer).cloned())
-        .with_help(help)
 }
 
 /// Run the Grafana rules (only with `grafana.enabled`).
