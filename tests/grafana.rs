@@ -494,3 +494,29 @@ fn a_missing_basic_auth_secret_is_a_warning() {
     let (_, stderr) = render(&["--set", "ingress.authCredentials=u:$apr1$x$y"]);
     assert!(!stderr.contains("skypilot-basic-auth"), "{stderr}");
 }
+
+/// The chart routes to `<fullname>-grafana` whatever the subchart is called (upstream too);
+/// skygen says so and how to line them up, as the chart's own tests do.
+#[test]
+fn a_chart_fullname_override_needs_the_subchart_one() {
+    let (ours, stderr) = render(&["--set", "fullnameOverride=sky"]);
+    let ingress = get(&ours, "Ingress", "sky-grafana-authed");
+    assert_eq!(
+        ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"],
+        "sky-grafana"
+    );
+    assert!(find(&ours, "Service", "skypilot-grafana").is_some());
+    assert!(
+        stderr.contains("set grafana.fullnameOverride=sky-grafana"),
+        "{stderr}"
+    );
+    let (ours, stderr) = render(&[
+        "--set",
+        "fullnameOverride=sky",
+        "--set",
+        "grafana.fullnameOverride=sky-grafana",
+    ]);
+    assert!(find(&ours, "Service", "sky-grafana").is_some());
+    assert!(find(&ours, "Deployment", "sky-grafana").is_some());
+    assert!(!stderr.contains("grafana.fullnameOverride"), "{stderr}");
+}

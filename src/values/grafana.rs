@@ -202,11 +202,33 @@ fn authed_ingress_secret(v: &Values, release: &Release) -> Option<Diagnostic> {
     })
 }
 
+/// A warning: the chart's Ingress routes to `<fullname>-grafana`, but the subchart names its
+/// Service otherwise (a chart `fullnameOverride`, or a release name containing `grafana`). Helm
+/// renders the same dangling backend; the fix is the subchart's `fullnameOverride`.
+fn backend_name(v: &Values, release: &Release) -> Option<Diagnostic> {
+    let g = &v.grafana;
+    let routed = g.ingress.enable_authed_ingress || (v.ingress.unified && v.ingress.enabled);
+    let backend = format!(
+        "{}-grafana",
+        super::resolve::fullname(v.fullname_override.as_deref(), release)
+    );
+    let service = fullname(v, release);
+    (g.enabled && routed && backend != service).then(|| {
+        Diagnostic::warning(
+            Code::Rule,
+            format!("the chart's Grafana route points at the Service {backend}, but Grafana's Service is {service}: requests to Grafana would fail"),
+        )
+        .with_key("grafana.fullnameOverride")
+        .with_help(format!("set grafana.fullnameOverride={backend}, as the chart's own tests do"))
+    })
+}
+
 /// The warnings of a render with the bundled Grafana, which need the release's names.
 pub fn warnings(v: &Values, release: &Release) -> Vec<Diagnostic> {
     [
         admin_secret_warning(v, release),
         authed_ingress_secret(v, release),
+        backend_name(v, release),
     ]
     .into_iter()
     .flatten()
