@@ -520,3 +520,24 @@ fn a_chart_fullname_override_needs_the_subchart_one() {
     assert!(find(&ours, "Deployment", "sky-grafana").is_some());
     assert!(!stderr.contains("grafana.fullnameOverride"), "{stderr}");
 }
+
+/// grafana.ini is written as is: what Helm would evaluate (`{{ … }}`) or print as Go's map
+/// text, and a size that is no quantity, are errors at their keys.
+#[test]
+fn values_helm_would_render_differently_are_refused_at_their_keys() {
+    let dir = common::TempDir::new("grafana-ini");
+    let values = dir.write(
+        "values.yaml",
+        "grafana:\n  enabled: true\n  persistence:\n    size: lots\n  grafana.ini:\n    server:\n      root_url: \"{{ .Values.x }}\"\n    smtp:\n      nested:\n        a: b\n",
+    );
+    let out = run(&["render", "-f", &values]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "values.yaml:4:11: grafana.persistence.size",
+        "values.yaml:7:17: grafana.grafana.ini.server.root_url",
+        "grafana.grafana.ini.smtp.nested",
+    ] {
+        assert!(stderr.contains(expected), "{expected}\n{stderr}");
+    }
+}

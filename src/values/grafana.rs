@@ -42,6 +42,12 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if v.grafana.enabled {
         ini_values(v, origins, &mut out);
+        if let Some(size) = non_empty(&v.grafana.persistence.size) {
+            // The PVC's size is not a value kubecheck can trace back to this key.
+            if let Err(e) = super::quantity::parse(size) {
+                out.push(super::rules::rule(origins, "/grafana/persistence/size", e));
+            }
+        }
         authed_ingress_needs_nginx(v, origins, &mut out);
         proxy_auth_behind_auth(v, origins, &mut out);
     }

@@ -12,7 +12,7 @@ use crate::diagnostics::{quote, Code, Diagnostic};
 pub const MIN_CPU: f64 = 4.0;
 pub const MIN_MEMORY: f64 = 8.0 * 1024.0 * 1024.0 * 1024.0;
 
-fn rule(origins: &Origins, pointer: &str, message: String) -> Diagnostic {
+pub(super) fn rule(origins: &Origins, pointer: &str, message: String) -> Diagnostic {
     Diagnostic::error(Code::Rule, message)
         .with_key(super::validate_dotted(pointer))
         .with_origin(origins.of(pointer).cloned())
