@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::dashboards::DASHBOARDS;
 use crate::values::model::{KubeObject, ServiceType, Values};
+use crate::values::resolve::Names;
 use crate::values::rules::non_empty;
 use crate::values::Validated;
 
@@ -215,12 +216,28 @@ pub struct Admin {
     pub password_key: String,
 }
 
+/// The PVC `<G>` (`persistence.enabled` without `existingClaim`).
+#[derive(Serialize)]
+pub struct Pvc {
+    pub access_modes: Vec<String>,
+    pub size: String,
+    pub storage_class: Option<String>,
+}
+
 /// The subchart's Ingress (`grafana.ingress.enabled`).
 #[derive(Serialize)]
 pub struct SubchartIngress {
     pub hosts: Vec<String>,
     pub annotations: Map<String, Value>,
     pub tls: Option<Vec<KubeObject>>,
+}
+
+/// The chart's `<fullname>-prometheus-datasource` ConfigMap.
+#[derive(Serialize)]
+pub struct Datasource {
+    pub name: String,
+    /// Its `prometheus.yaml`.
+    pub text: String,
 }
 
 /// The chart's `<fullname>-grafana-authed` Ingress.
@@ -254,19 +271,18 @@ pub struct Grafana {
     /// The Secret `name` with `adminPassword`: its `data`.
     pub secret_data: Option<Map<String, Value>>,
     pub admin: Admin,
+    /// The dashboard reloader's credentials (`REQ_USERNAME`, `REQ_PASSWORD`).
+    pub admin_env: Vec<Value>,
     pub config_data: Map<String, Value>,
     pub provider_data: Map<String, Value>,
     /// The provider files of `dashboardProviders`, mounted one by one.
     pub provider_files: Vec<String>,
     /// `grafana.ini` `[paths]`, for the `GF_PATHS_*` variables.
     pub paths: Paths,
-    /// The dashboard reloader's credentials (`REQ_USERNAME`, `REQ_PASSWORD`).
-    pub admin_env: Vec<Value>,
     /// The `securityContext` of the sidecars and of Grafana itself.
     pub sidecar_security: Value,
     pub pod_annotations: Map<String, Value>,
-    /// The PVC to create (`persistence.enabled` without `existingClaim`).
-    pub pvc: Option<Value>,
+    pub pvc: Option<Pvc>,
     /// The claim of the `storage` volume; none: an emptyDir.
     pub claim: Option<String>,
     pub strategy: Option<KubeObject>,
@@ -277,17 +293,201 @@ pub struct Grafana {
     pub datasources: bool,
     pub init_datasources: bool,
     pub dashboards_sidecar: bool,
+    /// `grafana.ingress.path`, of both Grafana Ingresses and the unified path.
     pub path: String,
     pub class_name: Option<String>,
     pub ingress: Option<SubchartIngress>,
     // The chart's own objects.
+    /// The Service the chart routes to: `<fullname>-grafana`, whatever the subchart's name.
     pub backend: String,
     pub sidecar_label_value: &'static str,
-    pub datasource: Option<Value>,
+    pub datasource: Option<Datasource>,
     pub dashboards: Vec<DashboardMap>,
     pub authed_ingress: Option<AuthedIngress>,
     /// `/grafana` on the main Ingress (`ingress.unified`).
     pub unified_path: bool,
+}
+
+/// The subchart's labels and selector; the version label is the image tag without a digest.
+fn labels(tag: &str, release: &str) -> (Map<String, Value>, Map<String, Value>) {
+    let without_digest = tag.split("@sha").next().unwrap_or(tag);
+    let cut: String = without_digest.chars().take(63).collect();
+    let version = match cut.trim_end_matches('-') {
+        "" => APP_VERSION,
+        v => v,
+    };
+    let mut selector = Map::new();
+    selector.insert(
+        "app.kubernetes.io/name".into(),
+        json!(crate::values::grafana::CHART_NAME),
+    );
+    selector.insert("app.kubernetes.io/instance".into(), json!(release));
+    let mut labels = selector.clone();
+    labels.insert("app.kubernetes.io/version".into(), json!(version));
+    (labels, selector)
+}
+
+/// The admin credentials' Secret and keys, the sidecar's env reading them, and the Secret's
+/// `data` when skygen renders it (`adminPassword` without `admin.existingSecret`).
+fn admin(v: &Values, name: &str) -> (Admin, Vec<Value>, Option<Map<String, Value>>) {
+    let g = &v.grafana;
+    let existing = non_empty(&g.admin.existing_secret);
+    let admin = Admin {
+        secret: existing.unwrap_or(name).to_owned(),
+        user_key: non_empty(&g.admin.user_key)
+            .unwrap_or("admin-user")
+            .to_owned(),
+        password_key: non_empty(&g.admin.password_key)
+            .unwrap_or("admin-password")
+            .to_owned(),
+    };
+    let env = [
+        ("REQ_USERNAME", &admin.user_key),
+        ("REQ_PASSWORD", &admin.password_key),
+    ]
+    .map(|(env, key)| {
+        json!({"name": env, "valueFrom": {"secretKeyRef": {"name": admin.secret, "key": key}}})
+    })
+    .to_vec();
+    let data = match (existing, non_empty(&g.admin_password)) {
+        (None, Some(password)) => {
+            let user = non_empty(&g.admin_user).unwrap_or("admin");
+            let mut d = Map::new();
+            d.insert("admin-user".into(), json!(STANDARD.encode(user)));
+            d.insert("admin-password".into(), json!(STANDARD.encode(password)));
+            d.insert("ldap-toml".into(), json!(""));
+            Some(d)
+        }
+        _ => None,
+    };
+    (admin, env, data)
+}
+
+/// The ConfigMap `<G>`'s data (`grafana.ini` and the provider files), the provider files, and
+/// the `[paths]` of the merged `grafana.ini`.
+fn config(v: &Values) -> (Map<String, Value>, Vec<String>, Paths) {
+    let g = &v.grafana;
+    let mut merged = default_ini(v);
+    crate::values::merge::deep_merge(&mut merged, Value::Object(g.ini.clone()));
+    let merged = merged.as_object().expect("the defaults are a map");
+    let path_of = |k: &str| {
+        merged
+            .get("paths")
+            .and_then(|p| p.get(k))
+            .map(ini_text)
+            .unwrap_or_default()
+    };
+    let paths = Paths {
+        data: path_of("data"),
+        logs: path_of("logs"),
+        plugins: path_of("plugins"),
+        provisioning: path_of("provisioning"),
+    };
+    let mut data = Map::new();
+    data.insert("grafana.ini".into(), json!(ini(merged)));
+    let providers = g.dashboard_providers.clone().unwrap_or_default();
+    let mut files: Vec<String> = providers.keys().cloned().collect();
+    files.sort();
+    for file in &files {
+        let mut text = String::new();
+        go_yaml(&providers[file], 0, &mut text);
+        data.insert(file.clone(), json!(text));
+    }
+    (data, files, paths)
+}
+
+/// The dashboard sidecar's provider file (`<G>-config-dashboards`), with the subchart's defaults.
+fn provider_data() -> Map<String, Value> {
+    let mut data = Map::new();
+    data.insert(
+        "provider.yaml".into(),
+        json!(format!(
+            "apiVersion: 1\nproviders:\n  - name: 'sidecarProvider'\n    orgId: 1\n    folder: ''\n    folderUid: ''\n    type: file\n    disableDeletion: false\n    allowUiUpdates: false\n    updateIntervalSeconds: 30\n    options:\n      foldersFromFilesStructure: false\n      path: {DASHBOARD_FOLDER}"
+        )),
+    );
+    data
+}
+
+/// The chart's datasource and dashboard ConfigMaps, each gated by its sidecar.
+fn chart_configmaps(v: &Values, fullname: &str) -> (Option<Datasource>, Vec<DashboardMap>) {
+    let sidecar = &v.grafana.sidecar;
+    let datasource = sidecar.datasources.enabled.then(|| Datasource {
+        name: format!("{fullname}-prometheus-datasource"),
+        text: format!(
+            "apiVersion: 1\ndatasources:\n  - name: Prometheus\n    type: prometheus\n    url: http://{fullname}-prometheus-server:80\n    editable: false\n    uid: prometheus\n    access: proxy"
+        ),
+    });
+    let endpoint_metrics = v
+        .prometheus
+        .rest
+        .get("scrapeEndpointMetrics")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let dashboards = DASHBOARDS
+        .iter()
+        .filter(|_| sidecar.dashboards.enabled)
+        .filter(|d| endpoint_metrics || !d.needs_endpoint_metrics)
+        .map(|d| DashboardMap {
+            name: format!("{fullname}-{}", d.configmap_suffix),
+            key: d.data_key,
+            json: d.json,
+        })
+        .collect();
+    (datasource, dashboards)
+}
+
+/// The chart's Grafana Ingress: the API server's auth as nginx annotations (oauth2-proxy if an
+/// OAuth mode is on, else basic auth), the header Grafana's proxy auth reads, then the user's.
+fn authed_ingress(
+    v: &Values,
+    names: &Names,
+    user_annotations: &Map<String, Value>,
+) -> Option<AuthedIngress> {
+    let g = &v.grafana;
+    if !g.ingress.enable_authed_ingress || v.ingress.unified {
+        return None;
+    }
+    let mut a = Map::new();
+    let mut put = |k: &str, val: String| {
+        a.insert(
+            format!("nginx.ingress.kubernetes.io/{k}"),
+            Value::String(val),
+        );
+    };
+    if let Some(proxy) = crate::values::auth::proxy(v) {
+        let scheme = if proxy.use_https { "https" } else { "http" };
+        put(
+            "auth-signin",
+            format!("{scheme}://$host/oauth2/start?rd=$escaped_request_uri"),
+        );
+        put("auth-url", format!("{scheme}://$host/oauth2/auth"));
+        let header = g
+            .ini
+            .get("auth.proxy")
+            .and_then(|s| s.get("header_name"))
+            .map(ini_text)
+            .unwrap_or_default();
+        put("auth-response-headers", header);
+    } else {
+        put("auth-type", "basic".into());
+        put("auth-realm", "SkyPilot API Server".into());
+        put(
+            "auth-secret",
+            non_empty(&v.ingress.auth_secret)
+                .unwrap_or(&names.basic_auth)
+                .to_owned(),
+        );
+    }
+    put(
+        "configuration-snippet",
+        "proxy_set_header X-WEBAUTH-USER admin;\n".into(),
+    );
+    a.extend(user_annotations.clone());
+    Some(AuthedIngress {
+        name: format!("{}-grafana-authed", names.fullname),
+        annotations: a,
+        host: non_empty(&v.ingress.host).map(str::to_owned),
+    })
 }
 
 /// The facts of the bundled Grafana, or `None` unless `grafana.enabled`.
@@ -300,94 +500,15 @@ pub fn facts(validated: &Validated) -> Option<Grafana> {
     let release = validated.release();
     let names = &validated.resolved().names;
     let name = crate::values::grafana::fullname(v, release);
-
     let tag = non_empty(&g.image.tag).unwrap_or(APP_VERSION);
-    let version: String = tag
-        .split("@sha")
-        .next()
-        .unwrap_or(tag)
-        .chars()
-        .take(63)
-        .collect();
-    let version = version.trim_end_matches('-').to_owned();
-    let version = if version.is_empty() {
-        APP_VERSION.to_owned()
-    } else {
-        version
-    };
-    let selector = json!({
-        "app.kubernetes.io/name": crate::values::grafana::CHART_NAME,
-        "app.kubernetes.io/instance": release.name,
-    });
-    let mut labels = selector.as_object().expect("built above").clone();
-    labels.insert("app.kubernetes.io/version".into(), json!(version));
-    let selector = selector.as_object().expect("built above").clone();
-
-    // Admin credentials: the user's Secret, or `<name>` (rendered only with a password).
-    let existing = non_empty(&g.admin.existing_secret);
-    let admin = Admin {
-        secret: existing.unwrap_or(&name).to_owned(),
-        user_key: non_empty(&g.admin.user_key)
-            .unwrap_or("admin-user")
-            .to_owned(),
-        password_key: non_empty(&g.admin.password_key)
-            .unwrap_or("admin-password")
-            .to_owned(),
-    };
-    let admin_env = vec![
-        json!({"name": "REQ_USERNAME", "valueFrom": {"secretKeyRef": {"name": admin.secret, "key": admin.user_key}}}),
-        json!({"name": "REQ_PASSWORD", "valueFrom": {"secretKeyRef": {"name": admin.secret, "key": admin.password_key}}}),
-    ];
-    let secret_data = match (existing, non_empty(&g.admin_password)) {
-        (None, Some(password)) => {
-            let user = non_empty(&g.admin_user).unwrap_or("admin");
-            let mut d = Map::new();
-            d.insert("admin-user".into(), json!(STANDARD.encode(user)));
-            d.insert("admin-password".into(), json!(STANDARD.encode(password)));
-            d.insert("ldap-toml".into(), json!(""));
-            Some(d)
-        }
-        _ => None,
-    };
-
-    // grafana.ini: the subchart's defaults under the chart's and the user's.
-    let mut merged_ini = default_ini(v);
-    crate::values::merge::deep_merge(&mut merged_ini, Value::Object(g.ini.clone()));
-    let merged_ini = merged_ini.as_object().expect("an object").clone();
-    let path_of = |k: &str| {
-        merged_ini
-            .get("paths")
-            .and_then(|p| p.get(k))
-            .map(ini_text)
-            .unwrap_or_default()
-    };
-    let paths = Paths {
-        data: path_of("data"),
-        logs: path_of("logs"),
-        plugins: path_of("plugins"),
-        provisioning: path_of("provisioning"),
-    };
-    let mut config_data = Map::new();
-    config_data.insert("grafana.ini".into(), json!(ini(&merged_ini)));
-    let providers = g.dashboard_providers.clone().unwrap_or_default();
-    let mut provider_files: Vec<String> = providers.keys().cloned().collect();
-    provider_files.sort();
-    for file in &provider_files {
-        let mut text = String::new();
-        go_yaml(&providers[file], 0, &mut text);
-        config_data.insert(file.clone(), json!(text));
-    }
-
-    let mut provider_data = Map::new();
-    provider_data.insert(
-        "provider.yaml".into(),
-        json!(format!(
-            "apiVersion: 1\nproviders:\n  - name: 'sidecarProvider'\n    orgId: 1\n    folder: ''\n    folderUid: ''\n    type: file\n    disableDeletion: false\n    allowUiUpdates: false\n    updateIntervalSeconds: 30\n    options:\n      foldersFromFilesStructure: false\n      path: {DASHBOARD_FOLDER}"
-        )),
-    );
+    let (labels, selector) = labels(tag, &release.name);
+    let (admin, admin_env, secret_data) = admin(v, &name);
+    let (config_data, provider_files, paths) = config(v);
+    let provider_data = provider_data();
 
     let mut pod_annotations = Map::new();
     pod_annotations.insert("checksum/config".into(), json!(checksum(&config_data)));
+    // As the subchart: summed even when the sidecar, and so the ConfigMap, is off.
     pod_annotations.insert(
         "checksum/sc-dashboard-provider-config".into(),
         json!(checksum(&provider_data)),
@@ -402,22 +523,24 @@ pub fn facts(validated: &Validated) -> Option<Grafana> {
 
     let p = &g.persistence;
     let existing_claim = non_empty(&p.existing_claim);
-    let pvc = (p.enabled && existing_claim.is_none()).then(|| {
-        json!({
-            "access_modes": p.access_modes.clone().unwrap_or_else(|| vec!["ReadWriteOnce".into()]),
-            "size": non_empty(&p.size).unwrap_or("10Gi"),
-            "storage_class": non_empty(&p.storage_class_name),
-        })
+    let pvc = (p.enabled && existing_claim.is_none()).then(|| Pvc {
+        access_modes: p
+            .access_modes
+            .clone()
+            .unwrap_or_else(|| vec!["ReadWriteOnce".into()]),
+        size: non_empty(&p.size).unwrap_or("10Gi").to_owned(),
+        storage_class: non_empty(&p.storage_class_name).map(str::to_owned),
     });
     let claim = p
         .enabled
         .then(|| existing_claim.unwrap_or(&name).to_owned());
 
-    let path = g.ingress.path.clone();
-    let mut user_annotations = Map::new();
-    if let Some(a) = &g.ingress.annotations {
-        user_annotations.extend(a.0.clone());
-    }
+    let user_annotations = g
+        .ingress
+        .annotations
+        .as_ref()
+        .map(|a| a.0.clone())
+        .unwrap_or_default();
     let ingress = g.ingress.enabled.then(|| SubchartIngress {
         hosts: g
             .ingress
@@ -427,84 +550,12 @@ pub fn facts(validated: &Validated) -> Option<Grafana> {
         annotations: user_annotations.clone(),
         tls: g.ingress.tls.clone().filter(|t| !t.is_empty()),
     });
-
-    let fullname = &names.fullname;
-    let datasource = g.sidecar.datasources.enabled.then(|| {
-        json!({
-            "name": format!("{fullname}-prometheus-datasource"),
-            "text": format!(
-                "apiVersion: 1\ndatasources:\n  - name: Prometheus\n    type: prometheus\n    url: http://{fullname}-prometheus-server:80\n    editable: false\n    uid: prometheus\n    access: proxy"
-            ),
-        })
-    });
-    let endpoint_metrics = v
-        .prometheus
-        .rest
-        .get("scrapeEndpointMetrics")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let dashboards = if g.sidecar.dashboards.enabled {
-        DASHBOARDS
-            .iter()
-            .filter(|d| endpoint_metrics || !d.needs_endpoint_metrics)
-            .map(|d| DashboardMap {
-                name: format!("{fullname}-{}", d.configmap_suffix),
-                key: d.data_key,
-                json: d.json,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-
-    let authed_ingress = (g.ingress.enable_authed_ingress && !v.ingress.unified).then(|| {
-        let mut a = Map::new();
-        let mut put = |k: &str, val: String| {
-            a.insert(
-                format!("nginx.ingress.kubernetes.io/{k}"),
-                Value::String(val),
-            );
-        };
-        if let Some(proxy) = crate::values::auth::proxy(v) {
-            let scheme = if proxy.use_https { "https" } else { "http" };
-            put(
-                "auth-signin",
-                format!("{scheme}://$host/oauth2/start?rd=$escaped_request_uri"),
-            );
-            put("auth-url", format!("{scheme}://$host/oauth2/auth"));
-            let header = g
-                .ini
-                .get("auth.proxy")
-                .and_then(|s| s.get("header_name"))
-                .map(ini_text)
-                .unwrap_or_default();
-            put("auth-response-headers", header);
-        } else {
-            put("auth-type", "basic".into());
-            put("auth-realm", "SkyPilot API Server".into());
-            put(
-                "auth-secret",
-                non_empty(&v.ingress.auth_secret)
-                    .unwrap_or(&names.basic_auth)
-                    .to_owned(),
-            );
-        }
-        put(
-            "configuration-snippet",
-            "proxy_set_header X-WEBAUTH-USER admin;\n".into(),
-        );
-        a.extend(user_annotations.clone());
-        AuthedIngress {
-            name: format!("{fullname}-grafana-authed"),
-            annotations: a,
-            host: non_empty(&v.ingress.host).map(str::to_owned),
-        }
-    });
+    let (datasource, dashboards) = chart_configmaps(v, &names.fullname);
 
     Some(Grafana {
         labels,
         selector,
-        image: image(v, GRAFANA_IMAGE) + ":" + tag,
+        image: format!("{}:{tag}", image(v, GRAFANA_IMAGE)),
         sidecar_image: image(v, SIDECAR_IMAGE),
         chown_image: image(v, CHOWN_IMAGE),
         image_pull_secrets: v
@@ -517,11 +568,11 @@ pub fn facts(validated: &Validated) -> Option<Grafana> {
             .collect(),
         secret_data,
         admin,
+        admin_env,
         config_data,
         provider_data,
         provider_files,
         paths,
-        admin_env,
         sidecar_security: json!({
             "allowPrivilegeEscalation": false,
             "capabilities": {"drop": ["ALL"]},
@@ -542,15 +593,15 @@ pub fn facts(validated: &Validated) -> Option<Grafana> {
         datasources: g.sidecar.datasources.enabled,
         init_datasources: g.sidecar.datasources.init_datasources,
         dashboards_sidecar: g.sidecar.dashboards.enabled,
+        path: g.ingress.path.clone(),
         class_name: non_empty(&g.ingress.ingress_class_name).map(str::to_owned),
         ingress,
-        backend: format!("{fullname}-grafana"),
+        backend: format!("{}-grafana", names.fullname),
         sidecar_label_value: SIDECAR_LABEL_VALUE,
         datasource,
         dashboards,
-        authed_ingress,
+        authed_ingress: authed_ingress(v, names, &user_annotations),
         unified_path: v.ingress.unified && v.ingress.enabled,
-        path,
         name,
     })
 }
