@@ -261,8 +261,9 @@ fn admin_secret_warning(v: &Values, release: &Release) -> Option<Diagnostic> {
         )
         .with_key("grafana.adminPassword")
         .with_help(format!(
-            "on a fresh install create it first: kubectl create secret generic {name} -n {} --from-literal=admin-user={user} --from-literal=admin-password=\"$(openssl rand -base64 30)\"",
-            release.namespace
+            "on a fresh install create it first: kubectl create secret generic {name} -n {} {} --from-literal=admin-password=\"$(openssl rand -base64 30)\"",
+            release.namespace,
+            crate::render::shell::quote(&format!("--from-literal=admin-user={user}")),
         ))
         .with_help("or set grafana.admin.existingSecret to a Secret you manage, or grafana.adminPassword (then it is in the manifests)"),
     )
