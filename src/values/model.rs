@@ -528,6 +528,12 @@ pub struct GrafanaIngress {
     /// IngressClass of both Grafana Ingresses.
     pub ingress_class_name: Option<String>,
     /// Hosts of the subchart's Ingress (null: the subchart's `chart-example.local`).
+    #[schemars(inner(
+        regex(
+            pattern = r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+        ),
+        length(max = 253)
+    ))]
     pub hosts: Option<Vec<String>>,
     /// Extra annotations of both Grafana Ingresses.
     #[schemars(schema_with = "nullable_string_map")]
