@@ -257,7 +257,12 @@ fn grafana_ingress_auth_follows_the_api_servers() {
 /// `ingress.unified`: no Grafana Ingress of its own; `/grafana` is a path of the main Ingress.
 #[test]
 fn unified_ingress_carries_grafana() {
-    let (ours, _) = render(&["--set", "ingress.unified=true"]);
+    let (ours, _) = render(&[
+        "--set",
+        "ingress.unified=true",
+        "--set",
+        "ingress.authCredentials=u:$apr1$x$y",
+    ]);
     assert!(find(&ours, "Ingress", "skypilot-grafana-authed").is_none());
     let main = get(&ours, "Ingress", "skypilot-ingress");
     let paths = main["spec"]["rules"][0]["http"]["paths"]
@@ -461,6 +466,8 @@ fn proxy_auth_grafana_is_reachable_only_through_the_authenticated_ingress() {
         ("grafana.ingress.enabled=true", "grafana.ingress.enabled"),
         ("grafana.service.type=LoadBalancer", "grafana.service.type"),
         ("grafana.service.type=NodePort", "grafana.service.type"),
+        // No nginx auth on the main Ingress: the API server's own auth does not cover /grafana.
+        ("ingress.unified=true", "ingress.unified"),
     ] {
         let out = run(&["render", "--set", "grafana.enabled=true", "--set", arg]);
         assert_eq!(out.status.code(), Some(2), "{arg}");

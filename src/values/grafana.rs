@@ -144,8 +144,9 @@ fn proxy_auth_on(v: &Values) -> bool {
 
 /// # What it checks
 /// With `grafana.ini` `auth.proxy.enabled` (the chart's default), Grafana is reachable only
-/// through the chart's authenticated Ingress: not through the subchart's own Ingress
-/// (`grafana.ingress.enabled`) nor a `LoadBalancer` or `NodePort` Service. skygen's own rule.
+/// through an Ingress that checks the user: not through the subchart's own Ingress
+/// (`grafana.ingress.enabled`), a `LoadBalancer` or `NodePort` Service, or the unified Ingress
+/// (`ingress.unified`) without ingress basic auth or the legacy ingress OAuth. skygen's own rule.
 /// # Why
 /// Proxy auth makes Grafana trust the `X-WEBAUTH-USER` header as the logged-in user. Only the
 /// authenticated Ingress sets it after checking who the user is; through any other way in,
@@ -160,22 +161,38 @@ fn proxy_auth_behind_auth(v: &Values, origins: &Origins, out: &mut Vec<Diagnosti
         return;
     }
     let g = &v.grafana;
-    let mut refuse = |pointer: &str, what: &str| {
+    let own_login = "or set grafana.ini auth.proxy.enabled=false and auth.disable_login_form=false to use Grafana's own login";
+    let mut refuse = |pointer: &str, what: &str, fix: &str| {
         out.push(error(
             origins,
             pointer,
             format!("{what} lets anyone reach Grafana, which trusts the X-WEBAUTH-USER header (grafana.ini auth.proxy.enabled): anyone sending `X-WEBAUTH-USER: admin` would be its admin"),
-            "reach Grafana through the chart's Ingress (grafana.ingress.enableAuthedIngress) or ingress.unified; or set grafana.ini auth.proxy.enabled=false and auth.disable_login_form=false to use Grafana's own login",
+            &format!("{fix}; {own_login}"),
         ))
     };
+    let through_chart = "reach Grafana through the chart's authenticated Ingress (grafana.ingress.enableAuthedIngress)";
     if g.ingress.enabled {
         refuse(
             "/grafana/ingress/enabled",
             "the subchart's Grafana Ingress (no auth)",
+            through_chart,
         );
     }
     if let Some(t @ (ServiceType::LoadBalancer | ServiceType::NodePort)) = g.service.service_type {
-        refuse("/grafana/service/type", &format!("a {t:?} Service"));
+        refuse(
+            "/grafana/service/type",
+            &format!("a {t:?} Service"),
+            through_chart,
+        );
+    }
+    // The unified Ingress does not set the header, and without nginx auth of its own it does
+    // not check the user either: the API server's own auth does not cover /grafana.
+    if v.ingress.unified && v.ingress.enabled && super::auth::annotation_auth_keys(v).is_empty() {
+        refuse(
+            "/ingress/unified",
+            "/grafana on the unified Ingress, which has no nginx auth of its own,",
+            "give the Ingress nginx auth (ingress.authCredentials or ingress.authSecret without apiService.enableUserManagement, or the legacy ingress.oauth2-proxy), or set ingress.unified=false to use the chart's Grafana Ingress",
+        );
     }
 }
 
