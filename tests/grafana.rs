@@ -548,3 +548,55 @@ fn values_helm_would_render_differently_are_refused_at_their_keys() {
         assert!(stderr.contains(expected), "{expected}\n{stderr}");
     }
 }
+
+/// Taking over Helm's Grafana (docs/takeover.md): nothing immutable, no data loss, no new
+/// exposure; only Grafana's pod restarts (its checksums are skygen's) besides the API server's
+/// (its script's comments, as for every case); the one object Helm has and skygen does not
+/// render is the admin Secret, which stays on the cluster and which the Deployment still reads.
+#[test]
+fn taking_over_helms_grafana_is_safe() {
+    use skygen::diff::{compare, Change, Options};
+    use skygen::manifest::{Manifest, ObjectId};
+    let (ours, _) = render(&[]);
+    let ids: Vec<ObjectId> = ours.iter().map(ObjectId::of).collect();
+    // Helm's objects of the same release, as `helm get manifest` lists them (no hooks), less
+    // the bundled Prometheus (another part of #14, left off in this render).
+    let helm: Vec<Value> = helm()
+        .into_iter()
+        .filter(|o| o["metadata"]["annotations"]["helm.sh/hook"].is_null())
+        .filter(|o| {
+            ids.contains(&ObjectId::of(o))
+                || o["metadata"]["labels"]["app.kubernetes.io/name"] == "grafana"
+        })
+        .collect();
+    let report = compare(
+        Manifest::from_objects(helm),
+        Manifest::from_objects(ours),
+        &Options::default(),
+    );
+    let mut restarts = vec![];
+    for d in &report.objects {
+        for r in &d.risks {
+            assert!(
+                !matches!(r.kind.as_str(), "immutable" | "data-loss" | "exposure"),
+                "{} {}: {}",
+                d.id,
+                r.kind.as_str(),
+                r.message
+            );
+            if r.kind.as_str() == "restart" {
+                restarts.push(d.id.name.clone());
+            }
+        }
+    }
+    restarts.sort();
+    assert_eq!(restarts, ["skypilot-api-server", "skypilot-grafana"]);
+    let removed: Vec<String> = report
+        .objects
+        .iter()
+        .filter(|d| d.change == Change::Removed)
+        .map(|d| d.id.to_string())
+        .collect();
+    assert_eq!(removed.len(), 1, "{removed:?}");
+    assert!(removed[0].contains("skypilot-grafana") && removed[0].contains("Secret"));
+}
