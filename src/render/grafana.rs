@@ -417,12 +417,7 @@ fn chart_configmaps(v: &Values, fullname: &str) -> (Option<Datasource>, Vec<Dash
             "apiVersion: 1\ndatasources:\n  - name: Prometheus\n    type: prometheus\n    url: http://{fullname}-prometheus-server:80\n    editable: false\n    uid: prometheus\n    access: proxy"
         ),
     });
-    let endpoint_metrics = v
-        .prometheus
-        .rest
-        .get("scrapeEndpointMetrics")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let endpoint_metrics = v.prometheus.endpoint_metrics();
     let dashboards = DASHBOARDS
         .iter()
         .filter(|_| sidecar.dashboards.enabled)

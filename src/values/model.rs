@@ -24,7 +24,7 @@ pub struct StringMap(
 /// Schema of an optional [`StringMap`]: one `["object", "null"]` node instead of `anyOf`, so a
 /// wrong entry is reported at its own key (`apiService.annotations.a: expected a string`)
 /// rather than as the whole map failing every branch.
-fn nullable_string_map(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+pub(crate) fn nullable_string_map(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({
         "type": ["object", "null"],
         "additionalProperties": {"type": "string"}
@@ -92,7 +92,7 @@ pub struct Values {
     pub security_context: KubeObject,
     /// The API server pod's `runtimeClassName`.
     pub runtime_class_name: Option<String>,
-    pub prometheus: Subchart,
+    pub prometheus: super::prometheus::Prometheus,
     pub grafana: Grafana,
 }
 
@@ -965,14 +965,4 @@ pub struct NebiusCredentials {
 pub struct SlurmCredentials {
     /// Content of the Slurm config file, stored in the Secret `<fullname>-slurm-config`.
     pub config: Option<String>,
-}
-
-/// Values of a monitoring subchart. skygen does not render monitoring yet; only `enabled: false`
-/// is accepted, and the other keys are kept so values files written for the chart still load.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
-pub struct Subchart {
-    pub enabled: bool,
-    #[serde(flatten)]
-    pub rest: KubeObject,
 }

@@ -6,13 +6,13 @@ use serde_json::Value;
 use super::merge::Origins;
 use super::model::{AccessMode, UpgradeStrategy, Values};
 use super::quantity;
-use crate::diagnostics::{quote, Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic};
 
 /// Smallest CPU request (cores) and memory request (bytes) the API server is known to run with.
 pub const MIN_CPU: f64 = 4.0;
 pub const MIN_MEMORY: f64 = 8.0 * 1024.0 * 1024.0 * 1024.0;
 
-pub(super) fn rule(origins: &Origins, pointer: &str, message: String) -> Diagnostic {
+pub(crate) fn rule(origins: &Origins, pointer: &str, message: String) -> Diagnostic {
     Diagnostic::error(Code::Rule, message)
         .with_key(super::validate_dotted(pointer))
         .with_origin(origins.of(pointer).cloned())
@@ -31,7 +31,7 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     removed_required(v, origins, &mut out);
     out.extend(super::auth::check(v, origins));
     out.extend(super::grafana::check(v, origins));
-    unsupported(v, origins, &mut out);
+    out.extend(super::prometheus::check(v, origins));
     out
 }
 
@@ -439,26 +439,4 @@ fn removed_required(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
             missing(pointer, default);
         }
     }
-}
-
-/// # What it checks
-/// Features of the chart that this skygen version does not render yet are refused rather than
-/// silently dropped.
-fn unsupported(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
-    let mut refuse = |pointer: &str, what: &str| {
-        out.push(
-            rule(
-                origins,
-                pointer,
-                format!("{what} is not rendered by this version of skygen yet"),
-            )
-            .with_help(
-                "see docs/helm-compat.md; render it with the Helm chart meanwhile, or leave it off",
-            ),
-        )
-    };
-    if v.prometheus.enabled {
-        refuse("/prometheus/enabled", "monitoring (prometheus.enabled)");
-    }
-    let _ = quote;
 }

@@ -366,12 +366,19 @@ fn tree_checks(
     }
 }
 
-/// Bundled subcharts whose values skygen renders only in part: an unknown key there is a setting
-/// of the subchart that skygen does not render, with the way out. See: #14.
-const SUBCHARTS: &[(&str, &str)] = &[
+/// Subcharts skygen renders only in part: an unknown key under one of these prefixes lists the
+/// keys supported there and says what to do instead.
+const SUBCHART_HELP: &[(&str, &str)] = &[
     ("/ingress-nginx/", "other settings of the ingress-nginx chart are not rendered; patch the rendered objects with an overlay, or run your own controller (ingress-nginx.enabled=false)"),
+    ("/prometheus/", "other settings of the prometheus chart are not rendered (docs/monitoring.md, Bundled Prometheus); patch the rendered objects with an overlay, or run your own Prometheus (prometheus.enabled=false)"),
     ("/grafana/", "other settings of the grafana chart are not rendered (docs/monitoring.md, Bundled Grafana); patch the rendered objects with an overlay, or run your own Grafana (grafana.enabled=false)"),
 ];
+
+fn subchart_help(pointer: &str) -> Option<&'static (&'static str, &'static str)> {
+    SUBCHART_HELP
+        .iter()
+        .find(|(prefix, _)| pointer.starts_with(prefix))
+}
 
 fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> Diagnostic {
     let key_path = dotted(pointer);
@@ -381,9 +388,9 @@ fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> D
         d.message = format!("unknown key {key_path}: {hint}");
         return d;
     }
-    let subchart = SUBCHARTS.iter().find(|(p, _)| pointer.starts_with(p));
     let mut keys: Vec<&str> = allowed.to_vec();
     keys.sort_unstable();
+    let subchart = subchart_help(pointer);
     if let Some(best) = did_you_mean(key, allowed.iter().copied()) {
         let parent = dotted(&pointer[..pointer.rfind('/').unwrap_or(0)]);
         let suggestion = if parent.is_empty() {
@@ -398,13 +405,13 @@ fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> D
                 keys.join(", ")
             ));
         }
-    } else if let Some((_, fix)) = subchart {
+    } else if let Some((_, help)) = subchart {
         d = d
             .with_help(format!(
                 "skygen supports only these keys here: {}",
                 keys.join(", ")
             ))
-            .with_help(*fix);
+            .with_help(*help);
     } else {
         d = d.with_help(format!("{KNOWN_KEYS} {}", keys.join(", ")));
     }
