@@ -27,10 +27,10 @@ fn run(args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"))
 }
 
-/// Render the monitoring case (prometheus left off: it is another part of #14) plus `args`.
+/// Render the monitoring case (Grafana and Prometheus on) plus `args`.
 fn render(args: &[&str]) -> (Vec<Value>, String) {
     let values = format!("{FIXTURES}/monitoring.values.yaml");
-    let mut all = vec!["render", "-f", &values, "--set", "prometheus.enabled=false"];
+    let mut all = vec!["render", "-f", &values];
     all.extend_from_slice(args);
     let out = run(&all);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -156,12 +156,17 @@ fn chart_objects_match_helm() {
             &normalize(get(&helm, kind, name).clone()),
         );
     }
-    // The datasource still points at the bundled Prometheus Service, on or off.
-    let ds = get(&ours, "ConfigMap", "skypilot-prometheus-datasource");
-    assert!(ds["data"]["prometheus.yaml"]
-        .as_str()
-        .unwrap()
-        .contains("url: http://skypilot-prometheus-server:80\n"));
+    // The datasource points at the bundled Prometheus Service, on or off (as upstream).
+    let (no_prometheus, _) = render(&["--set", "prometheus.enabled=false"]);
+    assert_eq!(
+        get(
+            &no_prometheus,
+            "ConfigMap",
+            "skypilot-prometheus-datasource"
+        ),
+        get(&ours, "ConfigMap", "skypilot-prometheus-datasource"),
+    );
+    assert!(find(&no_prometheus, "Service", "skypilot-prometheus-server").is_none());
     // Dashboards: the same ConfigMaps, labels and keys; the JSON is skygen's own.
     let dashboards = |objs: &[Value]| -> Vec<(String, Value, Vec<String>)> {
         let mut d: Vec<_> = objs
@@ -549,25 +554,20 @@ fn values_helm_would_render_differently_are_refused_at_their_keys() {
     }
 }
 
-/// Taking over Helm's Grafana (docs/takeover.md): nothing immutable, no data loss, no new
-/// exposure; only Grafana's pod restarts (its checksums are skygen's) besides the API server's
-/// (its script's comments, as for every case); the one object Helm has and skygen does not
-/// render is the admin Secret, which stays on the cluster and which the Deployment still reads.
+/// Taking over Helm's monitoring release (docs/takeover.md): nothing immutable, no data loss, no
+/// new exposure; only Grafana's pod restarts (its checksums are skygen's) besides the API
+/// server's (its script's comments, as for every case); the one object Helm has and skygen does
+/// not render is Grafana's admin Secret, which stays on the cluster and which the Deployment
+/// still reads.
 #[test]
 fn taking_over_helms_grafana_is_safe() {
     use skygen::diff::{compare, Change, Options};
-    use skygen::manifest::{Manifest, ObjectId};
+    use skygen::manifest::Manifest;
     let (ours, _) = render(&[]);
-    let ids: Vec<ObjectId> = ours.iter().map(ObjectId::of).collect();
-    // Helm's objects of the same release, as `helm get manifest` lists them (no hooks), less
-    // the bundled Prometheus (another part of #14, left off in this render).
+    // Helm's objects of the release as `helm get manifest` lists them: no hooks.
     let helm: Vec<Value> = helm()
         .into_iter()
         .filter(|o| o["metadata"]["annotations"]["helm.sh/hook"].is_null())
-        .filter(|o| {
-            ids.contains(&ObjectId::of(o))
-                || o["metadata"]["labels"]["app.kubernetes.io/name"] == "grafana"
-        })
         .collect();
     let report = compare(
         Manifest::from_objects(helm),
