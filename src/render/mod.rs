@@ -15,6 +15,7 @@ pub(crate) mod dashboards;
 mod gateway;
 mod grafana;
 pub(crate) mod ingress_nginx;
+mod monitoring;
 mod prometheus;
 pub mod shell;
 
