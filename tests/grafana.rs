@@ -61,15 +61,6 @@ fn find<'a>(objs: &'a [Value], kind: &str, name: &str) -> Option<&'a Value> {
         .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
 }
 
-fn get<'a>(objs: &'a [Value], kind: &str, name: &str) -> &'a Value {
-    find(objs, kind, name).unwrap_or_else(|| {
-        panic!(
-            "no {kind}/{name} among {:?}",
-            objs.iter().map(id).collect::<Vec<_>>()
-        )
-    })
-}
-
 /// The grafana subchart's objects (its labels), without Helm's `helm test` hooks.
 fn subchart(objs: &[Value]) -> BTreeMap<String, Value> {
     objs.iter()
@@ -152,19 +143,19 @@ fn chart_objects_match_helm() {
     ] {
         assert_same(
             name,
-            &normalize(get(&ours, kind, name).clone()),
-            &normalize(get(&helm, kind, name).clone()),
+            &normalize(common::find(&ours, kind, name).clone()),
+            &normalize(common::find(&helm, kind, name).clone()),
         );
     }
     // The datasource points at the bundled Prometheus Service, on or off (as upstream).
     let (no_prometheus, _) = render(&["--set", "prometheus.enabled=false"]);
     assert_eq!(
-        get(
+        common::find(
             &no_prometheus,
             "ConfigMap",
             "skypilot-prometheus-datasource"
         ),
-        get(&ours, "ConfigMap", "skypilot-prometheus-datasource"),
+        common::find(&ours, "ConfigMap", "skypilot-prometheus-datasource"),
     );
     assert!(find(&no_prometheus, "Service", "skypilot-prometheus-server").is_none());
     // Dashboards: the same ConfigMaps, labels and keys; the JSON is skygen's own.
@@ -220,7 +211,7 @@ fn custom_grafana_ingress_annotations() {
 fn grafana_ingress_auth_follows_the_api_servers() {
     let annotations = |args: &[&str]| {
         let (ours, _) = render(args);
-        get(&ours, "Ingress", "skypilot-grafana-authed")["metadata"]["annotations"].clone()
+        common::find(&ours, "Ingress", "skypilot-grafana-authed")["metadata"]["annotations"].clone()
     };
     let oauth = annotations(&[
         "--set",
@@ -269,7 +260,7 @@ fn unified_ingress_carries_grafana() {
         "ingress.authCredentials=u:$apr1$x$y",
     ]);
     assert!(find(&ours, "Ingress", "skypilot-grafana-authed").is_none());
-    let main = get(&ours, "Ingress", "skypilot-ingress");
+    let main = common::find(&ours, "Ingress", "skypilot-ingress");
     let paths = main["spec"]["rules"][0]["http"]["paths"]
         .as_array()
         .unwrap();
@@ -296,7 +287,7 @@ fn sidecar_toggles_gate_the_chart_configmaps() {
         .any(|o| o["metadata"]["labels"]["grafana_dashboard"].is_string()));
     // The subchart drops the sidecars, their volumes and the provider ConfigMap too.
     assert!(find(&ours, "ConfigMap", "skypilot-grafana-config-dashboards").is_none());
-    let pod = &get(&ours, "Deployment", "skypilot-grafana")["spec"]["template"]["spec"];
+    let pod = &common::find(&ours, "Deployment", "skypilot-grafana")["spec"]["template"]["spec"];
     let names = |field: &str| -> Vec<String> {
         pod[field]
             .as_array()
@@ -336,7 +327,7 @@ fn endpoint_metrics_add_the_two_serving_dashboards() {
 }
 
 fn admin_refs(objs: &[Value]) -> Vec<(String, String)> {
-    let pod = &get(objs, "Deployment", "skypilot-grafana")["spec"]["template"]["spec"];
+    let pod = &common::find(objs, "Deployment", "skypilot-grafana")["spec"]["template"]["spec"];
     pod["containers"]
         .as_array()
         .unwrap()
@@ -362,13 +353,13 @@ fn admin_password_renders_the_secret_as_the_subchart() {
         "--set",
         "grafana.adminUser=root",
     ]);
-    let secret = get(&ours, "Secret", "skypilot-grafana");
+    let secret = common::find(&ours, "Secret", "skypilot-grafana");
     // base64 of "root" and "hunter2".
     assert_eq!(secret["data"]["admin-user"], "cm9vdA==");
     assert_eq!(secret["data"]["admin-password"], "aHVudGVyMg==");
     assert_eq!(secret["data"]["ldap-toml"], "");
-    let annotations = &get(&ours, "Deployment", "skypilot-grafana")["spec"]["template"]["metadata"]
-        ["annotations"];
+    let annotations = &common::find(&ours, "Deployment", "skypilot-grafana")["spec"]["template"]
+        ["metadata"]["annotations"];
     assert!(annotations["checksum/secret"]
         .as_str()
         .is_some_and(|s| s.len() == 64));
@@ -397,8 +388,8 @@ fn existing_secret_is_read_and_not_rendered() {
         assert_eq!(name, "grafana-admin");
         assert!(key == "user" || key == "pass");
     }
-    let annotations = &get(&ours, "Deployment", "skypilot-grafana")["spec"]["template"]["metadata"]
-        ["annotations"];
+    let annotations = &common::find(&ours, "Deployment", "skypilot-grafana")["spec"]["template"]
+        ["metadata"]["annotations"];
     assert!(annotations["checksum/secret"].is_null());
 }
 
@@ -490,7 +481,7 @@ fn proxy_auth_grafana_is_reachable_only_through_the_authenticated_ingress() {
         "grafana.grafana\\.ini.auth\\.proxy.enabled=false",
     ]);
     assert_eq!(
-        get(&ours, "Service", "skypilot-grafana")["spec"]["type"],
+        common::find(&ours, "Service", "skypilot-grafana")["spec"]["type"],
         "LoadBalancer"
     );
 }
@@ -512,7 +503,7 @@ fn a_missing_basic_auth_secret_is_a_warning() {
 #[test]
 fn a_chart_fullname_override_needs_the_subchart_one() {
     let (ours, stderr) = render(&["--set", "fullnameOverride=sky"]);
-    let ingress = get(&ours, "Ingress", "sky-grafana-authed");
+    let ingress = common::find(&ours, "Ingress", "sky-grafana-authed");
     assert_eq!(
         ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"],
         "sky-grafana"
