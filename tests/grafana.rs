@@ -1,5 +1,5 @@
 //! The bundled Grafana (`grafana.enabled`, issue #14): its objects against the Helm output of the
-//! upstream chart with monitoring on (tests/fixtures/monitoring, copied from the reference
+//! upstream chart with monitoring on (tests/fixtures/reference, copied from the reference
 //! renders), and the cases the chart's templates decide: the Grafana Ingress's auth and
 //! annotations (the chart's unit case "custom Grafana ingress annotations"), `ingress.unified`,
 //! the sidecar toggles, `prometheus.scrapeEndpointMetrics`, the admin Secret, refused keys.
@@ -18,7 +18,7 @@ use std::process::{Command, Output};
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_skygen");
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/monitoring");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/reference");
 
 fn run(args: &[&str]) -> Output {
     Command::new(BIN)
