@@ -66,8 +66,10 @@ cap = 4 * MiB - 1024
 entries = 24_990
 # Unknown top-level keys: each one a did-you-mean search.
 write("unknown-keys.yaml", "".join(f"k{i}: v\n" for i in range(entries)))
-# A free-form subtree (the grafana subchart's values) as wide as the node cap allows.
-write("wide-free.yaml", "grafana:\n" + "".join(f"  k{i}: {i}\n" for i in range(entries)))
+# A free-form subtree (grafana.dashboardProviders, not rendered while Grafana is off) as wide as
+# the node cap allows.
+free = "grafana:\n  dashboardProviders:\n"
+write("wide-free.yaml", free + "".join(f"    k{i}: {i}\n" for i in range(entries)))
 # The same under a key that is rendered into an object and checked against Kubernetes' types.
 write("wide-affinity.yaml", "apiService:\n  affinity:\n" + "".join(f"    k{i}: {i}\n" for i in range(entries)))
 # A rendered free-form map of strings: the controller ConfigMap gets every entry.
@@ -77,21 +79,21 @@ write("wide-annotations.yaml", "apiService:\n  annotations:\n" + "".join(f"    a
 # One string of almost 4 MiB, all characters that need escaping in YAML.
 write("long-escaped-string.yaml", "apiService:\n  annotations:\n    a: \"" + "\\x7f" * ((cap - 64) // 4) + "\"\n")
 # Aliases expanding to just under yaml::MAX_NODES nodes.
-bomb = ["grafana:", "  a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+bomb = ["grafana:", "  dashboardProviders:", "    a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
 for i in range(1, 5):
-    bomb.append(f"  a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 10) + "]")
-bomb.append("  b: [*a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4]")
+    bomb.append(f"    a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 10) + "]")
+bomb.append("    b: [*a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4]")
 write("alias-bomb.yaml", "\n".join(bomb) + "\n")
 # Depth: the values depth cap (32) with as many chains as fit in the node cap.
 chain = "".join("{a" + str(k) + ": " for k in range(28)) + "1" + "}" * 28
-write("deep-wide.yaml", "grafana:\n" + "".join(f"  c{i}: {chain}\n" for i in range(entries // 29)))
+write("deep-wide.yaml", free + "".join(f"    c{i}: {chain}\n" for i in range(entries // 29)))
 # The same values spread over many files (the node cap is for all sources together).
 for k in range(20):
-    write(f"many/v{k}.yaml", "grafana:\n" + "".join(f"  f{k}x{i}: {i}\n" for i in range(entries // 20 - 1)))
+    write(f"many/v{k}.yaml", free + "".join(f"    f{k}x{i}: {i}\n" for i in range(entries // 20 - 2)))
 # --set: the longest path within the depth cap, and list indexes up to the items cap.
 with open(os.path.join(d, "set-args"), "w") as f:
     for i in range(10):
-        f.write(f"--set\ngrafana.l{i}[9999]=1\n")
+        f.write(f"--set\ngrafana.dashboardProviders.l{i}[9999]=1\n")
 
 # An overlay at the object cap: 10,000 ConfigMaps less the deployment's own, patches at the
 # patch-node and patch-scan caps, 1,000 checks with `when:` at the token cap.

@@ -16,7 +16,7 @@
 //! `cargo test`). A longer run, for maintainers (docs/limits.md):
 //!
 //! ```sh
-//! PROPTEST_CASES=3000 cargo test --release --test properties
+//! PROPTEST_CASES=3000 PROPTEST_RNG_SEED=4 cargo test --test properties
 //! ```
 //!
 //! A failure prints the seed and the shrunk input; proptest keeps failing seeds in
