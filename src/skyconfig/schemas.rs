@@ -67,6 +67,41 @@ pub fn parsed(e: &'static Embedded) -> &'static Value {
     })
 }
 
+/// The part of the schema that can apply to `config`: all of it but the top-level
+/// `properties` that `config` does not have. Checking a valid config (the common case) then
+/// parses a few of the schema's 60 KB instead of all of it. A schema that is not a JSON object
+/// with a `properties` object comes back whole.
+pub fn pruned(e: &'static Embedded, config: &Value) -> Value {
+    use serde_json::value::RawValue;
+    use std::collections::BTreeMap;
+    let parse = |raw: &RawValue| -> Value {
+        serde_json::from_str(raw.get()).expect(
+            "embedded SkyPilot schemas are JSON (a test reads them all); this is a skygen bug",
+        )
+    };
+    let Ok(top) = serde_json::from_str::<BTreeMap<String, &RawValue>>(e.json) else {
+        return parsed(e).clone();
+    };
+    let mut out = serde_json::Map::new();
+    for (key, raw) in top {
+        let props = (key == "properties")
+            .then(|| serde_json::from_str::<BTreeMap<String, &RawValue>>(raw.get()).ok())
+            .flatten();
+        let value = match props {
+            Some(props) => Value::Object(
+                props
+                    .into_iter()
+                    .filter(|(name, _)| config.get(name).is_some())
+                    .map(|(name, raw)| (name, parse(raw)))
+                    .collect(),
+            ),
+            None => parse(raw),
+        };
+        out.insert(key, value);
+    }
+    Value::Object(out)
+}
+
 /// The parsed schema and its validator (draft-07, as SkyPilot validates).
 pub fn compiled(e: &'static Embedded) -> (&'static Value, &'static jsonschema::Validator) {
     static COMPILED: OnceLock<Vec<OnceLock<jsonschema::Validator>>> = OnceLock::new();
@@ -148,6 +183,74 @@ mod tests {
             assert_eq!(schema["x-skypilot"]["built"], e.built, "{}", e.version);
             assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
         }
+    }
+
+    /// Whenever the fast walk decides a config (valid or not), the compiled schema agrees:
+    /// configs that use many parts of the schema, and mistakes in each, against every release.
+    /// The configs a render meets (the benchmark's, the golden cases') take the fast path.
+    #[test]
+    fn the_fast_walk_agrees_with_jsonschema() {
+        use crate::values::schema_check::{check_draft7, Verdict};
+        use serde_json::json;
+        let valid = [
+            json!({"allowed_clouds": ["aws", "gcp", "kubernetes"],
+                   "kubernetes": {"allowed_contexts": ["in-cluster"]},
+                   "jobs": {"controller": {"resources": {"cpus": "2+", "memory": "4+"}}}}),
+            json!({"allowed_clouds": ["AWS", "kubernetes"],
+                   "kubernetes": {"allowed_contexts": ["on"], "remote_identity": "yes"}}),
+            json!({"kubernetes": {"pod_config": {"spec": {"nodeSelector": {"a": "b"}}},
+                   "provision_timeout": 900, "remote_identity": "SERVICE_ACCOUNT"},
+                   "aws": {"labels": {"team": "ml"}, "use_internal_ips": true,
+                           "vpc_name": "vpc-1", "security_group_name": "sg"},
+                   "gcp": {"project_id": "p", "use_internal_ips": false},
+                   "admin_policy": "my.module.Policy"}),
+            json!({}),
+        ];
+        let invalid = [
+            json!({"allowed_clouds": "aws"}),
+            json!({"allowed_clouds": ["nowhere"]}),
+            json!({"kubernetes": {"provision_timeout": "soon"}}),
+            json!({"kubernetes": {"no_such_key": 1}}),
+            json!({"no_such_section": {}}),
+            json!({"aws": {"use_internal_ips": "yes"}}),
+            json!({"jobs": {"controller": {"resources": {"cpus": []}}}}),
+            json!({"gcp": {"labels": {"a": 1}}}),
+        ];
+        let mut decided = 0;
+        let mut total = 0;
+        for e in SCHEMAS {
+            let (schema, validator) = compiled(e);
+            for config in valid.iter().chain(&invalid) {
+                total += 1;
+                let slow = validator.is_valid(config);
+                let fast = check_draft7(schema, config);
+                assert_eq!(
+                    fast,
+                    check_draft7(&pruned(e, config), config),
+                    "{}: pruned",
+                    e.version
+                );
+                match fast {
+                    Verdict::Valid => {
+                        assert!(slow, "{}: fast valid, jsonschema not: {config}", e.version)
+                    }
+                    Verdict::Invalid => assert!(
+                        !slow,
+                        "{}: fast invalid, jsonschema valid: {config}",
+                        e.version
+                    ),
+                    Verdict::Unsure => continue,
+                }
+                decided += 1;
+            }
+            assert_eq!(
+                check_draft7(schema, &valid[0]),
+                Verdict::Valid,
+                "{}: the benchmark's config takes the fast path",
+                e.version
+            );
+        }
+        assert!(decided * 10 >= total * 9, "decided {decided} of {total}");
     }
 
     /// The table lists every committed file, and nothing else.
