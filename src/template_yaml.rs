@@ -210,9 +210,6 @@ impl<'a> Reader<'a> {
         depth: usize,
     ) -> Option<()> {
         let (key, rest) = split_key(body)?;
-        if map.contains_key(&key) {
-            return None;
-        }
         let value = if rest.is_empty() {
             self.nested(indent, depth)?
         } else if rest == "|" || rest == "|-" {
@@ -222,8 +219,14 @@ impl<'a> Reader<'a> {
             self.ends(indent)?;
             v
         };
-        map.insert(key, value);
-        Some(())
+        match map.entry(key) {
+            serde_json::map::Entry::Vacant(slot) => {
+                slot.insert(value);
+                Some(())
+            }
+            // A duplicate key: the full reader refuses it, with its position.
+            serde_json::map::Entry::Occupied(_) => None,
+        }
     }
 
     /// A literal block scalar (`|` keeps one final newline, `|-` none) under a key at
@@ -342,21 +345,32 @@ impl<'a> Reader<'a> {
 /// context? Conservative: any indicator at the start, `: ` or ` #` inside, a trailing `:`, flow
 /// indicators and characters YAML does not allow raw are left to the full reader.
 fn plain_ok(text: &str) -> bool {
-    let Some(first) = text.chars().next() else {
+    let b = text.as_bytes();
+    let Some(&first) = b.first() else {
         return false;
     };
     let leading_ok = match first {
-        '-' => text[1..].starts_with(|c: char| c != ' '),
-        '?' | ':' | ',' | '[' | ']' | '{' | '}' | '#' | '&' | '*' | '!' | '|' | '>' | '\''
-        | '"' | '%' | '@' | '`' => false,
+        b'-' => b.get(1).is_some_and(|c| *c != b' '),
+        b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|'
+        | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' => false,
         _ => true,
     };
-    leading_ok
-        && !text.contains(": ")
-        && !text.contains(" #")
-        && !text.ends_with(':')
-        && !text.contains(['[', ']', '{', '}', ','])
-        && text.chars().all(|c| c != '\t' && is_raw_safe(c))
+    if !leading_ok {
+        return false;
+    }
+    // One pass over the bytes; text that is not ASCII is checked character by character after.
+    let mut ascii = true;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'[' | b']' | b'{' | b'}' | b',' => return false,
+            b':' if b.get(i + 1).is_none_or(|n| *n == b' ') => return false,
+            b'#' if i > 0 && b[i - 1] == b' ' => return false,
+            0x80.. => ascii = false,
+            c if c < 0x20 || c == 0x7f => return false,
+            _ => {}
+        }
+    }
+    ascii || text.chars().all(is_raw_safe)
 }
 
 /// `key: rest` or `key:` → the key as written and the value's text (empty for a nested block).
@@ -425,6 +439,10 @@ fn json_string(quoted: &str) -> Option<String> {
     }
     if !inner.chars().all(|c| c != '\t' && is_raw_safe(c)) {
         return None;
+    }
+    if !inner.contains('\\') {
+        // No escapes: the text between the quotes is the string.
+        return Some(inner.to_owned());
     }
     serde_json::from_str(quoted).ok()
 }

@@ -67,39 +67,136 @@ pub fn parsed(e: &'static Embedded) -> &'static Value {
     })
 }
 
-/// The part of the schema that can apply to `config`: all of it but the top-level
-/// `properties` that `config` does not have. Checking a valid config (the common case) then
-/// parses a few of the schema's 60 KB instead of all of it. A schema that is not a JSON object
-/// with a `properties` object comes back whole.
+/// The part of the schema that can apply to `config`: all of it but, at every level the
+/// config reaches, the `properties` it does not have. The fast walk visits nothing else
+/// (`properties` only looks at the keys the config has, and `additionalProperties` asks only
+/// whether those keys are listed), so it answers the same. Checking a valid config then reads
+/// the schema's 60 KB once, building values only along the config's keys (a full parse costs
+/// more than the rest of the check). A schema with a `$ref` (which could point into a pruned
+/// part) comes back whole.
 pub fn pruned(e: &'static Embedded, config: &Value) -> Value {
-    use serde_json::value::RawValue;
-    use std::collections::BTreeMap;
-    let parse = |raw: &RawValue| -> Value {
-        serde_json::from_str(raw.get()).expect(
-            "embedded SkyPilot schemas are JSON (a test reads them all); this is a skygen bug",
-        )
-    };
-    let Ok(top) = serde_json::from_str::<BTreeMap<String, &RawValue>>(e.json) else {
+    if e.json.contains("\"$ref\"") {
         return parsed(e).clone();
-    };
-    let mut out = serde_json::Map::new();
-    for (key, raw) in top {
-        let props = (key == "properties")
-            .then(|| serde_json::from_str::<BTreeMap<String, &RawValue>>(raw.get()).ok())
-            .flatten();
-        let value = match props {
-            Some(props) => Value::Object(
-                props
-                    .into_iter()
-                    .filter(|(name, _)| config.get(name).is_some())
-                    .map(|(name, raw)| (name, parse(raw)))
-                    .collect(),
-            ),
-            None => parse(raw),
-        };
-        out.insert(key, value);
     }
-    Value::Object(out)
+    let mut de = serde_json::Deserializer::from_str(e.json);
+    match serde::de::DeserializeSeed::deserialize(prune::Node(Some(config)), &mut de) {
+        Ok(v) => v,
+        Err(_) => parsed(e).clone(),
+    }
+}
+
+/// The seeds of [`pruned`]: a schema node read for an instance node (`None`: absent).
+mod prune {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Value};
+    use std::fmt;
+
+    /// A schema node: every keyword as JSON, but `properties` pruned.
+    pub struct Node<'c>(pub Option<&'c Value>);
+    /// The value of `properties`: only the instance's keys, each a pruned [`Node`].
+    struct Properties<'c>(Option<&'c Value>);
+
+    impl<'de> DeserializeSeed<'de> for Node<'_> {
+        type Value = Value;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Node<'_> {
+        type Value = Value;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON Schema node")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let value = if key == "properties" {
+                    map.next_value_seed(Properties(self.0))?
+                } else {
+                    map.next_value::<Value>()?
+                };
+                out.insert(key, value);
+            }
+            Ok(Value::Object(out))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(v) = seq.next_element::<Value>()? {
+                out.push(v);
+            }
+            Ok(Value::Array(out))
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_owned()))
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Properties<'_> {
+        type Value = Value;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Properties<'_> {
+        type Value = Value;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a `properties` mapping")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = Map::new();
+            while let Some(name) = map.next_key::<String>()? {
+                match self.0.and_then(|i| i.get(&name)) {
+                    Some(child) => {
+                        let v = map.next_value_seed(Node(Some(child)))?;
+                        out.insert(name, v);
+                    }
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(Value::Object(out))
+        }
+        // Not a mapping (a malformed schema): kept as it is, for jsonschema to judge.
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
+            Node(None).visit_seq(seq)
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_owned()))
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+    }
 }
 
 /// The parsed schema and its validator (draft-07, as SkyPilot validates).

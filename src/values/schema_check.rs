@@ -107,10 +107,41 @@ fn matches(pattern: &str, text: &str) -> Verdict {
     if text.contains(['\r', '\u{2028}', '\u{2029}']) {
         return Unsure;
     }
+    if let Some(found) = literal_alternation(pattern, text) {
+        return verdict(found);
+    }
     match regex(pattern) {
         Some(re) => verdict(re.is_match(text)),
         None => Unsure,
     }
+}
+
+/// A pattern that is a list of words (`^(?i:aws|gcp)$`, `^(a|b)$`, `^all$`, the SkyPilot
+/// schemas' case-insensitive enums) matched against ASCII text by comparing, without compiling
+/// a regex (a Unicode case-insensitive one costs more than the rest of the walk). For ASCII text
+/// and ASCII words this is exactly the regex's answer; anything else is `None`.
+fn literal_alternation(pattern: &str, text: &str) -> Option<bool> {
+    let inner = pattern.strip_prefix('^')?.strip_suffix('$')?;
+    let (fold, words) = match inner.strip_prefix("(?i:") {
+        Some(rest) => (true, rest.strip_suffix(')')?),
+        None => match inner.strip_prefix('(') {
+            Some(rest) => (false, rest.strip_suffix(')')?),
+            None => (false, inner),
+        },
+    };
+    let plain = words
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'|' | b'-' | b'_'));
+    if !plain || !text.is_ascii() {
+        return None;
+    }
+    Some(words.split('|').any(|w| {
+        if fold {
+            w.eq_ignore_ascii_case(text)
+        } else {
+            w == text
+        }
+    }))
 }
 
 /// A number as an exact integer when it is one that `f64` also holds exactly.
@@ -455,6 +486,24 @@ fn has_float(v: &Value) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Word-list patterns are answered without a regex, as the regex answers.
+    #[test]
+    fn word_lists_match_as_their_regex() {
+        let patterns = ["^(?i:aws|gcp|do)$", "^(a-b|c_d)$", "^all$", "^(?i:x|)$"];
+        let texts = [
+            "aws", "AWS", "Gcp", "do ", "d", "", "a-b", "A-B", "c_d", "all", "ALL", "x\n",
+        ];
+        for p in patterns {
+            let re = regex::Regex::new(p).unwrap();
+            for t in texts {
+                assert_eq!(literal_alternation(p, t), Some(re.is_match(t)), "{p} {t:?}");
+            }
+        }
+        assert_eq!(literal_alternation("^(?i:aws)$", "\u{212A}"), None);
+        assert_eq!(literal_alternation("^a.c$", "abc"), None);
+        assert_eq!(literal_alternation("^(a|b)c$", "ac"), None);
+    }
 
     fn jsonschema_valid(schema: &Value, inst: &Value) -> bool {
         let v = jsonschema::options().build(schema).unwrap();
