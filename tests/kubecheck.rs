@@ -206,6 +206,26 @@ fn overlay_object_with_a_bad_name_or_field_is_refused_at_its_line() {
     );
 }
 
+// Found by tests/properties.rs: a patch that writes a wrong type where no values key holds the
+// value gave an error with no location at all; it points at the patch.
+#[test]
+fn a_wrong_value_written_by_an_overlay_patch_is_reported_at_the_patch() {
+    let dir = TempDir::new("patch");
+    let file = dir.write(
+        "ov/overlay.yaml",
+        "description: test\npatches:\n  - target: {kind: Deployment, name: skypilot-api-server}\n    type: merge\n    patch: {metadata: {annotations: on}}\n",
+    );
+    let (code, out, err) = run(&["render", "--overlay", &dir.join("ov")]);
+    assert_refused(
+        code,
+        &out,
+        &err,
+        &[&format!(
+            "error: {file}:3:5: expected a mapping (Kubernetes 1.35 ObjectMeta.annotations), found a boolean true"
+        )],
+    );
+}
+
 /// Values that render objects Kubernetes refuses, each reported at its key, line and column.
 #[test]
 fn a_corpus_of_wrong_values_is_reported_at_the_right_key_and_line() {

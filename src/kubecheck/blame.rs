@@ -84,6 +84,11 @@ pub fn diagnose(
                 d = d.with_help(format!(
                     "kubectl would refuse {what}{from}; no values key holds this value: it comes from the values or overlays that produced the object"
                 ));
+                // A patch that changed the object is the likeliest cause of a value no values
+                // key holds; the last one applied is where the error points.
+                if let Some(patch) = prov.sources.patches_of(id).last() {
+                    d = d.with_origin(Some(patch.clone()));
+                }
             }
         },
     }

@@ -26,6 +26,9 @@ pub struct Context<'a> {
     pub ingress: Ingress<'a>,
     /// Gateway API mode ([`super::gateway::facts`]); `None` unless `gateway.enabled`. (#13)
     pub gateway: Option<super::gateway::Gateway<'a>>,
+    /// The bundled Prometheus ([`super::prometheus::facts`]); `None` unless
+    /// `prometheus.enabled`. (#14)
+    pub prometheus: Option<super::prometheus::Prometheus<'a>>,
 }
 
 #[derive(Serialize)]
@@ -125,12 +128,7 @@ fn api(validated: &Validated) -> Api<'_> {
         || v.extra_init_containers
             .as_ref()
             .is_some_and(|l| !l.is_empty());
-    let dedicated_scrape = v
-        .prometheus
-        .rest
-        .get("useDedicatedScrapeConfig")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let dedicated_scrape = v.prometheus.dedicated_scrape();
     let rolling_update = api.rolling_update.clone().unwrap_or_default();
     Api {
         image: &r.api_image,
@@ -278,5 +276,6 @@ pub fn build(validated: &Validated) -> Context<'_> {
         auth: super::auth::facts(validated),
         ingress: ingress(validated),
         gateway: super::gateway::facts(validated),
+        prometheus: super::prometheus::facts(validated),
     }
 }

@@ -14,6 +14,7 @@ pub mod merge;
 pub mod model;
 pub mod nginx_cves;
 pub mod nginx_image;
+pub mod prometheus;
 pub mod quantity;
 pub mod resolve;
 pub mod rules;

@@ -24,7 +24,7 @@ pub struct StringMap(
 /// Schema of an optional [`StringMap`]: one `["object", "null"]` node instead of `anyOf`, so a
 /// wrong entry is reported at its own key (`apiService.annotations.a: expected a string`)
 /// rather than as the whole map failing every branch.
-fn nullable_string_map(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+pub(crate) fn nullable_string_map(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({
         "type": ["object", "null"],
         "additionalProperties": {"type": "string"}
@@ -92,7 +92,7 @@ pub struct Values {
     pub security_context: KubeObject,
     /// The API server pod's `runtimeClassName`.
     pub runtime_class_name: Option<String>,
-    pub prometheus: Subchart,
+    pub prometheus: super::prometheus::Prometheus,
     pub grafana: Subchart,
 }
 

@@ -12,7 +12,7 @@ use crate::diagnostics::{quote, Code, Diagnostic};
 pub const MIN_CPU: f64 = 4.0;
 pub const MIN_MEMORY: f64 = 8.0 * 1024.0 * 1024.0 * 1024.0;
 
-fn rule(origins: &Origins, pointer: &str, message: String) -> Diagnostic {
+pub(crate) fn rule(origins: &Origins, pointer: &str, message: String) -> Diagnostic {
     Diagnostic::error(Code::Rule, message)
         .with_key(super::validate_dotted(pointer))
         .with_origin(origins.of(pointer).cloned())
@@ -30,6 +30,7 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     tls_host(v, origins, &mut out);
     removed_required(v, origins, &mut out);
     out.extend(super::auth::check(v, origins));
+    out.extend(super::prometheus::check(v, origins));
     unsupported(v, origins, &mut out);
     out
 }
@@ -456,9 +457,6 @@ fn unsupported(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
             ),
         )
     };
-    if v.prometheus.enabled {
-        refuse("/prometheus/enabled", "monitoring (prometheus.enabled)");
-    }
     if v.grafana.enabled {
         refuse("/grafana/enabled", "monitoring (grafana.enabled)");
     }

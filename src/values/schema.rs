@@ -302,6 +302,7 @@ mod tests {
         let keys = w.closed_keys(&path("apiService")).unwrap();
         assert!(keys.contains(&"image"));
         assert!(w.closed_keys(&path("apiService.resources")).is_none());
-        assert!(w.closed_keys(&path("prometheus")).is_none());
+        assert!(w.closed_keys(&path("grafana")).is_none());
+        assert!(w.closed_keys(&path("prometheus.server")).is_some());
     }
 }

@@ -365,6 +365,19 @@ fn tree_checks(
     }
 }
 
+/// Subcharts skygen renders only in part: an unknown key under one of these prefixes lists the
+/// keys supported there and says what to do instead.
+const SUBCHART_HELP: &[(&str, &str)] = &[
+    ("/ingress-nginx/", "other settings of the ingress-nginx chart are not rendered; patch the rendered objects with an overlay, or run your own controller (ingress-nginx.enabled=false)"),
+    ("/prometheus/", "other settings of the prometheus chart are not rendered (docs/monitoring.md, Bundled Prometheus); patch the rendered objects with an overlay, or run your own Prometheus (prometheus.enabled=false)"),
+];
+
+fn subchart_help(pointer: &str) -> Option<&'static (&'static str, &'static str)> {
+    SUBCHART_HELP
+        .iter()
+        .find(|(prefix, _)| pointer.starts_with(prefix))
+}
+
 fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> Diagnostic {
     let key_path = dotted(pointer);
     let mut d = Diagnostic::error(Code::UnknownKey, format!("unknown key {key_path}"))
@@ -373,6 +386,9 @@ fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> D
         d.message = format!("unknown key {key_path}: {hint}");
         return d;
     }
+    let mut keys: Vec<&str> = allowed.to_vec();
+    keys.sort_unstable();
+    let subchart = subchart_help(pointer);
     if let Some(best) = did_you_mean(key, allowed.iter().copied()) {
         let parent = dotted(&pointer[..pointer.rfind('/').unwrap_or(0)]);
         let suggestion = if parent.is_empty() {
@@ -381,23 +397,20 @@ fn unknown_key(merged: &Merged, pointer: &str, key: &str, allowed: &[&str]) -> D
             format!("{parent}.{best}")
         };
         d.message = format!("unknown key {key_path} — did you mean {suggestion}?");
-        if pointer.starts_with("/ingress-nginx/") {
-            let mut keys: Vec<&str> = allowed.to_vec();
-            keys.sort_unstable();
+        if subchart.is_some() {
             d = d.with_help(format!(
                 "skygen supports only these keys here: {}",
                 keys.join(", ")
             ));
         }
-    } else if pointer.starts_with("/ingress-nginx/") {
-        let mut keys: Vec<&str> = allowed.to_vec();
-        keys.sort_unstable();
+    } else if let Some((_, help)) = subchart {
         d = d
-            .with_help(format!("skygen supports only these keys here: {}", keys.join(", ")))
-            .with_help("other settings of the ingress-nginx chart are not rendered; patch the rendered objects with an overlay, or run your own controller (ingress-nginx.enabled=false)");
+            .with_help(format!(
+                "skygen supports only these keys here: {}",
+                keys.join(", ")
+            ))
+            .with_help(*help);
     } else {
-        let mut keys: Vec<&str> = allowed.to_vec();
-        keys.sort_unstable();
         d = d.with_help(format!("{KNOWN_KEYS} {}", keys.join(", ")));
     }
     d

@@ -180,3 +180,62 @@ pub fn render_reference(name: &str) -> Vec<Value> {
         Err(d) => panic!("{name}: skygen refused the values: {d:#?}"),
     }
 }
+
+/// Run `skygen render --format json -f - ARGS…` in process, with `yaml` as the values on stdin.
+pub fn run_render(yaml: &str, args: &[&str]) -> skygen::Outcome {
+    let mut argv: Vec<String> = ["skygen", "render", "--format", "json", "-f", "-"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    argv.extend(args.iter().map(|s| s.to_string()));
+    skygen::run(argv, &mut yaml.as_bytes()).expect("arguments parse")
+}
+
+/// Render values (YAML text) with these arguments and return the objects; panics with the
+/// diagnostics if the render fails.
+pub fn render_with(yaml: &str, args: &[&str]) -> Vec<Value> {
+    let out = run_render(yaml, args);
+    let messages: Vec<String> = out.diagnostics.iter().map(|d| d.render()).collect();
+    assert_eq!(out.status, skygen::ExitStatus::Success, "{messages:#?}");
+    let list: Value = serde_json::from_str(&out.stdout).expect("JSON output");
+    list["items"].as_array().expect("a List").clone()
+}
+
+/// Render values that must be refused; return every message, rendered as the user sees it.
+pub fn refused(yaml: &str) -> String {
+    let out = run_render(yaml, &[]);
+    assert_eq!(out.status, skygen::ExitStatus::Error, "{yaml} was accepted");
+    assert!(out.stdout.is_empty());
+    out.diagnostics
+        .iter()
+        .map(|d| d.render())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// [`render_with`] without arguments.
+pub fn render(yaml: &str) -> Vec<Value> {
+    render_with(yaml, &[])
+}
+
+/// The object of this kind and name; panics listing the objects there are.
+pub fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name} in {:?}", names(objects)))
+}
+
+/// `Kind/name` of each object.
+pub fn names(objects: &[Value]) -> Vec<String> {
+    objects
+        .iter()
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o["kind"].as_str().unwrap_or("?"),
+                o["metadata"]["name"].as_str().unwrap_or("?")
+            )
+        })
+        .collect()
+}
