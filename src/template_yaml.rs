@@ -337,14 +337,15 @@ impl<'a> Reader<'a> {
             Some(i) => text[..i].trim_end_matches(' '),
             None => text,
         };
-        plain_ok(plain).then(|| resolve_plain_11(plain))
+        plain_ok(plain, false).then(|| resolve_plain_11(plain))
     }
 }
 
 /// Is `text` a plain scalar the full reader reads as this whole text, on one line, in block
-/// context? Conservative: any indicator at the start, `: ` or ` #` inside, a trailing `:`, flow
-/// indicators and characters YAML does not allow raw are left to the full reader.
-fn plain_ok(text: &str) -> bool {
+/// context (or inside a flow collection: `flow`)? Conservative: any indicator at the start,
+/// `: ` or ` #` inside, a trailing `:`, flow indicators inside a flow collection and characters
+/// YAML does not allow raw are left to the full reader.
+fn plain_ok(text: &str, flow: bool) -> bool {
     let b = text.as_bytes();
     let Some(&first) = b.first() else {
         return false;
@@ -362,7 +363,7 @@ fn plain_ok(text: &str) -> bool {
     let mut ascii = true;
     for (i, &c) in b.iter().enumerate() {
         match c {
-            b'[' | b']' | b'{' | b'}' | b',' => return false,
+            b'[' | b']' | b'{' | b'}' | b',' if flow => return false,
             b':' if b.get(i + 1).is_none_or(|n| *n == b' ') => return false,
             b'#' if i > 0 && b[i - 1] == b' ' => return false,
             0x80.. => ascii = false,
@@ -384,7 +385,7 @@ fn split_key(body: &str) -> Option<(String, &str)> {
             .find(": ")
             .or_else(|| body.strip_suffix(':').map(str::len))?;
         let key = &body[..colon];
-        if !plain_ok(key) || key == "<<" {
+        if !plain_ok(key, false) || key == "<<" {
             return None;
         }
         (key.to_owned(), &body[colon..])
@@ -549,7 +550,7 @@ impl Flow<'_, '_> {
                 let token = std::str::from_utf8(&self.text[start..self.at])
                     .ok()?
                     .trim_end_matches(' ');
-                let simple = plain_ok(token) && !token.contains([':', '#', '"', '\'', '\\']);
+                let simple = plain_ok(token, true) && !token.contains([':', '#', '"', '\'', '\\']);
                 simple.then(|| resolve_plain_11(token))
             }
         }
@@ -582,6 +583,7 @@ mod tests {
             "args: [\"/bin/sh\", \"-c\"]\ncommand: -x\nurl: http://a.b:80/c\n",
             "verbs: [get, list, watch]\nf: [IPv4]\nc: [/wait-shutdown]\ne: []\nd: [ a b , c ]\n",
             "- a\n- b: 1\n  c: 2\n- - x\n",
+            "- pods=[a,b]\n- x{y}\n- a[0]: 1\n",
             "",
             "\n\n# only a comment\n",
             "a: |\n  text\n  # not a comment\n\n    more\n\n\nb: |-\n  x\n  y\nc: |\nd: |-\n\n",
