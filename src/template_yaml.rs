@@ -469,6 +469,29 @@ impl Flow<'_, '_> {
         json_string(s)
     }
 
+    /// The entries of a flow collection whose opening bracket is read: `entry` reads one;
+    /// they are separated by `,` and end at `close`.
+    fn entries(&mut self, close: u8, mut entry: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.spaces();
+        if self.text.get(self.at) == Some(&close) {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            self.spaces();
+            entry(self)?;
+            self.spaces();
+            match *self.text.get(self.at)? {
+                b',' => self.at += 1,
+                c if c == close => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
     fn node(&mut self, depth: usize) -> Option<Value> {
         if depth > DEPTH {
             return None;
@@ -482,58 +505,30 @@ impl Flow<'_, '_> {
             b'{' => {
                 self.at += 1;
                 let mut map = Map::new();
-                self.spaces();
-                if self.text.get(self.at) == Some(&b'}') {
-                    self.at += 1;
-                    return Some(Value::Object(map));
-                }
-                loop {
-                    self.spaces();
-                    if self.text.get(self.at) != Some(&b'"') {
+                self.entries(b'}', |f| {
+                    if f.text.get(f.at) != Some(&b'"') {
                         return None;
                     }
-                    let key = self.string()?;
-                    if self.text.get(self.at) != Some(&b':') {
+                    let key = f.string()?;
+                    if f.text.get(f.at) != Some(&b':') {
                         return None;
                     }
-                    self.at += 1;
-                    self.spaces();
-                    let value = self.node(depth + 1)?;
-                    if map.insert(key, value).is_some() {
-                        return None;
-                    }
-                    self.spaces();
-                    match self.text.get(self.at)? {
-                        b',' => self.at += 1,
-                        b'}' => {
-                            self.at += 1;
-                            return Some(Value::Object(map));
-                        }
-                        _ => return None,
-                    }
-                }
+                    f.at += 1;
+                    f.spaces();
+                    let value = f.node(depth + 1)?;
+                    // A duplicate key: the full reader refuses it.
+                    map.insert(key, value).is_none().then_some(())
+                })?;
+                Some(Value::Object(map))
             }
             b'[' => {
                 self.at += 1;
                 let mut items = Vec::new();
-                self.spaces();
-                if self.text.get(self.at) == Some(&b']') {
-                    self.at += 1;
-                    return Some(Value::Array(items));
-                }
-                loop {
-                    self.spaces();
-                    items.push(self.node(depth + 1)?);
-                    self.spaces();
-                    match self.text.get(self.at)? {
-                        b',' => self.at += 1,
-                        b']' => {
-                            self.at += 1;
-                            return Some(Value::Array(items));
-                        }
-                        _ => return None,
-                    }
-                }
+                self.entries(b']', |f| {
+                    items.push(f.node(depth + 1)?);
+                    Some(())
+                })?;
+                Some(Value::Array(items))
             }
             _ => {
                 // A plain scalar: a JSON number, `true`, `false`, `null`, or template text

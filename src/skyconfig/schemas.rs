@@ -79,22 +79,29 @@ pub fn pruned(e: &'static Embedded, config: &Value) -> Value {
         return parsed(e).clone();
     }
     let mut de = serde_json::Deserializer::from_str(e.json);
-    match serde::de::DeserializeSeed::deserialize(prune::Node(Some(config)), &mut de) {
+    let seed = prune::Node {
+        instance: Some(config),
+        properties: false,
+    };
+    match serde::de::DeserializeSeed::deserialize(seed, &mut de) {
         Ok(v) => v,
         Err(_) => parsed(e).clone(),
     }
 }
 
-/// The seeds of [`pruned`]: a schema node read for an instance node (`None`: absent).
+/// The seed of [`pruned`].
 mod prune {
     use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use serde_json::{Map, Value};
     use std::fmt;
 
-    /// A schema node: every keyword as JSON, but `properties` pruned.
-    pub struct Node<'c>(pub Option<&'c Value>);
-    /// The value of `properties`: only the instance's keys, each a pruned [`Node`].
-    struct Properties<'c>(Option<&'c Value>);
+    /// A schema node read for an instance node (`None`: absent): every keyword as JSON, but
+    /// `properties` pruned. With `properties`, the value of that keyword instead: only the
+    /// instance's keys, each a pruned node.
+    pub struct Node<'c> {
+        pub instance: Option<&'c Value>,
+        pub properties: bool,
+    }
 
     impl<'de> DeserializeSeed<'de> for Node<'_> {
         type Value = Value;
@@ -111,12 +118,28 @@ mod prune {
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
             let mut out = Map::new();
             while let Some(key) = map.next_key::<String>()? {
-                let value = if key == "properties" {
-                    map.next_value_seed(Properties(self.0))?
+                if self.properties {
+                    match self.instance.and_then(|i| i.get(&key)) {
+                        Some(child) => {
+                            let node = Node {
+                                instance: Some(child),
+                                properties: false,
+                            };
+                            out.insert(key, map.next_value_seed(node)?);
+                        }
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                } else if key == "properties" {
+                    let props = Node {
+                        instance: self.instance,
+                        properties: true,
+                    };
+                    out.insert(key, map.next_value_seed(props)?);
                 } else {
-                    map.next_value::<Value>()?
-                };
-                out.insert(key, value);
+                    out.insert(key, map.next_value::<Value>()?);
+                }
             }
             Ok(Value::Object(out))
         }
@@ -126,57 +149,6 @@ mod prune {
                 out.push(v);
             }
             Ok(Value::Array(out))
-        }
-        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-            Ok(Value::Bool(v))
-        }
-        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-            Ok(Value::from(v))
-        }
-        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-            Ok(Value::from(v))
-        }
-        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-            Ok(Value::from(v))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-            Ok(Value::String(v.to_owned()))
-        }
-        fn visit_unit<E>(self) -> Result<Value, E> {
-            Ok(Value::Null)
-        }
-    }
-
-    impl<'de> DeserializeSeed<'de> for Properties<'_> {
-        type Value = Value;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-            d.deserialize_any(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Properties<'_> {
-        type Value = Value;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a `properties` mapping")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-            let mut out = Map::new();
-            while let Some(name) = map.next_key::<String>()? {
-                match self.0.and_then(|i| i.get(&name)) {
-                    Some(child) => {
-                        let v = map.next_value_seed(Node(Some(child)))?;
-                        out.insert(name, v);
-                    }
-                    None => {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-            }
-            Ok(Value::Object(out))
-        }
-        // Not a mapping (a malformed schema): kept as it is, for jsonschema to judge.
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
-            Node(None).visit_seq(seq)
         }
         fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
             Ok(Value::Bool(v))
