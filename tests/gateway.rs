@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 
 use common::crd::{self, CrdSchema};
 use common::TempDir;
+use common::ROLLING;
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_skygen");
@@ -85,16 +86,6 @@ fn schemas() -> Vec<CrdSchema> {
     .flat_map(|f| crd::load(f))
     .collect()
 }
-
-/// RollingUpdate (an external database, no chart volume), appended to a `gateway:` block.
-const ROLLING: &[&str] = &[
-    "--set",
-    "apiService.upgradeStrategy=RollingUpdate",
-    "--set",
-    "apiService.dbConnectionString=postgresql://db.example.com/sky",
-    "--set",
-    "storage.enabled=false",
-];
 
 /// Groups whose objects must be checked against a CRD fixture (no built-in schema exists).
 const CRD_GROUPS: &[&str] = &[

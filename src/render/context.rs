@@ -26,6 +26,8 @@ pub struct Context<'a> {
     pub ingress: Ingress<'a>,
     /// Gateway API mode ([`super::gateway::facts`]); `None` unless `gateway.enabled`. (#13)
     pub gateway: Option<super::gateway::Gateway<'a>>,
+    /// An existing monitoring stack ([`super::monitoring::facts`]). (#14)
+    pub monitoring: super::monitoring::Monitoring<'a>,
     /// The bundled Prometheus ([`super::prometheus::facts`]); `None` unless
     /// `prometheus.enabled`. (#14)
     pub prometheus: Option<super::prometheus::Prometheus<'a>>,
@@ -276,6 +278,7 @@ pub fn build(validated: &Validated) -> Context<'_> {
         auth: super::auth::facts(validated),
         ingress: ingress(validated),
         gateway: super::gateway::facts(validated),
+        monitoring: super::monitoring::facts(validated),
         prometheus: super::prometheus::facts(validated),
     }
 }

@@ -4,8 +4,8 @@
 //! modes use this one list: the bundled Grafana (label `grafana_dashboard: "true"`) and an
 //! existing kube-prometheus-stack Grafana (its sidecar's default label value `"1"`).
 //!
-//! The files under `dashboards/` start as placeholders (title and uid only) until the dashboards
-//! themselves land.
+//! The JSON is generated from the short descriptions in `dashboards/spec/` (panels, PromQL,
+//! units) and checked by `tests/dashboards.rs`; docs/monitoring.md says what each one shows.
 #![allow(dead_code)] // used by the monitoring renders of issue #14
 
 /// One dashboard and the ConfigMap that carries it.

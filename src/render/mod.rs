@@ -14,6 +14,7 @@ mod context;
 pub(crate) mod dashboards;
 mod gateway;
 pub(crate) mod ingress_nginx;
+mod monitoring;
 mod prometheus;
 pub mod shell;
 

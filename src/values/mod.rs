@@ -12,6 +12,7 @@ pub mod effective;
 pub mod kube_version;
 pub mod merge;
 pub mod model;
+pub mod monitoring;
 pub mod nginx_cves;
 pub mod nginx_image;
 pub mod prometheus;

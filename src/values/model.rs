@@ -70,6 +70,9 @@ pub struct Values {
     pub storage: Storage,
     pub ingress: Ingress,
     pub gateway: Gateway,
+    /// skygen's own: objects for a monitoring stack already running in the cluster
+    /// (kube-prometheus-stack). Not a key of the upstream chart. See docs/monitoring.md.
+    pub monitoring: Monitoring,
     #[serde(rename = "ingress-nginx")]
     pub ingress_nginx: IngressNginx,
     pub rbac: Rbac,
@@ -476,6 +479,102 @@ pub struct Gateway {
     /// Also render the Ingress and, if enabled, the bundled ingress-nginx, for a cut-over from
     /// the Ingress to the Gateway with both serving.
     pub keep_ingress: bool,
+}
+
+/// An existing monitoring stack (the Prometheus Operator and Grafana of kube-prometheus-stack):
+/// what skygen renders for it. See docs/monitoring.md. (#14)
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct Monitoring {
+    pub service_monitor: ServiceMonitor,
+    pub dashboards: MonitoringDashboards,
+    pub network_policy: MetricsNetworkPolicy,
+}
+
+/// A Prometheus duration as the Prometheus Operator accepts it (`30s`, `1m30s`).
+pub const DURATION_PATTERN: &str =
+    r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$";
+
+/// The scrape of the API server's metrics by an existing Prometheus Operator. Rendered as a
+/// PodMonitor `<fullname>-api` (the pods already carry the label it selects, and the Service
+/// carries none); needs `apiService.metrics.enabled`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServiceMonitor {
+    /// Render the PodMonitor and, unless turned off below, the dashboards and the NetworkPolicy.
+    pub enabled: bool,
+    /// Labels of the PodMonitor, for the operator's `podMonitorSelector`: kube-prometheus-stack
+    /// selects `release: <its release name>` unless its selector was opened.
+    #[schemars(schema_with = "nullable_string_map")]
+    pub labels: Option<StringMap>,
+    /// How often `/metrics` is scraped (null: the Prometheus default).
+    #[schemars(regex(pattern = DURATION_PATTERN))]
+    pub interval: Option<String>,
+    /// Timeout of the `/metrics` scrape (null: the Prometheus default); at most `interval`.
+    #[schemars(regex(pattern = DURATION_PATTERN))]
+    pub scrape_timeout: Option<String>,
+    /// `/gpu-metrics`: DCGM and node series the server federates from each Kubernetes context's
+    /// Prometheus (labels kept: `honorLabels`).
+    pub gpu_metrics: FederatedScrape,
+    /// `/endpoints-metrics`: vLLM series of SkyPilot serving endpoints (the chart's
+    /// `prometheus.scrapeEndpointMetrics`); also ships the autoscaling and vLLM dashboards.
+    pub endpoints_metrics: FederatedScrape,
+}
+
+/// One federated endpoint of the API server's metrics port.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct FederatedScrape {
+    pub enabled: bool,
+    #[schemars(regex(pattern = DURATION_PATTERN))]
+    pub interval: String,
+    /// Must leave the server time to ask every context (it gives each up to 30 s).
+    #[schemars(regex(pattern = DURATION_PATTERN))]
+    pub scrape_timeout: String,
+}
+
+/// skygen's Grafana dashboards as ConfigMaps for an existing Grafana's dashboard sidecar.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct MonitoringDashboards {
+    /// null: with `monitoring.serviceMonitor.enabled`. true renders them alone too (a
+    /// Prometheus that scrapes the pod annotations).
+    pub enabled: Option<bool>,
+    /// Namespace of the ConfigMaps (null: the release namespace; kube-prometheus-stack's sidecar
+    /// searches every namespace).
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
+    pub namespace: Option<String>,
+    /// The label the sidecar looks for (a Kubernetes label key).
+    #[schemars(
+        regex(
+            pattern = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+        ),
+        length(max = 317)
+    )]
+    pub label: String,
+    /// Its value: kube-prometheus-stack's sidecar wants exactly `"1"`; the chart's bundled
+    /// Grafana uses `"true"`.
+    #[schemars(
+        regex(pattern = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"),
+        length(max = 63)
+    )]
+    pub label_value: String,
+    /// Annotations of the ConfigMaps (e.g. a folder annotation the sidecar is configured for).
+    #[schemars(schema_with = "nullable_string_map")]
+    pub annotations: Option<StringMap>,
+}
+
+/// A NetworkPolicy on the API server pods that admits the unauthenticated metrics port only
+/// from the monitoring namespace; every other port stays open to everyone, as without it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct MetricsNetworkPolicy {
+    /// null: with `monitoring.serviceMonitor.enabled`.
+    pub enabled: Option<bool>,
+    /// Namespaces allowed to reach the metrics port: a Kubernetes label selector.
+    pub namespace_selector: KubeObject,
+    /// Pods of those namespaces allowed (null: every pod there), a Kubernetes label selector.
+    pub pod_selector: Option<KubeObject>,
 }
 
 /// Gateway API implementations skygen renders policies for.

@@ -179,6 +179,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
     diags.extend(super::edge::check(&values, &merged.origins));
     super::edge::normalize(&mut values);
     diags.extend(rules::check(&values, &merged.origins));
+    diags.extend(super::monitoring::check(&values, &merged.origins));
     diags.extend(super::deprecations::check(&values, &merged.origins));
     diags.extend(super::deprecations::check_nginx_tag(
         &values,

@@ -239,3 +239,13 @@ pub fn names(objects: &[Value]) -> Vec<String> {
         })
         .collect()
 }
+
+/// Flags for RollingUpdate (an external database, no chart volume).
+pub const ROLLING: &[&str] = &[
+    "--set",
+    "apiService.upgradeStrategy=RollingUpdate",
+    "--set",
+    "apiService.dbConnectionString=postgresql://db.example.com/sky",
+    "--set",
+    "storage.enabled=false",
+];

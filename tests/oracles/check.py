@@ -26,7 +26,12 @@ except ImportError as e:
 VERSIONS = ["1.30", "1.35"]
 # Custom resources have no built-in schema; tests/gateway.rs validates them against their CRDs
 # (tests/fixtures/crds). Here they only go through the YAML readers.
-CRD_GROUPS = ("gateway.networking.k8s.io/", "gateway.envoyproxy.io/", "networking.gke.io/")
+CRD_GROUPS = (
+    "gateway.networking.k8s.io/",
+    "gateway.envoyproxy.io/",
+    "networking.gke.io/",
+    "monitoring.coreos.com/",  # tests/monitoring_stack.rs
+)
 
 
 def describe(v):
