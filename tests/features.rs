@@ -374,14 +374,6 @@ fn metrics_annotations_port_and_env() {
     );
 }
 
-/// The bundled Grafana is refused until it is rendered (#14); the bundled Prometheus is
-/// rendered and tested in tests/prometheus.rs.
-#[test]
-fn monitoring_subcharts_are_refused_with_a_reason() {
-    let msg = refused("grafana: {enabled: true}\n");
-    assert!(msg.contains("grafana.enabled"), "{msg}");
-}
-
 // --- pod settings ------------------------------------------------------------------------------
 
 #[test]

@@ -33,50 +33,20 @@ fn render(args: &[&str]) -> (Vec<Value>, String) {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "skygen {all:?} failed:\n{stderr}");
     let text = String::from_utf8(out.stdout).expect("stdout is UTF-8");
-    (objects(&text), stderr)
-}
-
-fn objects(text: &str) -> Vec<Value> {
-    skygen::yaml::read_stream(text)
-        .expect("the stream parses")
-        .into_iter()
-        .map(|d| d.value)
-        .filter(|v| v.is_object())
-        .collect()
+    (common::stream_objects(&text), stderr)
 }
 
 fn is_nginx(o: &Value) -> bool {
     o["metadata"]["labels"]["app.kubernetes.io/name"] == "ingress-nginx"
 }
 
-/// Drop what Helm adds for itself: its labels, `helm.sh/*` annotations, and maps left empty.
-fn strip_helm(meta: &mut Value) {
-    let Some(m) = meta.as_object_mut() else {
-        return;
-    };
-    for (field, helm_only) in [
-        (
-            "labels",
-            &["helm.sh/chart", "app.kubernetes.io/managed-by"][..],
-        ),
-        ("annotations", &[][..]),
-    ] {
-        if let Some(Value::Object(map)) = m.get_mut(field) {
-            map.retain(|k, _| !helm_only.contains(&k.as_str()) && !k.starts_with("helm.sh/"));
-            if map.is_empty() {
-                m.remove(field);
-            }
-        }
-    }
-}
-
 fn normalize(mut o: Value) -> Value {
     skygen::manifest::drop_nulls(&mut o);
     // skygen's release labels (docs/helm-compat.md): exactly those keys, metadata only.
     common::strip_lifecycle_metadata(&mut o);
-    strip_helm(&mut o["metadata"]);
+    common::strip_helm_metadata(&mut o["metadata"]);
     if o["spec"]["template"]["metadata"].is_object() {
-        strip_helm(&mut o["spec"]["template"]["metadata"]);
+        common::strip_helm_metadata(&mut o["spec"]["template"]["metadata"]);
     }
     o
 }
@@ -150,7 +120,11 @@ fn every_reference_case_matches_helm() {
         let (ours, _) = render(&["-f", &values, "--release-name", &release, "-n", &namespace]);
         let helm_text =
             std::fs::read_to_string(format!("{FIXTURES}/{case}.helm-output.yaml")).unwrap();
-        assert_equivalent(&case, by_id(ours), by_id(objects(&helm_text)));
+        assert_equivalent(
+            &case,
+            by_id(ours),
+            by_id(common::stream_objects(&helm_text)),
+        );
     }
 }
 
@@ -189,7 +163,7 @@ fn renamed(v: &Value, release: &str, ns: &str) -> Value {
 fn release_and_namespace_flow_through() {
     let helm_text =
         std::fs::read_to_string(format!("{FIXTURES}/default.helm-output.yaml")).unwrap();
-    let expected = objects(&helm_text)
+    let expected = common::stream_objects(&helm_text)
         .iter()
         .map(|o| renamed(o, "sky", "ops"))
         .collect::<Vec<_>>();
@@ -627,7 +601,7 @@ fn cli_warns_about_the_legacy_node_port_keys() {
 /// The Helm reference render of the default values, as objects by identity.
 fn helm_default() -> BTreeMap<String, Value> {
     let text = std::fs::read_to_string(format!("{FIXTURES}/default.helm-output.yaml")).unwrap();
-    by_id(objects(&text))
+    by_id(common::stream_objects(&text))
 }
 
 /// `controller.kind: DaemonSet`, following the subchart's controller-daemonset.yaml: the same

@@ -1,6 +1,6 @@
 //! The bundled Prometheus (`prometheus.enabled`, #14): the prometheus subchart's server, its
 //! kube-state-metrics and the chart's `<fullname>-dcgm-exporter` Service against Helm's output
-//! (tests/fixtures/monitoring, copied from the reference renders), then one case per supported
+//! (tests/fixtures/reference, copied from the reference renders), then one case per supported
 //! option and the refusals. Expected values come from the subcharts' templates and defaults
 //! (prometheus 27.20.0, kube-state-metrics 5.33.2) and the chart's `extraScrapeConfigs`, as
 //! each test says.
@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use common::{find, refused, render, render_with, run_render as run};
 use serde_json::{json, Value};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/monitoring");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/reference");
 
 fn has(objects: &[Value], kind: &str, name: &str) -> bool {
     objects

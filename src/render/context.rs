@@ -31,6 +31,8 @@ pub struct Context<'a> {
     /// The bundled Prometheus ([`super::prometheus::facts`]); `None` unless
     /// `prometheus.enabled`. (#14)
     pub prometheus: Option<super::prometheus::Prometheus<'a>>,
+    /// The bundled Grafana ([`super::grafana::facts`]); `None` unless `grafana.enabled`. (#14)
+    pub grafana: Option<super::grafana::Grafana>,
 }
 
 #[derive(Serialize)]
@@ -280,5 +282,6 @@ pub fn build(validated: &Validated) -> Context<'_> {
         gateway: super::gateway::facts(validated),
         monitoring: super::monitoring::facts(validated),
         prometheus: super::prometheus::facts(validated),
+        grafana: super::grafana::facts(validated),
     }
 }

@@ -13,6 +13,7 @@ mod auth;
 mod context;
 pub(crate) mod dashboards;
 mod gateway;
+mod grafana;
 pub(crate) mod ingress_nginx;
 mod monitoring;
 mod prometheus;

@@ -252,7 +252,20 @@ pub fn ingress_class_is_nginx(v: &Values) -> bool {
     if let Some(said) = v.ingress.nginx_compatible {
         return said;
     }
-    let class = non_empty(&v.ingress.ingress_class_name);
+    known_nginx_class(v, non_empty(&v.ingress.ingress_class_name))
+}
+
+/// The same question for another Ingress of the release (the Grafana one, #14): the main
+/// Ingress's answer for its class, else `ingress.nginxCompatible=true` vouches for any class,
+/// else only `nginx` and the bundled controller's class.
+pub fn class_is_nginx(v: &Values, class: Option<&str>) -> bool {
+    if class == non_empty(&v.ingress.ingress_class_name) {
+        return ingress_class_is_nginx(v);
+    }
+    v.ingress.nginx_compatible == Some(true) || known_nginx_class(v, class)
+}
+
+fn known_nginx_class(v: &Values, class: Option<&str>) -> bool {
     let bundled = &v.ingress_nginx.controller.ingress_class_resource;
     match class {
         Some("nginx") => true,

@@ -16,7 +16,8 @@ use crate::diagnostics::{quote, Code, Diagnostic};
 /// (user `skypilot`, a published password). Refused where it would be the only protection.
 pub const PUBLISHED_DEFAULT_CREDENTIALS: &str = "skypilot:$apr1$c1h4rNxt$2NnL7dIDUV0tWsnuNMGSr/";
 
-fn error(origins: &Origins, pointer: &str, message: String, help: &str) -> Diagnostic {
+/// An error at `pointer`, where it was set, with one fix.
+pub(super) fn error(origins: &Origins, pointer: &str, message: String, help: &str) -> Diagnostic {
     Diagnostic::error(Code::Rule, message)
         .with_key(super::validate_dotted(pointer))
         .with_origin(origins.of(pointer).cloned())

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod deprecations;
 pub mod edge;
 pub mod effective;
+pub mod grafana;
 pub mod kube_version;
 pub mod merge;
 pub mod model;

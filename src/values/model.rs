@@ -96,7 +96,7 @@ pub struct Values {
     /// The API server pod's `runtimeClassName`.
     pub runtime_class_name: Option<String>,
     pub prometheus: super::prometheus::Prometheus,
-    pub grafana: Subchart,
+    pub grafana: Grafana,
 }
 
 /// Settings shared by every image and pod the chart creates.
@@ -430,6 +430,144 @@ pub struct Ingress {
     /// Deprecated: https node port of that Service.
     #[schemars(range(min = 1, max = 65535))]
     pub https_node_port: Option<i64>,
+}
+
+/// The bundled Grafana: the chart's `grafana` subchart (grafana 9.2.2, Grafana 12.0.1) and the
+/// chart's own Grafana objects (datasource, dashboards, the authenticated Ingress). Only the keys
+/// below are rendered; any other key of the subchart is refused at its line (docs/monitoring.md).
+/// See: #14.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct Grafana {
+    /// Render Grafana (`<release>-grafana`), its datasource and dashboard ConfigMaps and its Ingress.
+    pub enabled: bool,
+    /// Name of the subchart's objects instead of `<release>-grafana`. The chart's own objects
+    /// still point at `<fullname>-grafana`, as upstream.
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
+    pub fullname_override: Option<String>,
+    pub image: GrafanaImage,
+    /// The admin user name (stored in the Secret `<release>-grafana` with `adminPassword`).
+    pub admin_user: Option<String>,
+    /// The admin password. Set: skygen renders the Secret `<release>-grafana` with it (the
+    /// password is then in the manifests). Unset and no `admin.existingSecret`: the Secret is
+    /// yours to create (render prints the command).
+    pub admin_password: Option<String>,
+    pub admin: GrafanaAdmin,
+    /// The Deployment's `strategy` (the chart's default: `Recreate`, for the ReadWriteOnce volume).
+    pub deployment_strategy: Option<KubeObject>,
+    pub persistence: GrafanaPersistence,
+    pub service: GrafanaService,
+    /// The Grafana container's `resources`.
+    pub resources: Option<KubeObject>,
+    /// `nodeSelector` of the Grafana pod.
+    #[schemars(schema_with = "nullable_string_map")]
+    pub node_selector: Option<StringMap>,
+    /// `tolerations` of the Grafana pod.
+    pub tolerations: Option<Vec<KubeObject>>,
+    /// Grafana's configuration, section by section (`server`, `auth.proxy`, …); merged over the
+    /// subchart's defaults and written as `grafana.ini`.
+    #[serde(rename = "grafana.ini")]
+    pub ini: KubeObject,
+    pub ingress: GrafanaIngress,
+    pub sidecar: GrafanaSidecar,
+    /// Dashboard provider files under `/etc/grafana/provisioning/dashboards/`, by file name.
+    pub dashboard_providers: Option<KubeObject>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct GrafanaImage {
+    /// Tag of `docker.io/grafana/grafana` (default: the subchart's app version, 12.0.1).
+    pub tag: Option<String>,
+}
+
+/// An existing Secret with the admin credentials, instead of `adminUser`/`adminPassword`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct GrafanaAdmin {
+    /// Name of the Secret; no `<release>-grafana` Secret is rendered then.
+    pub existing_secret: Option<String>,
+    /// Its key holding the user name (default `admin-user`).
+    pub user_key: Option<String>,
+    /// Its key holding the password (default `admin-password`).
+    pub password_key: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct GrafanaPersistence {
+    /// Keep Grafana's data (`/var/lib/grafana`) on a PVC `<release>-grafana`; off: an emptyDir.
+    pub enabled: bool,
+    /// Requested size of the PVC (default `10Gi`).
+    pub size: Option<String>,
+    pub storage_class_name: Option<String>,
+    /// Access modes of the PVC (default `[ReadWriteOnce]`).
+    pub access_modes: Option<Vec<String>>,
+    /// Use this PVC instead of creating `<release>-grafana`.
+    pub existing_claim: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct GrafanaService {
+    /// Type of the Service `<release>-grafana` (default `ClusterIP`).
+    #[serde(rename = "type")]
+    pub service_type: Option<ServiceType>,
+}
+
+/// The Grafana Ingresses: the chart's own `<fullname>-grafana-authed` (`enableAuthedIngress`)
+/// and the subchart's `<release>-grafana` (`enabled`, off by default).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct GrafanaIngress {
+    /// The subchart's own Ingress, without auth (off in the chart).
+    pub enabled: bool,
+    /// The chart's Ingress `<fullname>-grafana-authed`: the API server's auth in front of Grafana,
+    /// which then trusts the `X-WEBAUTH-USER` header (not with `ingress.unified`).
+    pub enable_authed_ingress: bool,
+    /// URL path of Grafana (it must match `grafana.ini` `server.root_url`).
+    #[schemars(regex(pattern = r"^/[^ \t\r\n]*$"))]
+    pub path: String,
+    /// IngressClass of both Grafana Ingresses.
+    pub ingress_class_name: Option<String>,
+    /// Hosts of the subchart's Ingress (null: the subchart's `chart-example.local`).
+    #[schemars(inner(
+        regex(
+            pattern = r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+        ),
+        length(max = 253)
+    ))]
+    pub hosts: Option<Vec<String>>,
+    /// Extra annotations of both Grafana Ingresses.
+    #[schemars(schema_with = "nullable_string_map")]
+    pub annotations: Option<StringMap>,
+    /// `tls` of the subchart's Ingress, passed through.
+    pub tls: Option<Vec<KubeObject>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct GrafanaSidecar {
+    pub datasources: GrafanaDatasourceSidecar,
+    pub dashboards: GrafanaDashboardSidecar,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct GrafanaDatasourceSidecar {
+    /// Load datasources from ConfigMaps labelled `grafana_datasource` (and render the chart's
+    /// `<fullname>-prometheus-datasource`).
+    pub enabled: bool,
+    /// Load them once in an init container (true) or watch them in a sidecar (false).
+    pub init_datasources: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct GrafanaDashboardSidecar {
+    /// Load dashboards from ConfigMaps labelled `grafana_dashboard` (and render the chart's
+    /// dashboard ConfigMaps).
+    pub enabled: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -926,14 +1064,4 @@ pub struct NebiusCredentials {
 pub struct SlurmCredentials {
     /// Content of the Slurm config file, stored in the Secret `<fullname>-slurm-config`.
     pub config: Option<String>,
-}
-
-/// Values of a monitoring subchart. skygen does not render monitoring yet; only `enabled: false`
-/// is accepted, and the other keys are kept so values files written for the chart still load.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
-pub struct Subchart {
-    pub enabled: bool,
-    #[serde(flatten)]
-    pub rest: KubeObject,
 }

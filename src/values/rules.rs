@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::merge::Origins;
 use super::model::{AccessMode, UpgradeStrategy, Values};
 use super::quantity;
-use crate::diagnostics::{quote, Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic};
 
 /// Smallest CPU request (cores) and memory request (bytes) the API server is known to run with.
 pub const MIN_CPU: f64 = 4.0;
@@ -30,8 +30,8 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     tls_host(v, origins, &mut out);
     removed_required(v, origins, &mut out);
     out.extend(super::auth::check(v, origins));
+    out.extend(super::grafana::check(v, origins));
     out.extend(super::prometheus::check(v, origins));
-    unsupported(v, origins, &mut out);
     out
 }
 
@@ -439,26 +439,4 @@ fn removed_required(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
             missing(pointer, default);
         }
     }
-}
-
-/// # What it checks
-/// Features of the chart that this skygen version does not render yet are refused rather than
-/// silently dropped.
-fn unsupported(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
-    let mut refuse = |pointer: &str, what: &str| {
-        out.push(
-            rule(
-                origins,
-                pointer,
-                format!("{what} is not rendered by this version of skygen yet"),
-            )
-            .with_help(
-                "see docs/helm-compat.md; render it with the Helm chart meanwhile, or leave it off",
-            ),
-        )
-    };
-    if v.grafana.enabled {
-        refuse("/grafana/enabled", "monitoring (grafana.enabled)");
-    }
-    let _ = quote;
 }

@@ -302,7 +302,8 @@ mod tests {
         let keys = w.closed_keys(&path("apiService")).unwrap();
         assert!(keys.contains(&"image"));
         assert!(w.closed_keys(&path("apiService.resources")).is_none());
-        assert!(w.closed_keys(&path("grafana")).is_none());
+        assert!(w.closed_keys(&path("grafana")).is_some());
+        assert!(w.closed_keys(&path("grafana.resources")).is_none());
         assert!(w.closed_keys(&path("prometheus.server")).is_some());
     }
 }

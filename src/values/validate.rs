@@ -196,6 +196,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         return Err(diags);
     }
     diags.extend(super::nginx_cves::retired_warning(&values));
+    diags.extend(super::grafana::warnings(&values, &policy.release));
     let resolved = resolve(&mut values, &policy.release);
     Ok(Validated {
         values,
@@ -371,6 +372,7 @@ fn tree_checks(
 const SUBCHART_HELP: &[(&str, &str)] = &[
     ("/ingress-nginx/", "other settings of the ingress-nginx chart are not rendered; patch the rendered objects with an overlay, or run your own controller (ingress-nginx.enabled=false)"),
     ("/prometheus/", "other settings of the prometheus chart are not rendered (docs/monitoring.md, Bundled Prometheus); patch the rendered objects with an overlay, or run your own Prometheus (prometheus.enabled=false)"),
+    ("/grafana/", "other settings of the grafana chart are not rendered (docs/monitoring.md, Bundled Grafana); patch the rendered objects with an overlay, or run your own Grafana (grafana.enabled=false)"),
 ];
 
 fn subchart_help(pointer: &str) -> Option<&'static (&'static str, &'static str)> {

@@ -95,6 +95,33 @@ pub fn strip_lifecycle_metadata(obj: &mut serde_json::Value) {
     }
 }
 
+/// The objects of a YAML stream (Helm's output or skygen's), as data.
+pub fn stream_objects(text: &str) -> Vec<serde_json::Value> {
+    skygen::yaml::read_stream(text)
+        .expect("the stream parses")
+        .into_iter()
+        .map(|d| d.value)
+        .filter(|v| v.is_object())
+        .collect()
+}
+
+/// Drop what Helm adds to a subchart object's `metadata` (or a pod template's) for itself: the
+/// `helm.sh/*` labels and annotations and `app.kubernetes.io/managed-by`, and the maps that
+/// leaves empty. skygen leaves them out (docs/helm-compat.md).
+pub fn strip_helm_metadata(meta: &mut serde_json::Value) {
+    let Some(m) = meta.as_object_mut() else {
+        return;
+    };
+    for field in ["labels", "annotations"] {
+        if let Some(map) = m.get_mut(field).and_then(|x| x.as_object_mut()) {
+            map.retain(|k, _| !k.starts_with("helm.sh/") && k != "app.kubernetes.io/managed-by");
+            if map.is_empty() {
+                m.remove(field);
+            }
+        }
+    }
+}
+
 /// `"word"` → `word` in a script line when the word has no character the shell treats
 /// specially: the two spell the same shell word, so the quotes carry no meaning.
 pub fn unquote_safe_words(line: &str) -> String {
