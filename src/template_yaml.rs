@@ -506,10 +506,23 @@ impl Flow<'_, '_> {
                 self.at += 1;
                 let mut map = Map::new();
                 self.entries(b'}', |f| {
-                    if f.text.get(f.at) != Some(&b'"') {
-                        return None;
-                    }
-                    let key = f.string()?;
+                    let key = if f.text.get(f.at) == Some(&b'"') {
+                        f.string()?
+                    } else {
+                        // A plain key (`{name: x}`), kept as written; it ends at `: `.
+                        let start = f.at;
+                        while f.text.get(f.at).is_some_and(|c| *c != b':') {
+                            f.at += 1;
+                        }
+                        let key = std::str::from_utf8(&f.text[start..f.at]).ok()?;
+                        let simple = plain_ok(key, true)
+                            && !key.contains(['#', '"', '\'', '\\'])
+                            && f.text.get(f.at + 1) == Some(&b' ');
+                        if !simple || key == "<<" {
+                            return None;
+                        }
+                        key.to_owned()
+                    };
                     if f.text.get(f.at) != Some(&b':') {
                         return None;
                     }
@@ -577,6 +590,7 @@ mod tests {
             "a: b # comment\nc: \"d\" # comment\n\"e.f/g\": \"\\u00e9\\n\\\"q\\\"\"\n",
             "args: [\"/bin/sh\", \"-c\"]\ncommand: -x\nurl: http://a.b:80/c\n",
             "verbs: [get, list, watch]\nf: [IPv4]\nc: [/wait-shutdown]\ne: []\nd: [ a b , c ]\n",
+            "env:\n- {name: METHOD, value: WATCH}\n- {name: URL, value: \"http://x:3000/a\", n: 1}\n",
             "- a\n- b: 1\n  c: 2\n- - x\n",
             "- pods=[a,b]\n- x{y}\n- a[0]: 1\n",
             "",
@@ -614,7 +628,9 @@ mod tests {
             "a: \"\\x41\"\n",
             "a: \"\\/\"\n",
             "a: \"\\ud83d\\ude00\"\n",
-            "a: {b: 1}\n",
+            "a: {b:c: 1}\n",
+            "a: {b c: 1, d}\n",
+            "a: {<<: {b: 1}}\n",
             "a: [b: 1]\n",
             "a: [b:c]\n",
             "a: [&x b]\n",
