@@ -7,7 +7,8 @@
 # Environment:
 #   SKYGEN  the binary to time (default: target/release/skygen, built if missing)
 #   HELM    the helm binary (default: `helm` on PATH; none: skygen's numbers only)
-#   CHART   the upstream chart directory or .tgz (skypilot/skypilot-nightly), if you have it
+#   CHART   the upstream chart directory (with its subcharts in charts/, e.g. from
+#           `helm pull skypilot/skypilot-nightly --untar`) or .tgz, if you have it
 #   RUNS    runs per command (default 200)
 #
 # The upstream chart's templates are not in this repository (nor in the team's reference
@@ -60,6 +61,7 @@ if [ -n "$helm" ]; then
     echo "helm: $("$helm" version --short)"
     if [ -n "${CHART:-}" ]; then
         chart=$(realpath "$CHART")
+        echo "helm chart: $chart (subcharts: $(ls "$chart/charts" 2>/dev/null | tr '\n' ' '))"
         names+=("helm template (upstream chart)")
         lower=""
     else

@@ -22,6 +22,7 @@ pub mod overlay;
 pub mod pointer;
 pub mod render;
 pub mod skyconfig;
+mod template_yaml;
 pub mod templates;
 mod text;
 pub mod values;

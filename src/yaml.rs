@@ -593,6 +593,11 @@ pub fn resolve_plain_11(text: &str) -> Value {
     if FALSE_11.contains(&text) {
         return Value::Bool(false);
     }
+    // Numbers start with a digit, a sign, `.` (or `_`, which neither parser takes): anything
+    // else is text, without the integer parser's copy (most scalars are words or paths).
+    if !text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | '_')) {
+        return Value::String(text.to_owned());
+    }
     if let Some(n) = parse_int_11(text) {
         return Value::Number(n.into());
     }

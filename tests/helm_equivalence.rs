@@ -78,9 +78,7 @@ fn is_subchart(obj: &Value) -> bool {
 /// skygen writes its own dashboards (issue #14): a dashboard ConfigMap means the same when its
 /// name, labels and data keys do.
 fn dashboards_aside(obj: &mut Value) {
-    let is_dashboard = obj
-        .pointer("/metadata/labels/grafana_dashboard")
-        .is_some();
+    let is_dashboard = obj.pointer("/metadata/labels/grafana_dashboard").is_some();
     if let (true, Some(Value::Object(data))) = (is_dashboard, obj.get_mut("data")) {
         data.values_mut()
             .for_each(|v| *v = Value::String("(a dashboard)".into()));

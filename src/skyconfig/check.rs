@@ -16,6 +16,7 @@ use super::schemas::{self, Embedded};
 use super::version::Choice;
 use super::{ConfigEdits, CONFIG_POINTER};
 use crate::diagnostics::{did_you_mean, quote, shorten, Code, Diagnostic, Origin, Severity};
+use crate::values::schema_check::{self, Verdict};
 use crate::values::{kind_of, validate_dotted as dotted, Merged};
 use crate::yaml::{self, escape_pointer, Document};
 
@@ -169,14 +170,21 @@ struct Finding {
     severity: Severity,
 }
 
-/// Check `doc` against `schema` (compiled as `validator`); every finding, placed.
+/// Check `doc` against a schema; every finding, placed. The fast walk
+/// ([`schema_check::check_draft7`]) over `fast` (the schema, or the part of it that can apply
+/// to `doc`) answers for a valid document; only otherwise is the whole schema parsed and
+/// compiled (`full`, once per process) to find and explain the errors.
 pub(super) fn against(
     doc: &Document,
     blame: &Blame<'_>,
-    schema: &Value,
-    validator: &jsonschema::Validator,
+    fast: &Value,
+    full: impl FnOnce() -> (&'static Value, &'static jsonschema::Validator),
     wording: &Wording<'_>,
 ) -> Vec<Diagnostic> {
+    if schema_check::check_draft7(fast, &doc.value) == Verdict::Valid {
+        return Vec::new();
+    }
+    let (schema, validator) = full();
     let mut findings = Vec::new();
     for err in validator.iter_errors(&doc.value) {
         explain(&err, schema, wording, &mut findings);
@@ -517,7 +525,7 @@ pub(super) fn config(merged: &Merged, text: &str, choice: &Choice) -> Vec<Diagno
     if doc.value.is_null() {
         return Vec::new();
     }
-    let (schema, validator) = schemas::compiled(choice.schema);
+    let fast = schemas::pruned(choice.schema, &doc.value);
     let wording = Wording {
         name,
         secret: |p| {
@@ -535,7 +543,8 @@ pub(super) fn config(merged: &Merged, text: &str, choice: &Choice) -> Vec<Diagno
         },
         release: Some(choice.schema),
     };
-    against(&doc, &blame, schema, validator, &wording)
+    let full = || schemas::compiled(choice.schema);
+    against(&doc, &blame, &fast, full, &wording)
 }
 
 #[cfg(test)]

@@ -16,10 +16,19 @@ use super::POOLS_POINTER;
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::values::{kind_of, Merged};
 
-/// skygen's schema of `ssh_node_pools.yaml`.
-fn schema() -> &'static (Value, jsonschema::Validator) {
-    static COMPILED: OnceLock<(Value, jsonschema::Validator)> = OnceLock::new();
+/// skygen's schema of `ssh_node_pools.yaml`, compiled by `jsonschema` only to explain errors.
+fn validator() -> &'static jsonschema::Validator {
+    static COMPILED: OnceLock<jsonschema::Validator> = OnceLock::new();
     COMPILED.get_or_init(|| {
+        jsonschema::draft7::new(schema())
+            .expect("the SSH node pools schema compiles; this is a skygen bug")
+    })
+}
+
+/// skygen's schema of `ssh_node_pools.yaml`.
+fn schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
         let credentials = json!({
             "user": {"type": "string"},
             "identity_file": {"type": "string"},
@@ -48,14 +57,11 @@ fn schema() -> &'static (Value, jsonschema::Validator) {
             pool["properties"][k] = v.clone();
         }
         pool["properties"]["hosts"]["items"]["anyOf"][1] = host;
-        let schema = json!({
+        json!({
             "$schema": "http://json-schema.org/draft-07/schema#",
             "type": "object",
             "additionalProperties": pool,
-        });
-        let validator = jsonschema::draft7::new(&schema)
-            .expect("the SSH node pools schema compiles; this is a skygen bug");
-        (schema, validator)
+        })
     })
 }
 
@@ -83,12 +89,11 @@ pub(super) fn check(merged: &Merged, text: &str) -> Vec<Diagnostic> {
             "write `my-pool: {hosts: [10.0.0.1], user: ubuntu, identity_file: ~/.ssh/key}`",
         )];
     }
-    let (schema, validator) = schema();
     let wording = Wording {
         name,
         secret: |_| true,
         unknown: Severity::Warning,
         release: None,
     };
-    check::against(&doc, &blame, schema, validator, &wording)
+    check::against(&doc, &blame, schema(), || (schema(), validator()), &wording)
 }

@@ -67,6 +67,110 @@ pub fn parsed(e: &'static Embedded) -> &'static Value {
     })
 }
 
+/// The part of the schema that can apply to `config`: all of it but, at every level the
+/// config reaches, the `properties` it does not have. The fast walk visits nothing else
+/// (`properties` only looks at the keys the config has, and `additionalProperties` asks only
+/// whether those keys are listed), so it answers the same. Checking a valid config then reads
+/// the schema's 60 KB once, building values only along the config's keys (a full parse costs
+/// more than the rest of the check). A schema with a `$ref` (which could point into a pruned
+/// part) comes back whole.
+pub fn pruned(e: &'static Embedded, config: &Value) -> Value {
+    if e.json.contains("\"$ref\"") {
+        return parsed(e).clone();
+    }
+    let mut de = serde_json::Deserializer::from_str(e.json);
+    let seed = prune::Node {
+        instance: Some(config),
+        properties: false,
+    };
+    match serde::de::DeserializeSeed::deserialize(seed, &mut de) {
+        Ok(v) => v,
+        Err(_) => parsed(e).clone(),
+    }
+}
+
+/// The seed of [`pruned`].
+mod prune {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Value};
+    use std::fmt;
+
+    /// A schema node read for an instance node (`None`: absent): every keyword as JSON, but
+    /// `properties` pruned. With `properties`, the value of that keyword instead: only the
+    /// instance's keys, each a pruned node.
+    pub struct Node<'c> {
+        pub instance: Option<&'c Value>,
+        pub properties: bool,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Node<'_> {
+        type Value = Value;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Node<'_> {
+        type Value = Value;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON Schema node")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if self.properties {
+                    match self.instance.and_then(|i| i.get(&key)) {
+                        Some(child) => {
+                            let node = Node {
+                                instance: Some(child),
+                                properties: false,
+                            };
+                            out.insert(key, map.next_value_seed(node)?);
+                        }
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                } else if key == "properties" {
+                    let props = Node {
+                        instance: self.instance,
+                        properties: true,
+                    };
+                    out.insert(key, map.next_value_seed(props)?);
+                } else {
+                    out.insert(key, map.next_value::<Value>()?);
+                }
+            }
+            Ok(Value::Object(out))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(v) = seq.next_element::<Value>()? {
+                out.push(v);
+            }
+            Ok(Value::Array(out))
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_owned()))
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+    }
+}
+
 /// The parsed schema and its validator (draft-07, as SkyPilot validates).
 pub fn compiled(e: &'static Embedded) -> (&'static Value, &'static jsonschema::Validator) {
     static COMPILED: OnceLock<Vec<OnceLock<jsonschema::Validator>>> = OnceLock::new();
@@ -148,6 +252,74 @@ mod tests {
             assert_eq!(schema["x-skypilot"]["built"], e.built, "{}", e.version);
             assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
         }
+    }
+
+    /// Whenever the fast walk decides a config (valid or not), the compiled schema agrees:
+    /// configs that use many parts of the schema, and mistakes in each, against every release.
+    /// The configs a render meets (the benchmark's, the golden cases') take the fast path.
+    #[test]
+    fn the_fast_walk_agrees_with_jsonschema() {
+        use crate::values::schema_check::{check_draft7, Verdict};
+        use serde_json::json;
+        let valid = [
+            json!({"allowed_clouds": ["aws", "gcp", "kubernetes"],
+                   "kubernetes": {"allowed_contexts": ["in-cluster"]},
+                   "jobs": {"controller": {"resources": {"cpus": "2+", "memory": "4+"}}}}),
+            json!({"allowed_clouds": ["AWS", "kubernetes"],
+                   "kubernetes": {"allowed_contexts": ["on"], "remote_identity": "yes"}}),
+            json!({"kubernetes": {"pod_config": {"spec": {"nodeSelector": {"a": "b"}}},
+                   "provision_timeout": 900, "remote_identity": "SERVICE_ACCOUNT"},
+                   "aws": {"labels": {"team": "ml"}, "use_internal_ips": true,
+                           "vpc_name": "vpc-1", "security_group_name": "sg"},
+                   "gcp": {"project_id": "p", "use_internal_ips": false},
+                   "admin_policy": "my.module.Policy"}),
+            json!({}),
+        ];
+        let invalid = [
+            json!({"allowed_clouds": "aws"}),
+            json!({"allowed_clouds": ["nowhere"]}),
+            json!({"kubernetes": {"provision_timeout": "soon"}}),
+            json!({"kubernetes": {"no_such_key": 1}}),
+            json!({"no_such_section": {}}),
+            json!({"aws": {"use_internal_ips": "yes"}}),
+            json!({"jobs": {"controller": {"resources": {"cpus": []}}}}),
+            json!({"gcp": {"labels": {"a": 1}}}),
+        ];
+        let mut decided = 0;
+        let mut total = 0;
+        for e in SCHEMAS {
+            let (schema, validator) = compiled(e);
+            for config in valid.iter().chain(&invalid) {
+                total += 1;
+                let slow = validator.is_valid(config);
+                let fast = check_draft7(schema, config);
+                assert_eq!(
+                    fast,
+                    check_draft7(&pruned(e, config), config),
+                    "{}: pruned",
+                    e.version
+                );
+                match fast {
+                    Verdict::Valid => {
+                        assert!(slow, "{}: fast valid, jsonschema not: {config}", e.version)
+                    }
+                    Verdict::Invalid => assert!(
+                        !slow,
+                        "{}: fast invalid, jsonschema valid: {config}",
+                        e.version
+                    ),
+                    Verdict::Unsure => continue,
+                }
+                decided += 1;
+            }
+            assert_eq!(
+                check_draft7(schema, &valid[0]),
+                Verdict::Valid,
+                "{}: the benchmark's config takes the fast path",
+                e.version
+            );
+        }
+        assert!(decided * 10 >= total * 9, "decided {decided} of {total}");
     }
 
     /// The table lists every committed file, and nothing else.

@@ -354,8 +354,15 @@ fn merged_defaults() -> Merged {
     DEFAULTS
         .get_or_init(|| {
             let mut merged = Merged::empty();
-            let doc = yaml::read_one(DEFAULTS_YAML)
-                .expect("the embedded defaults are valid YAML; this is a skygen bug");
+            // Without positions: every default's origin is `Origin::Defaults` anyway.
+            let doc = crate::template_yaml::read_own(DEFAULTS_YAML)
+                .ok()
+                .and_then(|docs| docs.into_iter().next())
+                .map(|value| yaml::Document {
+                    value,
+                    ..Default::default()
+                })
+                .expect("the embedded defaults are one YAML document; this is a skygen bug");
             merge_document(
                 &mut merged,
                 doc,

@@ -7,8 +7,12 @@
 //! which finds and explains the errors. So this check never decides that values are wrong, and
 //! it is right when it says they are valid: the test `agrees_with_jsonschema` holds it to that.
 //!
-//! Like the validate stage, it ignores `additionalProperties: false` outside `anyOf`/`oneOf`
-//! branches: unknown keys are reported (with did-you-mean) by the unknown-key walk instead.
+//! For the values schema ([`check`]) it ignores `additionalProperties: false` outside
+//! `anyOf`/`oneOf` branches, like the validate stage: unknown keys are reported (with
+//! did-you-mean) by the unknown-key walk instead. The SkyPilot config schemas (draft-07, checked
+//! by `skyconfig`) go through [`check_draft7`], where every keyword counts: compiling one of them
+//! costs about 25 M instructions and most of a render's page faults, checking a config this way a
+//! few thousand.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -26,16 +30,39 @@ pub enum Verdict {
 
 use Verdict::{Invalid, Unsure, Valid};
 
-/// Keywords that never constrain a value.
-const ANNOTATIONS: &[&str] = &["description", "title", "$schema", "$defs", "default"];
+/// Keywords that never constrain a value (and any `x-…` extension keyword, which validators
+/// ignore too).
+const ANNOTATIONS: &[&str] = &[
+    "description",
+    "title",
+    "$schema",
+    "$defs",
+    "definitions",
+    "default",
+    "$comment",
+    "examples",
+];
 
 /// Is `instance` valid against `root` (the values schema)?
 pub fn check(root: &Value, instance: &Value) -> Verdict {
-    Checker { root }.node(root, instance, false)
+    Checker {
+        root,
+        strict: false,
+    }
+    .node(root, instance, false)
+}
+
+/// Is `instance` valid against `root`, a draft-07 schema, every keyword counting (unknown keys
+/// included)? For the SkyPilot config schemas and skygen's SSH node pools schema.
+pub fn check_draft7(root: &Value, instance: &Value) -> Verdict {
+    Checker { root, strict: true }.node(root, instance, true)
 }
 
 struct Checker<'a> {
     root: &'a Value,
+    /// `additionalProperties: false` counts everywhere, and the draft-07 rules apply (`$ref`
+    /// replaces its siblings, references point into `definitions`).
+    strict: bool,
 }
 
 /// Combine verdicts that must all hold.
@@ -73,6 +100,50 @@ fn regex(pattern: &str) -> Option<regex::Regex> {
         .clone()
 }
 
+/// Does `text` match `pattern` (ECMA 262, searched anywhere)? Unsure where Rust's regex could
+/// read it differently: the classes [`regex`] refuses, and line terminators other than `\n`,
+/// which ECMA's `.` does not match but Rust's does.
+fn matches(pattern: &str, text: &str) -> Verdict {
+    if text.contains(['\r', '\u{2028}', '\u{2029}']) {
+        return Unsure;
+    }
+    if let Some(found) = literal_alternation(pattern, text) {
+        return verdict(found);
+    }
+    match regex(pattern) {
+        Some(re) => verdict(re.is_match(text)),
+        None => Unsure,
+    }
+}
+
+/// A pattern that is a list of words (`^(?i:aws|gcp)$`, `^(a|b)$`, `^all$`, the SkyPilot
+/// schemas' case-insensitive enums) matched against ASCII text by comparing, without compiling
+/// a regex (a Unicode case-insensitive one costs more than the rest of the walk). For ASCII text
+/// and ASCII words this is exactly the regex's answer; anything else is `None`.
+fn literal_alternation(pattern: &str, text: &str) -> Option<bool> {
+    let inner = pattern.strip_prefix('^')?.strip_suffix('$')?;
+    let (fold, words) = match inner.strip_prefix("(?i:") {
+        Some(rest) => (true, rest.strip_suffix(')')?),
+        None => match inner.strip_prefix('(') {
+            Some(rest) => (false, rest.strip_suffix(')')?),
+            None => (false, inner),
+        },
+    };
+    let plain = words
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'|' | b'-' | b'_'));
+    if !plain || !text.is_ascii() {
+        return None;
+    }
+    Some(words.split('|').any(|w| {
+        if fold {
+            w.eq_ignore_ascii_case(text)
+        } else {
+            w == text
+        }
+    }))
+}
+
 /// A number as an exact integer when it is one that `f64` also holds exactly.
 fn exact_int(v: &Value) -> Option<i64> {
     let n = v.as_number()?;
@@ -91,7 +162,7 @@ impl<'a> Checker<'a> {
         let mut out = Valid;
         for (k, kv) in s {
             let v = match k.as_str() {
-                k if ANNOTATIONS.contains(&k) => Valid,
+                k if ANNOTATIONS.contains(&k) || k.starts_with("x-") => Valid,
                 "format" => {
                     // The only format the schema uses; jsonschema does not know it (annotation).
                     if kv == "int64" {
@@ -100,15 +171,7 @@ impl<'a> Checker<'a> {
                         Unsure
                     }
                 }
-                "$ref" => match kv.as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
-                    Some(name) if !name.contains(['/', '~']) => {
-                        match self.root.get("$defs").and_then(|d| d.get(name)) {
-                            Some(target) => self.node(target, inst, in_branch),
-                            None => Unsure,
-                        }
-                    }
-                    _ => Unsure,
-                },
+                "$ref" => self.reference(s, kv, inst, in_branch),
                 "type" => type_check(kv, inst),
                 "enum" => match kv.as_array() {
                     Some(list) => one_of_values(list.iter(), inst),
@@ -129,9 +192,9 @@ impl<'a> Checker<'a> {
                     (Some(text), Some(max)) => verdict(text.chars().count() as u64 <= max),
                     (Some(_), None) => Unsure,
                 },
-                "pattern" => match (inst.as_str(), kv.as_str().and_then(regex)) {
+                "pattern" => match (inst.as_str(), kv.as_str()) {
                     (None, _) => Valid,
-                    (Some(text), Some(re)) => verdict(re.is_match(text)),
+                    (Some(text), Some(p)) => matches(p, text),
                     (Some(_), None) => Unsure,
                 },
                 "items" => match (inst.as_array(), kv) {
@@ -172,6 +235,84 @@ impl<'a> Checker<'a> {
                     }
                     None => Unsure,
                 },
+                "not" => match self.node(kv, inst, true) {
+                    Valid => Invalid,
+                    Invalid => Valid,
+                    Unsure => Unsure,
+                },
+                "if" => match self.node(kv, inst, true) {
+                    Valid => s
+                        .get("then")
+                        .map_or(Valid, |t| self.node(t, inst, in_branch)),
+                    Invalid => s
+                        .get("else")
+                        .map_or(Valid, |e| self.node(e, inst, in_branch)),
+                    Unsure => Unsure,
+                },
+                // Read together with `if` (above); alone they do nothing.
+                "then" | "else" => Valid,
+                "required" => match (inst.as_object(), kv.as_array()) {
+                    (None, _) => Valid,
+                    (Some(obj), Some(names)) => all(names.iter().map(|n| match n.as_str() {
+                        Some(n) => verdict(obj.contains_key(n)),
+                        None => Unsure,
+                    })),
+                    (Some(_), None) => Unsure,
+                },
+                "exclusiveMinimum" | "exclusiveMaximum" => {
+                    match (inst.is_number(), exact_int(kv)) {
+                        (false, _) => Valid,
+                        (true, Some(bound)) => match exact_int(inst) {
+                            Some(n) if k == "exclusiveMinimum" => verdict(n > bound),
+                            Some(n) => verdict(n < bound),
+                            None => Unsure,
+                        },
+                        (true, None) => Unsure,
+                    }
+                }
+                "minLength" => match (inst.as_str(), kv.as_u64()) {
+                    (None, _) => Valid,
+                    (Some(text), Some(min)) => verdict(text.chars().count() as u64 >= min),
+                    (Some(_), None) => Unsure,
+                },
+                "minItems" | "maxItems" => match (inst.as_array(), kv.as_u64()) {
+                    (None, _) => Valid,
+                    (Some(a), Some(n)) => verdict(bound_holds(k == "minItems", a.len(), n)),
+                    (Some(_), None) => Unsure,
+                },
+                "minProperties" | "maxProperties" => match (inst.as_object(), kv.as_u64()) {
+                    (None, _) => Valid,
+                    (Some(m), Some(n)) => verdict(bound_holds(k == "minProperties", m.len(), n)),
+                    (Some(_), None) => Unsure,
+                },
+                "uniqueItems" => match (inst.as_array(), kv.as_bool()) {
+                    (None, _) | (_, Some(false)) => Valid,
+                    // `1` and `1.0` are equal to JSON Schema: leave floats to jsonschema.
+                    (Some(a), Some(true)) if a.iter().any(has_float) => Unsure,
+                    (Some(a), Some(true)) => verdict(
+                        a.iter()
+                            .enumerate()
+                            .all(|(i, x)| a[..i].iter().all(|y| x != y)),
+                    ),
+                    (Some(_), None) => Unsure,
+                },
+                "propertyNames" => match inst.as_object() {
+                    None => Valid,
+                    Some(obj) => all(obj
+                        .keys()
+                        .map(|key| self.node(kv, &Value::String(key.clone()), true))),
+                },
+                "patternProperties" => match (inst.as_object(), kv.as_object()) {
+                    (None, _) => Valid,
+                    (Some(obj), Some(patterns)) => all(patterns.iter().flat_map(|(p, sub)| {
+                        obj.iter().map(move |(key, val)| match matches(p, key) {
+                            Valid => self.node(sub, val, in_branch),
+                            Invalid => Valid,
+                            Unsure => Unsure,
+                        })
+                    })),
+                    _ => Unsure,
+                },
                 _ => Unsure,
             };
             match v {
@@ -183,7 +324,39 @@ impl<'a> Checker<'a> {
         out
     }
 
-    /// `additionalProperties`: the keys `properties` does not name.
+    /// `$ref` to a definition of the same document (`#/$defs/NAME`, or `#/definitions/NAME`
+    /// in draft-07, where a `$ref` replaces its sibling keywords: such a node is left to
+    /// jsonschema).
+    fn reference(
+        &self,
+        s: &'a Map<String, Value>,
+        kv: &'a Value,
+        inst: &Value,
+        in_branch: bool,
+    ) -> Verdict {
+        if self.strict
+            && s.keys()
+                .any(|k| k != "$ref" && !ANNOTATIONS.contains(&k.as_str()))
+        {
+            return Unsure;
+        }
+        let Some(r) = kv.as_str() else {
+            return Unsure;
+        };
+        let found = ["$defs", "definitions"].iter().find_map(|defs| {
+            let name = r
+                .strip_prefix("#/")?
+                .strip_prefix(defs)?
+                .strip_prefix('/')?;
+            (!name.contains(['/', '~', '%'])).then(|| self.root.get(*defs)?.get(name))?
+        });
+        match found {
+            Some(target) => self.node(target, inst, in_branch),
+            None => Unsure,
+        }
+    }
+
+    /// `additionalProperties`: the keys neither `properties` nor `patternProperties` name.
     fn additional(
         &self,
         s: &'a Map<String, Value>,
@@ -191,19 +364,53 @@ impl<'a> Checker<'a> {
         obj: &Map<String, Value>,
         in_branch: bool,
     ) -> Verdict {
-        if s.contains_key("patternProperties") {
-            return Unsure;
-        }
+        let patterns: Vec<&String> = match s.get("patternProperties") {
+            None => Vec::new(),
+            Some(Value::Object(p)) => p.keys().collect(),
+            Some(_) => return Unsure,
+        };
         let props = s.get("properties").and_then(Value::as_object);
-        let mut extra = obj
-            .iter()
-            .filter(|(k, _)| props.is_none_or(|p| !p.contains_key(*k)));
+        let mut unsure = false;
+        let mut extra = obj.iter().filter(|(k, _)| {
+            props.is_none_or(|p| !p.contains_key(*k))
+                && !patterns.iter().any(|p| match matches(p, k) {
+                    Valid => true,
+                    Invalid => false,
+                    Unsure => {
+                        unsure = true;
+                        false
+                    }
+                })
+        });
         match kv {
             // Outside a branch an unknown key is the unknown-key walk's to report (see above).
-            Value::Bool(false) if !in_branch => Valid,
-            Value::Bool(false) => verdict(extra.next().is_none()),
-            _ => all(extra.map(|(_, v)| self.node(kv, v, in_branch))),
+            Value::Bool(false) if !in_branch && !self.strict => Valid,
+            Value::Bool(false) => {
+                let none = extra.next().is_none();
+                if unsure {
+                    Unsure
+                } else {
+                    verdict(none)
+                }
+            }
+            _ => {
+                let out = all(extra.map(|(_, v)| self.node(kv, v, in_branch)));
+                if unsure {
+                    all([out, Unsure])
+                } else {
+                    out
+                }
+            }
         }
+    }
+}
+
+/// `minItems` (`min`) or `maxItems`-like bounds on a count.
+fn bound_holds(min: bool, len: usize, bound: u64) -> bool {
+    if min {
+        len as u64 >= bound
+    } else {
+        len as u64 <= bound
     }
 }
 
@@ -279,6 +486,24 @@ fn has_float(v: &Value) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Word-list patterns are answered without a regex, as the regex answers.
+    #[test]
+    fn word_lists_match_as_their_regex() {
+        let patterns = ["^(?i:aws|gcp|do)$", "^(a-b|c_d)$", "^all$", "^(?i:x|)$"];
+        let texts = [
+            "aws", "AWS", "Gcp", "do ", "d", "", "a-b", "A-B", "c_d", "all", "ALL", "x\n",
+        ];
+        for p in patterns {
+            let re = regex::Regex::new(p).unwrap();
+            for t in texts {
+                assert_eq!(literal_alternation(p, t), Some(re.is_match(t)), "{p} {t:?}");
+            }
+        }
+        assert_eq!(literal_alternation("^(?i:aws)$", "\u{212A}"), None);
+        assert_eq!(literal_alternation("^a.c$", "abc"), None);
+        assert_eq!(literal_alternation("^(a|b)c$", "ac"), None);
+    }
 
     fn jsonschema_valid(schema: &Value, inst: &Value) -> bool {
         let v = jsonschema::options().build(schema).unwrap();
