@@ -202,12 +202,8 @@ impl Rules<'_> {
     }
 
     fn warning(&mut self, pointer: &str, message: String, help: &str) {
-        self.out.push(
-            Diagnostic::warning(Code::Rule, message)
-                .with_key(super::validate_dotted(pointer))
-                .with_origin(self.origins.of(pointer).cloned())
-                .with_help(help),
-        );
+        self.out
+            .push(super::rules::rule_warning(self.origins, pointer, &message).with_help(help));
     }
 }
 

@@ -33,9 +33,7 @@ pub fn network_policy_on(v: &Values) -> bool {
 pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let at = |d: Diagnostic, pointer: &str, help: &str| {
-        d.with_key(super::validate_dotted(pointer))
-            .with_origin(origins.of(pointer).cloned())
-            .with_help(help)
+        super::rules::at_key(d, origins, pointer).with_help(help)
     };
     let error = |pointer: &str, message: String, help: &str| {
         at(Diagnostic::error(Code::Rule, message), pointer, help)

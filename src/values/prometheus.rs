@@ -16,8 +16,8 @@ use serde_json::Value;
 use super::merge::Origins;
 use super::model::{nullable_string_map, KubeObject, StringMap, Values};
 use super::quantity;
-use super::rules::rule;
-use crate::diagnostics::{Code, Diagnostic};
+use super::rules::{rule, rule_warning};
+use crate::diagnostics::Diagnostic;
 
 /// `prometheus.*`: the bundled Prometheus server and kube-state-metrics.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -286,14 +286,12 @@ pub fn check(v: &Values, origins: &Origins) -> Vec<Diagnostic> {
     if !v.api_service.metrics.enabled {
         // The chart's jobs scrape the API server's metrics app, which runs only with
         // `apiService.metrics.enabled` (SKY_API_SERVER_METRICS_ENABLED).
-        let pointer = "/prometheus/enabled";
         out.push(
-            Diagnostic::warning(
-                Code::Rule,
+            rule_warning(
+                origins,
+                "/prometheus/enabled",
                 "the bundled Prometheus scrapes the API server's metrics, which are off: its jobs for the API server fail and the SkyPilot dashboards get no API server or GPU data",
             )
-            .with_key(super::validate_dotted(pointer))
-            .with_origin(origins.of(pointer).cloned())
             .with_help("set apiService.metrics.enabled=true"),
         );
     }

@@ -13,8 +13,17 @@ pub const MIN_CPU: f64 = 4.0;
 pub const MIN_MEMORY: f64 = 8.0 * 1024.0 * 1024.0 * 1024.0;
 
 pub(crate) fn rule(origins: &Origins, pointer: &str, message: String) -> Diagnostic {
-    Diagnostic::error(Code::Rule, message)
-        .with_key(super::validate_dotted(pointer))
+    at_key(Diagnostic::error(Code::Rule, message), origins, pointer)
+}
+
+/// A rule's warning at the values key `pointer`, located as [`rule`] locates an error.
+pub(crate) fn rule_warning(origins: &Origins, pointer: &str, message: &str) -> Diagnostic {
+    at_key(Diagnostic::warning(Code::Rule, message), origins, pointer)
+}
+
+/// `d` located at the values key `pointer`: its dotted name and where it was set.
+pub(crate) fn at_key(d: Diagnostic, origins: &Origins, pointer: &str) -> Diagnostic {
+    d.with_key(super::validate_dotted(pointer))
         .with_origin(origins.of(pointer).cloned())
 }
 
@@ -179,15 +188,11 @@ fn config_seeds_once(v: &Values, origins: &Origins, out: &mut Vec<Diagnostic>) {
     if non_empty(&v.api_service.config).is_none() {
         return;
     }
-    let pointer = "/apiService/config";
-    out.push(
-        Diagnostic::warning(
-            Code::Rule,
-            "seeds ~/.sky/config.yaml on the first start only; a changed config does not reach a running server (see docs/lifecycle.md)",
-        )
-        .with_key(super::validate_dotted(pointer))
-        .with_origin(origins.of(pointer).cloned()),
-    );
+    out.push(rule_warning(
+        origins,
+        "/apiService/config",
+        "seeds ~/.sky/config.yaml on the first start only; a changed config does not reach a running server (see docs/lifecycle.md)",
+    ));
 }
 
 /// # What it checks
