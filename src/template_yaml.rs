@@ -16,6 +16,7 @@
 //! For template authors: nothing changes in how templates are written. A template that writes
 //! something outside this part of YAML still works; it is only read more slowly.
 
+use memchr::{memchr2, memchr3, memchr3_iter, memchr_iter};
 use serde_json::{Map, Value};
 
 use crate::yaml::{is_raw_safe, resolve_plain_11, MAX_DEPTH};
@@ -26,13 +27,18 @@ const DEPTH: usize = MAX_DEPTH / 2;
 /// The documents of `text` (empty ones as `null`), or `None` when the text is outside what this
 /// reader understands.
 pub fn read(text: &str) -> Option<Vec<Value>> {
-    if text.contains(['\r', '\t', '\u{feff}']) {
+    if has_declined_char(text) {
         return None;
     }
     let mut docs = Vec::new();
     let mut rows: Vec<&str> = Vec::new();
     let mut separated = false;
-    for raw in text.split('\n') {
+    // The rows between newlines, as `text.split('\n')` gives them, found with a vectorized search.
+    let mut start = 0;
+    let ends = memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    for end in ends {
+        let raw = &text[start..end];
+        start = end + 1;
         if raw.starts_with("---") || raw.starts_with("...") || raw.starts_with('%') {
             if raw.trim_end() != "---" {
                 return None;
@@ -76,6 +82,15 @@ pub fn read_own(text: &str) -> Result<Vec<Value>, crate::yaml::ReadError> {
         }
     }
 }
+
+/// Whether `text` has a character this reader never reads: a carriage return, a tab or a byte
+/// order mark (one vectorized pass; `U+FEFF` is the bytes EF BB BF).
+fn has_declined_char(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr3_iter(b'\r', b'\t', 0xEF, b).any(|i| b[i] != 0xEF || b[i..].starts_with(BOM))
+}
+
+const BOM: &[u8] = "\u{feff}".as_bytes();
 
 #[cfg(test)]
 thread_local! {
@@ -324,6 +339,7 @@ impl<'a> Reader<'a> {
     fn inline(&mut self, text: &str, depth: usize) -> Option<Value> {
         if text.starts_with(['"', '{', '[']) {
             let mut flow = Flow {
+                src: text,
                 text: text.as_bytes(),
                 at: 0,
                 nodes: &mut self.nodes,
@@ -333,7 +349,7 @@ impl<'a> Reader<'a> {
             return (rest.is_empty() || rest.starts_with(" #")).then_some(value);
         }
         self.count()?;
-        let plain = match text.find(" #") {
+        let plain = match comment_start(text) {
             Some(i) => text[..i].trim_end_matches(' '),
             None => text,
         };
@@ -360,8 +376,12 @@ fn plain_ok(text: &str, flow: bool) -> bool {
         return false;
     }
     // One pass over the bytes; text that is not ASCII is checked character by character after.
+    // Most bytes are letters, digits and punctuation no rule looks at: one table lookup each.
     let mut ascii = true;
     for (i, &c) in b.iter().enumerate() {
+        if !NOTABLE[c as usize] {
+            continue;
+        }
         match c {
             b'[' | b']' | b'{' | b'}' | b',' if flow => return false,
             b':' if b.get(i + 1).is_none_or(|n| *n == b' ') => return false,
@@ -374,6 +394,36 @@ fn plain_ok(text: &str, flow: bool) -> bool {
     ascii || text.chars().all(is_raw_safe)
 }
 
+/// The bytes [`plain_ok`] has a rule for: flow indicators, `:`, `#`, control characters, DEL and
+/// every byte of a character that is not ASCII.
+static NOTABLE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = matches!(
+            c as u8,
+            b'[' | b']' | b'{' | b'}' | b',' | b':' | b'#' | 0x7f..
+        ) || c < 0x20;
+        c += 1;
+    }
+    t
+};
+
+/// Where ` #` (a comment after a value) starts in `text`, like `text.find(" #")`.
+fn comment_start(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    memchr_iter(b'#', b)
+        .find(|&i| i > 0 && b[i - 1] == b' ')
+        .map(|i| i - 1)
+}
+
+/// Where the `:` that ends a plain key is: the first one followed by a space or ending `body`
+/// (`body.find(": ")`, else a trailing `:`).
+fn key_colon(body: &str) -> Option<usize> {
+    let b = body.as_bytes();
+    memchr_iter(b':', b).find(|&i| b.get(i + 1).is_none_or(|n| *n == b' '))
+}
+
 /// `key: rest` or `key:` → the key as written and the value's text (empty for a nested block).
 /// A key is a plain scalar or a JSON string; `<<` (a merge key) and empty keys are declined.
 fn split_key(body: &str) -> Option<(String, &str)> {
@@ -381,9 +431,7 @@ fn split_key(body: &str) -> Option<(String, &str)> {
         let end = string_end(body.as_bytes(), 0)?;
         (json_string(&body[..end])?, &body[end..])
     } else {
-        let colon = body
-            .find(": ")
-            .or_else(|| body.strip_suffix(':').map(str::len))?;
+        let colon = key_colon(body)?;
         let key = &body[..colon];
         if !plain_ok(key, false) || key == "<<" {
             return None;
@@ -403,14 +451,13 @@ fn split_key(body: &str) -> Option<(String, &str)> {
 /// The byte just after the closing quote of the JSON string starting at `start`.
 fn string_end(s: &[u8], start: usize) -> Option<usize> {
     let mut i = start + 1;
-    while i < s.len() {
-        match s[i] {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
+    loop {
+        i += memchr2(b'"', b'\\', s.get(i..)?)?;
+        if s[i] == b'"' {
+            return Some(i + 1);
         }
+        i += 2;
     }
-    None
 }
 
 /// A double-quoted scalar that JSON and YAML read the same: JSON's escapes only (which YAML
@@ -420,8 +467,13 @@ fn json_string(quoted: &str) -> Option<String> {
     let inner = &quoted[1..quoted.len() - 1];
     let b = inner.as_bytes();
     let mut i = 0;
+    // One pass: escapes checked, ASCII checked as it goes (what `is_raw_safe` allows, but no
+    // tab), other characters after. Escapes are ASCII, so skipping them skips nothing to check.
+    let mut escaped = false;
+    let mut ascii = true;
     while i < b.len() {
         if b[i] == b'\\' {
+            escaped = true;
             match b.get(i + 1)? {
                 b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
                 b'u' => {
@@ -435,13 +487,18 @@ fn json_string(quoted: &str) -> Option<String> {
                 _ => return None,
             }
         } else {
+            match b[i] {
+                b'\n' | b'\r' | b' '..=b'~' => {}
+                0x80.. => ascii = false,
+                _ => return None,
+            }
             i += 1;
         }
     }
-    if !inner.chars().all(|c| c != '\t' && is_raw_safe(c)) {
+    if !ascii && !inner.chars().all(|c| c != '\t' && is_raw_safe(c)) {
         return None;
     }
-    if !inner.contains('\\') {
+    if !escaped {
         // No escapes: the text between the quotes is the string.
         return Some(inner.to_owned());
     }
@@ -450,6 +507,8 @@ fn json_string(quoted: &str) -> Option<String> {
 
 /// A one-line flow node written as JSON.
 struct Flow<'t, 'n> {
+    /// The line's text, and the same as bytes.
+    src: &'t str,
     text: &'t [u8],
     at: usize,
     nodes: &'n mut usize,
@@ -464,7 +523,7 @@ impl Flow<'_, '_> {
 
     fn string(&mut self) -> Option<String> {
         let end = string_end(self.text, self.at)?;
-        let s = std::str::from_utf8(&self.text[self.at..end]).ok()?;
+        let s = self.src.get(self.at..end)?;
         self.at = end;
         json_string(s)
     }
@@ -511,12 +570,13 @@ impl Flow<'_, '_> {
                     } else {
                         // A plain key (`{name: x}`), kept as written; it ends at `: `.
                         let start = f.at;
-                        while f.text.get(f.at).is_some_and(|c| *c != b':') {
-                            f.at += 1;
-                        }
-                        let key = std::str::from_utf8(&f.text[start..f.at]).ok()?;
+                        f.at = memchr::memchr(b':', &f.text[start..])
+                            .map_or(f.text.len(), |i| start + i);
+                        let key = f.src.get(start..f.at)?;
                         let simple = plain_ok(key, true)
-                            && !key.contains(['#', '"', '\'', '\\'])
+                            && !key
+                                .bytes()
+                                .any(|c| matches!(c, b'#' | b'"' | b'\'' | b'\\'))
                             && f.text.get(f.at + 1) == Some(&b' ');
                         if !simple || key == "<<" {
                             return None;
@@ -548,17 +608,13 @@ impl Flow<'_, '_> {
                 // (`[get, list]`), up to the next `,`, `]` or `}`, resolved as the full reader
                 // resolves it. Anything that could be read as more than one scalar is declined.
                 let start = self.at;
-                while self
-                    .text
-                    .get(self.at)
-                    .is_some_and(|c| !matches!(c, b',' | b']' | b'}'))
-                {
-                    self.at += 1;
-                }
-                let token = std::str::from_utf8(&self.text[start..self.at])
-                    .ok()?
-                    .trim_end_matches(' ');
-                let simple = plain_ok(token, true) && !token.contains([':', '#', '"', '\'', '\\']);
+                self.at = memchr3(b',', b']', b'}', &self.text[start..])
+                    .map_or(self.text.len(), |i| start + i);
+                let token = self.src.get(start..self.at)?.trim_end_matches(' ');
+                let simple = plain_ok(token, true)
+                    && !token
+                        .bytes()
+                        .any(|c| matches!(c, b':' | b'#' | b'"' | b'\'' | b'\\'));
                 simple.then(|| resolve_plain_11(token))
             }
         }
@@ -643,6 +699,55 @@ mod tests {
         ];
         for text in declined {
             assert_eq!(read(text), None, "{text:?}");
+        }
+    }
+
+    /// The byte searches say what the `str` searches they replace say.
+    #[test]
+    fn byte_searches_match_str_searches() {
+        let texts = [
+            "",
+            ":",
+            "a:",
+            "a: b",
+            "a:b: c",
+            "a:b",
+            "a #b",
+            "#a",
+            " #",
+            "a # b #c",
+            "x\u{feff}y",
+            "\u{fefe}",
+            "\u{ef}",
+            "a\tb",
+            "a\rb",
+            "é: ü #",
+            "\"a\\\"b\" c",
+            "\"ab",
+            "\"a\\",
+        ];
+        for t in texts {
+            let colon = t.find(": ").or_else(|| t.strip_suffix(':').map(str::len));
+            assert_eq!(key_colon(t), colon, "{t:?}");
+            assert_eq!(comment_start(t), t.find(" #"), "{t:?}");
+            assert_eq!(
+                has_declined_char(t),
+                t.contains(['\r', '\t', '\u{feff}']),
+                "{t:?}"
+            );
+            if t.starts_with('"') {
+                let b = t.as_bytes();
+                let mut i = 1;
+                let slow = loop {
+                    match b.get(i) {
+                        None => break None,
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => break Some(i + 1),
+                        _ => i += 1,
+                    }
+                };
+                assert_eq!(string_end(b, 0), slow, "{t:?}");
+            }
         }
     }
 
