@@ -8,12 +8,13 @@
 //! file or the network.
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
 
-use std::collections::BTreeMap;
-
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+
+/// The tables are looked up on every reference the walker follows: a fast hash, not SipHash
+/// (the keys are skygen's own embedded names, nothing an attacker chooses).
+type Table<'a, V> = foldhash::HashMap<&'a str, V>;
 
 /// The generated file, embedded.
 pub const DATA: &str = include_str!("../../schema/kubernetes.jsonl");
@@ -40,22 +41,48 @@ pub enum Ty {
     /// Any mapping (RawExtension, FieldsV1).
     Object,
     /// Another definition, by name.
-    Ref(String),
+    Ref(&'static str),
     List(Box<Ty>),
     /// A mapping of arbitrary keys to one type (labels, data, nodeSelector).
     Map(Box<Ty>),
     /// An object with exactly these fields (sorted by name).
     Struct {
-        fields: Vec<(String, Ty)>,
-        required: Vec<String>,
+        fields: Vec<(&'static str, Ty)>,
+        required: Vec<&'static str>,
     },
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// Which body line holds a definition: the same in every version, or one per version (`null`
+/// where the version lacks it).
 enum DefIndex {
     All(usize),
     PerVersion(Vec<Option<usize>>),
+}
+
+/// Read by hand: `#[serde(untagged)]` would buffer every one of the ~300 entries first.
+impl<'de> Deserialize<'de> for DefIndex {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<DefIndex, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DefIndex;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a line number, or a list of them (one per version)")
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<DefIndex, E> {
+                usize::try_from(n)
+                    .map(DefIndex::All)
+                    .map_err(|_| E::custom("line number out of range"))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DefIndex, A::Error> {
+                let mut list = Vec::with_capacity(seq.size_hint().unwrap_or(6));
+                while let Some(i) = seq.next_element()? {
+                    list.push(i);
+                }
+                Ok(DefIndex::PerVersion(list))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// The header line.
@@ -64,9 +91,9 @@ struct Header<'a> {
     #[serde(borrow)]
     versions: Vec<&'a str>,
     #[serde(borrow)]
-    kinds: HashMap<&'a str, &'a str>,
+    kinds: Table<'a, &'a str>,
     #[serde(borrow)]
-    defs: HashMap<&'a str, DefIndex>,
+    defs: Table<'a, DefIndex>,
 }
 
 /// The types of one Kubernetes version.
@@ -162,20 +189,57 @@ fn refs(t: &Ty, f: &mut dyn FnMut(&str)) {
 }
 
 /// The compact form written by `scripts/kube-schemas.py` (see its docstring), read straight
-/// into a [`Ty`] without an intermediate JSON value.
-impl<'de> Deserialize<'de> for Ty {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Ty, D::Error> {
+/// into a [`Ty`] without an intermediate JSON value. Names are borrowed from the embedded text
+/// (it has no escapes; a test reads every body), so reading a body allocates only its lists.
+impl Deserialize<'static> for Ty {
+    fn deserialize<D: Deserializer<'static>>(d: D) -> Result<Ty, D::Error> {
         d.deserialize_any(TyVisitor)
     }
 }
 
 struct TyVisitor;
 
-impl<'de> Visitor<'de> for TyVisitor {
+/// `props`: the fields, sorted by name (the walker looks them up by binary search).
+struct Fields;
+
+impl DeserializeSeed<'static> for Fields {
+    type Value = Vec<(&'static str, Ty)>;
+    fn deserialize<D: Deserializer<'static>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl Visitor<'static> for Fields {
+    type Value = Vec<(&'static str, Ty)>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a mapping of field names to types")
+    }
+    fn visit_map<A: MapAccess<'static>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        let mut fields: Vec<(&'static str, Ty)> = Vec::with_capacity(m.size_hint().unwrap_or(8));
+        while let Some(name) = m.next_key::<&'static str>()? {
+            fields.push((name, m.next_value()?));
+        }
+        fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // A JSON object may repeat a key; keep one field per name, as a map would.
+        if fields.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err(de::Error::custom("a field is listed twice"));
+        }
+        Ok(fields)
+    }
+}
+
+impl Visitor<'static> for TyVisitor {
     type Value = Ty;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a type name, `#DEFINITION`, or {list|map|props|req}")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, s: &'static str) -> Result<Ty, E> {
+        match s.strip_prefix('#') {
+            Some(name) => Ok(Ty::Ref(name)),
+            None => self.visit_str(s),
+        }
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Ty, E> {
@@ -190,25 +254,18 @@ impl<'de> Visitor<'de> for TyVisitor {
             "quantity" => Ty::Quantity,
             "object" => Ty::Object,
             "any" => Ty::Any,
-            r if r.starts_with('#') => Ty::Ref(r[1..].to_owned()),
             other => return Err(E::custom(format!("unknown type {other}"))),
         })
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Ty, A::Error> {
+    fn visit_map<A: MapAccess<'static>>(self, mut m: A) -> Result<Ty, A::Error> {
         let mut fields = Vec::new();
         let mut required = Vec::new();
-        while let Some(key) = m.next_key::<String>()? {
-            match key.as_str() {
+        while let Some(key) = m.next_key::<&'static str>()? {
+            match key {
                 "list" => return Ok(Ty::List(Box::new(m.next_value()?))),
                 "map" => return Ok(Ty::Map(Box::new(m.next_value()?))),
-                // A BTreeMap: the walker looks fields up by binary search.
-                "props" => {
-                    fields = m
-                        .next_value::<BTreeMap<String, Ty>>()?
-                        .into_iter()
-                        .collect()
-                }
+                "props" => fields = m.next_value_seed(Fields)?,
                 "req" => required = m.next_value()?,
                 other => {
                     return Err(de::Error::unknown_field(
@@ -238,9 +295,19 @@ mod tests {
         assert_eq!(fields[0].0, "a");
         assert!(matches!(fields[0].1, Ty::Integer(Some(32))));
         assert!(
-            matches!(&fields[1].1, Ty::List(r) if matches!(&**r, Ty::Ref(n) if n == "core.v1.EnvVar"))
+            matches!(&fields[1].1, Ty::List(r) if matches!(&**r, Ty::Ref(n) if *n == "core.v1.EnvVar"))
         );
         assert_eq!(required, ["a"]);
         assert!(serde_json::from_str::<Ty>(r#""float""#).is_err());
+        assert!(serde_json::from_str::<Ty>(r#"{"props":{"a":"string","a":"int32"}}"#).is_err());
+    }
+
+    #[test]
+    fn definition_indexes_read_in_both_forms() {
+        let all: DefIndex = serde_json::from_str("7").unwrap();
+        assert!(matches!(all, DefIndex::All(7)));
+        let per: DefIndex = serde_json::from_str("[1, null, 3]").unwrap();
+        assert!(matches!(per, DefIndex::PerVersion(ref v) if v == &[Some(1), None, Some(3)]));
+        assert!(serde_json::from_str::<DefIndex>("\"x\"").is_err());
     }
 }

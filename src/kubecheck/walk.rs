@@ -44,13 +44,13 @@ pub struct Violation {
 }
 
 /// Walk `value` against the definition `def`, appending every problem to `out`.
-pub fn walk(schema: &Schema, def: &str, value: &Value, out: &mut Vec<Violation>) {
+pub fn walk(schema: &Schema, def: &'static str, value: &Value, out: &mut Vec<Violation>) {
     let mut w = Walker {
         schema,
         out,
         path: Vec::new(),
     };
-    w.ty(&Ty::Ref(def.to_owned()), value, Field(short(def), ""), 0);
+    w.ty(&Ty::Ref(def), value, Field(short(def), ""), 0);
 }
 
 /// The struct and field a node belongs to (`EnvVar`, `value`), joined only for a message.
@@ -185,7 +185,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                 };
                 for (k, x) in m {
                     // Fields are sorted by name when compiled.
-                    match fields.binary_search_by(|(name, _)| name.as_str().cmp(k)) {
+                    match fields.binary_search_by(|(name, _)| (*name).cmp(k.as_str())) {
                         Ok(i) => {
                             let (name, t) = &fields[i];
                             let inner = Field(field.0, name);
@@ -195,15 +195,20 @@ impl<'a, 'v> Walker<'a, 'v> {
                             w.report(
                                 Field(field.0, ""),
                                 Problem::UnknownField {
-                                    known: fields.iter().map(|(n, _)| n.clone()).collect(),
+                                    known: fields.iter().map(|(n, _)| (*n).to_owned()).collect(),
                                 },
                             )
                         }),
                     }
                 }
                 for r in required {
-                    if m.get(r).is_none_or(Value::is_null) {
-                        self.report(Field(field.0, ""), Problem::Missing { field: r.clone() });
+                    if m.get(*r).is_none_or(Value::is_null) {
+                        self.report(
+                            Field(field.0, ""),
+                            Problem::Missing {
+                                field: (*r).to_owned(),
+                            },
+                        );
                     }
                 }
             }
