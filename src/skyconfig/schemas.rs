@@ -72,101 +72,204 @@ pub fn parsed(e: &'static Embedded) -> &'static Value {
 /// (`properties` only looks at the keys the config has, and `additionalProperties` asks only
 /// whether those keys are listed), so it answers the same. Checking a valid config then reads
 /// the schema's 60 KB once, building values only along the config's keys (a full parse costs
-/// more than the rest of the check). A schema with a `$ref` (which could point into a pruned
-/// part) comes back whole.
+/// more than the rest of the check): the parts it leaves out are skipped by a byte scan
+/// ([`prune`]), the parts it keeps are parsed by serde_json. A schema with a `$ref` (which could
+/// point into a pruned part) comes back whole.
 pub fn pruned(e: &'static Embedded, config: &Value) -> Value {
-    if e.json.contains("\"$ref\"") {
+    if memchr::memmem::find(e.json.as_bytes(), b"\"$ref\"").is_some() {
         return parsed(e).clone();
     }
-    let mut de = serde_json::Deserializer::from_str(e.json);
-    let seed = prune::Node {
-        instance: Some(config),
-        properties: false,
-    };
-    match serde::de::DeserializeSeed::deserialize(seed, &mut de) {
-        Ok(v) => v,
-        Err(_) => parsed(e).clone(),
-    }
+    prune::pruned(e.json, config).unwrap_or_else(|| parsed(e).clone())
 }
 
-/// The seed of [`pruned`].
+/// The scanner of [`pruned`]. It reads only JSON that serde_json has read whole (the embedded
+/// schemas: a test parses every one), so it checks structure only as far as it needs to find
+/// where each value ends; anything unexpected gives `None` and the caller parses the whole
+/// schema.
 mod prune {
-    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use serde_json::{Map, Value};
-    use std::fmt;
 
-    /// A schema node read for an instance node (`None`: absent): every keyword as JSON, but
-    /// `properties` pruned. With `properties`, the value of that keyword instead: only the
-    /// instance's keys, each a pruned node.
-    pub struct Node<'c> {
-        pub instance: Option<&'c Value>,
-        pub properties: bool,
+    /// The pruned schema of `json` for `instance`.
+    pub fn pruned(json: &str, instance: &Value) -> Option<Value> {
+        let mut s = Scan { text: json, at: 0 };
+        let v = s.node(Some(instance))?;
+        s.spaces();
+        (s.at == json.len()).then_some(v)
     }
 
-    impl<'de> DeserializeSeed<'de> for Node<'_> {
-        type Value = Value;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-            d.deserialize_any(self)
-        }
+    struct Scan<'t> {
+        text: &'t str,
+        at: usize,
     }
 
-    impl<'de> Visitor<'de> for Node<'_> {
-        type Value = Value;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a JSON Schema node")
+    impl Scan<'_> {
+        fn bytes(&self) -> &[u8] {
+            self.text.as_bytes()
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-            let mut out = Map::new();
-            while let Some(key) = map.next_key::<String>()? {
-                if self.properties {
-                    match self.instance.and_then(|i| i.get(&key)) {
-                        Some(child) => {
-                            let node = Node {
-                                instance: Some(child),
-                                properties: false,
-                            };
-                            out.insert(key, map.next_value_seed(node)?);
-                        }
-                        None => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                } else if key == "properties" {
-                    let props = Node {
-                        instance: self.instance,
-                        properties: true,
-                    };
-                    out.insert(key, map.next_value_seed(props)?);
-                } else {
-                    out.insert(key, map.next_value::<Value>()?);
+
+        fn peek(&self) -> Option<u8> {
+            self.bytes().get(self.at).copied()
+        }
+
+        fn spaces(&mut self) {
+            while matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+                self.at += 1;
+            }
+        }
+
+        fn eat(&mut self, c: u8) -> Option<()> {
+            self.spaces();
+            (self.peek() == Some(c)).then(|| self.at += 1)
+        }
+
+        /// Past the string that starts here (at its `"`). Schema strings are short (keys,
+        /// type names): a plain loop beats a vectorized search's setup.
+        fn skip_string(&mut self) -> Option<()> {
+            let b = self.text.as_bytes();
+            let mut i = self.at + 1;
+            loop {
+                match *b.get(i)? {
+                    b'"' => break,
+                    b'\\' => i += 2,
+                    _ => i += 1,
                 }
             }
-            Ok(Value::Object(out))
+            self.at = i + 1;
+            Some(())
         }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-            let mut out = Vec::new();
-            while let Some(v) = seq.next_element::<Value>()? {
-                out.push(v);
+
+        /// Past the value that starts here: strings stepped over, brackets counted, everything
+        /// else (numbers, words, punctuation) passed. The position lives in a local: this loop
+        /// is most of a prune.
+        fn skip_value(&mut self) -> Option<()> {
+            self.spaces();
+            let b = self.text.as_bytes();
+            let mut i = self.at;
+            let mut depth = 0usize;
+            loop {
+                let c = *b.get(i)?;
+                i += 1;
+                match c {
+                    b'"' => {
+                        loop {
+                            let c = *b.get(i)?;
+                            i += 1;
+                            if c == b'"' {
+                                break;
+                            }
+                            if c == b'\\' {
+                                i += 1;
+                            }
+                        }
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' | b',' if depth == 0 => {
+                        i -= 1;
+                        break;
+                    }
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
             }
-            Ok(Value::Array(out))
+            self.at = i;
+            Some(())
         }
-        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-            Ok(Value::Bool(v))
+
+        /// The value that starts here, parsed whole.
+        fn value(&mut self) -> Option<Value> {
+            self.spaces();
+            let start = self.at;
+            self.skip_value()?;
+            serde_json::from_str(&self.text[start..self.at]).ok()
         }
-        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-            Ok(Value::from(v))
+
+        /// An object key (at its `"`).
+        fn key(&mut self) -> Option<String> {
+            self.spaces();
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let start = self.at;
+            self.skip_string()?;
+            let quoted = &self.text[start..self.at];
+            if quoted.contains('\\') {
+                serde_json::from_str(quoted).ok()
+            } else {
+                Some(quoted[1..quoted.len() - 1].to_owned())
+            }
         }
-        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-            Ok(Value::from(v))
+
+        /// The entries of the object that starts here; `entry` reads each value into the map
+        /// (or skips it).
+        fn object(
+            &mut self,
+            mut entry: impl FnMut(&mut Self, String, &mut Map<String, Value>) -> Option<()>,
+        ) -> Option<Value> {
+            self.eat(b'{')?;
+            let mut out = Map::new();
+            if self.eat(b'}').is_some() {
+                return Some(Value::Object(out));
+            }
+            loop {
+                let key = self.key()?;
+                self.eat(b':')?;
+                entry(self, key, &mut out)?;
+                self.spaces();
+                match self.peek()? {
+                    b',' => self.at += 1,
+                    b'}' => {
+                        self.at += 1;
+                        return Some(Value::Object(out));
+                    }
+                    _ => return None,
+                }
+            }
         }
-        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-            Ok(Value::from(v))
+
+        /// A schema node read for an instance node (`None`: absent): every keyword parsed, but
+        /// `properties` pruned.
+        fn node(&mut self, instance: Option<&Value>) -> Option<Value> {
+            self.spaces();
+            if self.peek()? != b'{' {
+                return self.value();
+            }
+            self.object(|s, key, out| {
+                let v = if key == "properties" {
+                    s.properties(instance)?
+                } else {
+                    s.value()?
+                };
+                out.insert(key, v);
+                Some(())
+            })
         }
-        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-            Ok(Value::String(v.to_owned()))
-        }
-        fn visit_unit<E>(self) -> Result<Value, E> {
-            Ok(Value::Null)
+
+        /// The value of `properties`: only the instance's keys, each a pruned node.
+        fn properties(&mut self, instance: Option<&Value>) -> Option<Value> {
+            self.spaces();
+            if self.peek()? != b'{' {
+                return self.value();
+            }
+            self.object(|s, key, out| {
+                match instance.and_then(|i| i.get(&key)) {
+                    Some(child) => {
+                        let v = s.node(Some(child))?;
+                        out.insert(key, v);
+                    }
+                    None => {
+                        s.skip_value()?;
+                    }
+                }
+                Some(())
+            })
         }
     }
 }
@@ -320,6 +423,60 @@ mod tests {
             );
         }
         assert!(decided * 10 >= total * 9, "decided {decided} of {total}");
+    }
+
+    /// The pruning as the doc of [`pruned`] states it, over the parsed schema.
+    fn pruned_by_definition(schema: &Value, instance: Option<&Value>) -> Value {
+        let Value::Object(m) = schema else {
+            return schema.clone();
+        };
+        let out = m.iter().map(|(k, v)| {
+            let v = match v {
+                Value::Object(props) if k == "properties" => Value::Object(
+                    props
+                        .iter()
+                        .filter_map(|(name, s)| {
+                            let child = instance?.get(name)?;
+                            Some((name.clone(), pruned_by_definition(s, Some(child))))
+                        })
+                        .collect(),
+                ),
+                other => other.clone(),
+            };
+            (k.clone(), v)
+        });
+        Value::Object(out.collect())
+    }
+
+    /// The byte scan prunes exactly as the definition says, keys in the file's order, for
+    /// configs that reach deep and wide (and keys no schema has), against every release.
+    #[test]
+    fn the_scan_prunes_as_defined() {
+        use serde_json::json;
+        let configs = [
+            json!({}),
+            json!({"allowed_clouds": ["aws"], "kubernetes": {"allowed_contexts": ["x"],
+                   "pod_config": {"spec": {"containers": [{"name": "a"}]}}},
+                   "jobs": {"controller": {"resources": {"cpus": "2+"}}}}),
+            json!({"aws": {"labels": {"a": "b"}, "vpc_name": "v", "no_such": 1},
+                   "gcp": {"project_id": "p"}, "api_server": {"requests_retry_after": 1},
+                   "db": "x", "admin_policy": "a.b", "no_such_section": {"x": 1}}),
+            json!({"kubernetes": {"custom_metadata": {"labels": {}}, "ports": "ingress"},
+                   "serve": {"controller": {"resources": {}}}, "docker": {"run_options": []}}),
+            json!("not a mapping"),
+        ];
+        for e in SCHEMAS {
+            for config in &configs {
+                let fast = prune::pruned(e.json, config).expect("the scan reads every schema");
+                let slow = pruned_by_definition(parsed(e), Some(config));
+                assert_eq!(
+                    serde_json::to_string(&fast).unwrap(),
+                    serde_json::to_string(&slow).unwrap(),
+                    "{}: {config}",
+                    e.version
+                );
+            }
+        }
     }
 
     /// The table lists every committed file, and nothing else.
