@@ -112,10 +112,11 @@ impl Schema {
     /// (older clusters get the oldest, newer ones the newest).
     pub fn for_version(kube_version: (u32, u32)) -> Schema {
         let used = kube_version.clamp(OLDEST, NEWEST);
-        let (header, rest) = DATA.split_once('\n').unwrap_or((DATA, ""));
+        let mut lines = lines(DATA);
+        let header = lines.next().unwrap_or(DATA);
         let file: Header<'static> = serde_json::from_str(header)
             .expect("schema/kubernetes.jsonl is valid (tests/kubecheck.rs); this is a skygen bug");
-        let bodies: Vec<&'static str> = rest.lines().collect();
+        let bodies: Vec<&'static str> = lines.collect();
         let wanted = format!("{}.{}", used.0, used.1);
         let version = file
             .versions
@@ -158,6 +159,23 @@ impl Schema {
             )
         }))
     }
+}
+
+/// The lines of `text`, as `str::lines` gives them, found with a vectorized search (the file is
+/// 60 KB of long lines).
+fn lines(text: &'static str) -> impl Iterator<Item = &'static str> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .chain(std::iter::once(text.len()))
+        .filter_map(move |end| {
+            let line = text.get(start..end)?;
+            start = end + 1;
+            // The last line: `lines` gives nothing after a final newline.
+            if end == text.len() && line.is_empty() {
+                return None;
+            }
+            Some(line.strip_suffix('\r').unwrap_or(line))
+        })
 }
 
 impl Schema {
@@ -300,6 +318,26 @@ mod tests {
         assert_eq!(required, ["a"]);
         assert!(serde_json::from_str::<Ty>(r#""float""#).is_err());
         assert!(serde_json::from_str::<Ty>(r#"{"props":{"a":"string","a":"int32"}}"#).is_err());
+    }
+
+    #[test]
+    fn lines_are_split_as_str_lines_splits_them() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "\n\na\n\n",
+            DATA,
+        ] {
+            assert_eq!(
+                lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
