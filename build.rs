@@ -44,8 +44,46 @@ fn link_without_pie() {
     }
 }
 
+#[path = "src/skyconfig/scan.rs"]
+mod scan;
+
+/// For each SkyPilot config schema under `schema/skypilot/`, where the entries of its root
+/// `properties` are (`src/skyconfig/schemas.rs` includes one file per schema), so checking a
+/// config jumps to the sections it has instead of scanning 60 KB (#11). `None` when the scanner
+/// cannot index a file; the check then scans it.
+fn index_skypilot_schemas() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/skypilot");
+    println!("cargo:rerun-if-changed=schema/skypilot");
+    let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).to_path_buf();
+    for entry in std::fs::read_dir(&dir).expect("schema/skypilot is readable") {
+        let path = entry.expect("directory entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let Some(stem) = name.strip_suffix(".json") else {
+            continue;
+        };
+        println!("cargo:rerun-if-changed=schema/skypilot/{name}");
+        let text = std::fs::read_to_string(&path).expect("schema files are UTF-8");
+        let code = match scan::root_properties(&text) {
+            Some((entries, start, end)) => {
+                let mut list = String::new();
+                for (key, from, to) in entries {
+                    list.push_str(&format!("({key:?}, {from}, {to}), "));
+                }
+                format!("Some((&[{list}], {start}, {end}))")
+            }
+            None => "None".to_owned(),
+        };
+        std::fs::write(out.join(format!("skypilot-{stem}.properties.rs")), code)
+            .expect("write a schema index");
+    }
+}
+
 fn main() {
     link_without_pie();
+    index_skypilot_schemas();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
     println!("cargo:rerun-if-changed=templates");
     let mut names = Vec::new();

@@ -13,6 +13,7 @@
 mod check;
 pub mod locate;
 mod pools;
+mod scan;
 pub mod schemas;
 pub mod version;
 

@@ -17,6 +17,10 @@ pub struct Embedded {
     /// When the wheel was built (`x-skypilot.built`): a nightly is matched by date.
     pub built: &'static str,
     pub json: &'static str,
+    /// Where the root `properties` entries of `json` are (key, start, end; then the object's
+    /// start and end), written by `build.rs` with [`super::scan`], so a prune jumps to the
+    /// sections a config has instead of scanning past the others. `None`: scan.
+    pub properties: Option<(&'static [(&'static str, usize, usize)], usize, usize)>,
 }
 
 macro_rules! schema {
@@ -25,6 +29,12 @@ macro_rules! schema {
             version: $version,
             built: $built,
             json: include_str!(concat!("../../schema/skypilot/config-", $version, ".json")),
+            properties: include!(concat!(
+                env!("OUT_DIR"),
+                "/skypilot-config-",
+                $version,
+                ".properties.rs"
+            )),
         }
     };
 }
@@ -79,7 +89,7 @@ pub fn pruned(e: &'static Embedded, config: &Value) -> Value {
     if memchr::memmem::find(e.json.as_bytes(), b"\"$ref\"").is_some() {
         return parsed(e).clone();
     }
-    prune::pruned(e.json, config).unwrap_or_else(|| parsed(e).clone())
+    prune::pruned(e.json, e.properties, config).unwrap_or_else(|| parsed(e).clone())
 }
 
 /// The scanner of [`pruned`]. It reads only JSON that serde_json has read whole (the embedded
@@ -87,12 +97,16 @@ pub fn pruned(e: &'static Embedded, config: &Value) -> Value {
 /// where each value ends; anything unexpected gives `None` and the caller parses the whole
 /// schema.
 mod prune {
+    use super::super::scan;
     use serde_json::{Map, Value};
 
-    /// The pruned schema of `json` for `instance`.
-    pub fn pruned(json: &str, instance: &Value) -> Option<Value> {
+    /// `Embedded::properties`.
+    pub type Index = Option<(&'static [(&'static str, usize, usize)], usize, usize)>;
+
+    /// The pruned schema of `json` for `instance`; `index` locates the root's `properties`.
+    pub fn pruned(json: &str, index: Index, instance: &Value) -> Option<Value> {
         let mut s = Scan { text: json, at: 0 };
-        let v = s.node(Some(instance))?;
+        let v = s.node(Some(instance), index)?;
         s.spaces();
         (s.at == json.len()).then_some(v)
     }
@@ -112,9 +126,7 @@ mod prune {
         }
 
         fn spaces(&mut self) {
-            while matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
-                self.at += 1;
-            }
+            self.at = scan::spaces(self.bytes(), self.at);
         }
 
         fn eat(&mut self, c: u8) -> Option<()> {
@@ -122,64 +134,8 @@ mod prune {
             (self.peek() == Some(c)).then(|| self.at += 1)
         }
 
-        /// Past the string that starts here (at its `"`). Schema strings are short (keys,
-        /// type names): a plain loop beats a vectorized search's setup.
-        fn skip_string(&mut self) -> Option<()> {
-            let b = self.text.as_bytes();
-            let mut i = self.at + 1;
-            loop {
-                match *b.get(i)? {
-                    b'"' => break,
-                    b'\\' => i += 2,
-                    _ => i += 1,
-                }
-            }
-            self.at = i + 1;
-            Some(())
-        }
-
-        /// Past the value that starts here: strings stepped over, brackets counted, everything
-        /// else (numbers, words, punctuation) passed. The position lives in a local: this loop
-        /// is most of a prune.
         fn skip_value(&mut self) -> Option<()> {
-            self.spaces();
-            let b = self.text.as_bytes();
-            let mut i = self.at;
-            let mut depth = 0usize;
-            loop {
-                let c = *b.get(i)?;
-                i += 1;
-                match c {
-                    b'"' => {
-                        loop {
-                            let c = *b.get(i)?;
-                            i += 1;
-                            if c == b'"' {
-                                break;
-                            }
-                            if c == b'\\' {
-                                i += 1;
-                            }
-                        }
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' | b',' if depth == 0 => {
-                        i -= 1;
-                        break;
-                    }
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            self.at = i;
+            self.at = scan::skip_value(self.bytes(), self.at)?;
             Some(())
         }
 
@@ -198,7 +154,7 @@ mod prune {
                 return None;
             }
             let start = self.at;
-            self.skip_string()?;
+            self.at = scan::skip_string(self.bytes(), start)?;
             let quoted = &self.text[start..self.at];
             if quoted.contains('\\') {
                 serde_json::from_str(quoted).ok()
@@ -235,17 +191,19 @@ mod prune {
         }
 
         /// A schema node read for an instance node (`None`: absent): every keyword parsed, but
-        /// `properties` pruned.
-        fn node(&mut self, instance: Option<&Value>) -> Option<Value> {
+        /// `properties` pruned (with `index`, found without scanning).
+        fn node(&mut self, instance: Option<&Value>, index: Index) -> Option<Value> {
             self.spaces();
             if self.peek()? != b'{' {
                 return self.value();
             }
             self.object(|s, key, out| {
-                let v = if key == "properties" {
-                    s.properties(instance)?
-                } else {
-                    s.value()?
+                let v = match index {
+                    Some((entries, start, end)) if key == "properties" => {
+                        s.indexed(instance, entries, start, end)?
+                    }
+                    _ if key == "properties" => s.properties(instance)?,
+                    _ => s.value()?,
                 };
                 out.insert(key, v);
                 Some(())
@@ -261,7 +219,7 @@ mod prune {
             self.object(|s, key, out| {
                 match instance.and_then(|i| i.get(&key)) {
                     Some(child) => {
-                        let v = s.node(Some(child))?;
+                        let v = s.node(Some(child), None)?;
                         out.insert(key, v);
                     }
                     None => {
@@ -270,6 +228,34 @@ mod prune {
                 }
                 Some(())
             })
+        }
+
+        /// [`Self::properties`] from the build's index of the object at `start..end`: only the
+        /// entries the instance has are read.
+        fn indexed(
+            &mut self,
+            instance: Option<&Value>,
+            entries: &[(&'static str, usize, usize)],
+            start: usize,
+            end: usize,
+        ) -> Option<Value> {
+            self.spaces();
+            if self.at != start {
+                return None;
+            }
+            let mut out = Map::new();
+            for &(key, from, to) in entries {
+                if let Some(child) = instance.and_then(|i| i.get(key)) {
+                    self.at = from;
+                    let v = self.node(Some(child), None)?;
+                    if self.at != to {
+                        return None;
+                    }
+                    out.insert(key.to_owned(), v);
+                }
+            }
+            self.at = end;
+            Some(Value::Object(out))
         }
     }
 }
@@ -467,7 +453,11 @@ mod tests {
         ];
         for e in SCHEMAS {
             for config in &configs {
-                let fast = prune::pruned(e.json, config).expect("the scan reads every schema");
+                let fast = prune::pruned(e.json, e.properties, config)
+                    .expect("the scan reads every schema");
+                let scanned =
+                    prune::pruned(e.json, None, config).expect("the scan reads every schema");
+                assert_eq!(fast, scanned, "{}: index and scan", e.version);
                 let slow = pruned_by_definition(parsed(e), Some(config));
                 assert_eq!(
                     serde_json::to_string(&fast).unwrap(),
@@ -476,6 +466,22 @@ mod tests {
                     e.version
                 );
             }
+        }
+    }
+
+    /// Every schema has the build's index, and it is the index of the embedded text.
+    #[test]
+    fn the_build_indexes_every_schema() {
+        for e in SCHEMAS {
+            let (entries, start, end) = e.properties.expect("build.rs indexes every schema");
+            let (list, s, t) = super::super::scan::root_properties(e.json).unwrap();
+            assert_eq!(
+                (entries, start, end),
+                (list.as_slice(), s, t),
+                "{}",
+                e.version
+            );
+            assert!(entries.len() > 10, "{}", e.version);
         }
     }
 
