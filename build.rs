@@ -47,9 +47,9 @@ fn link_without_pie() {
 #[path = "src/skyconfig/scan.rs"]
 mod scan;
 
-/// For each SkyPilot config schema under `schema/skypilot/`, where the entries of its root
-/// `properties` are (`src/skyconfig/schemas.rs` includes one file per schema), so checking a
-/// config jumps to the sections it has instead of scanning 60 KB (#11). `None` when the scanner
+/// For each SkyPilot config schema under `schema/skypilot/`, where the entries of each of its
+/// `properties` objects are (`src/skyconfig/schemas.rs` includes one file per schema), so
+/// checking a config jumps to the keys it has instead of scanning 60 KB (#11). `None` when the scanner
 /// cannot index a file; the check then scans it.
 fn index_skypilot_schemas() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/skypilot");
@@ -66,13 +66,18 @@ fn index_skypilot_schemas() {
         };
         println!("cargo:rerun-if-changed=schema/skypilot/{name}");
         let text = std::fs::read_to_string(&path).expect("schema files are UTF-8");
-        let code = match scan::root_properties(&text) {
-            Some((entries, start, end)) => {
-                let mut list = String::new();
-                for (key, from, to) in entries {
-                    list.push_str(&format!("({key:?}, {from}, {to}), "));
+        let code = match scan::properties_index(&text) {
+            Some(index) => {
+                let mut code = String::from("Some(&[\n");
+                for (entries, start, end) in index {
+                    let list: Vec<String> = entries
+                        .iter()
+                        .map(|(key, from, to)| format!("({key:?}, {from}, {to})"))
+                        .collect();
+                    code.push_str(&format!("    (&[{}], {start}, {end}),\n", list.join(", ")));
                 }
-                format!("Some((&[{list}], {start}, {end}))")
+                code.push_str("])");
+                code
             }
             None => "None".to_owned(),
         };

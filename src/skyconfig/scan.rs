@@ -1,12 +1,15 @@
 //! A scanner over JSON text that serde_json has already read whole (the embedded SkyPilot
 //! config schemas: a test parses every one): where a string or a value ends, and where the
-//! entries of the root object's `properties` are. It checks structure only as far as it needs
-//! to find those ends and answers `None` for anything unexpected. Shared by `build.rs`, which
+//! entries of every `properties` object are. It checks structure only as far as it needs to
+//! find those ends and answers `None` for anything unexpected. Shared by `build.rs`, which
 //! writes the `properties` index of each schema at build time, and [`super::schemas`], which
-//! prunes a schema with it. Never allocates, never parses a value.
+//! prunes a schema with it. Never parses a value.
 
-/// An index of `properties`: each entry's key, start and end, then the object's start and end.
-pub type Properties<'t> = (Vec<(&'t str, usize, usize)>, usize, usize);
+/// The entries of an object: each key with where its value starts and ends.
+pub type Entries<'t> = Vec<(&'t str, usize, usize)>;
+
+/// An index of one `properties` object: its entries, then where it starts and ends.
+pub type Properties<'t> = (Entries<'t>, usize, usize);
 
 /// Past the whitespace at `i`.
 pub fn spaces(b: &[u8], mut i: usize) -> usize {
@@ -57,29 +60,67 @@ pub fn skip_value(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
-/// The entries of the root object's `properties`: each key with where its value starts and
-/// ends, in the text's order, and where the `properties` object starts and ends. `None` when
-/// there is no such object or a key has an escape.
+/// Every object that is the value of a `properties` key, anywhere in `text`: its entries
+/// (each key with where its value starts and ends, in the text's order) and where the object
+/// starts and ends, sorted by start. `None` when the text is not what the scanner expects (a
+/// key with an escape, say).
 #[allow(dead_code)] // Used by build.rs and by tests of the index it writes.
-pub fn root_properties(text: &str) -> Option<Properties<'_>> {
-    let b = text.as_bytes();
-    let mut i = spaces(b, 0);
-    if b.get(i)? != &b'{' {
+pub fn properties_index(text: &str) -> Option<Vec<Properties<'_>>> {
+    let mut out = Vec::new();
+    let end = walk(text, 0, &mut out)?;
+    if spaces(text.as_bytes(), end) != text.len() {
         return None;
     }
-    i += 1;
-    loop {
-        let (key, after) = key(text, i)?;
-        i = after;
-        if key == "properties" {
-            let (list, end) = entries(text, i)?;
-            return Some((list, i, end));
+    out.sort_by_key(|p| p.1);
+    Some(out)
+}
+
+/// Past the value at `i`, indexing the `properties` objects inside it into `out`.
+#[allow(dead_code)] // Used through properties_index.
+fn walk<'t>(text: &'t str, i: usize, out: &mut Vec<Properties<'t>>) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = spaces(b, i);
+    match *b.get(i)? {
+        b'{' => {
+            i = spaces(b, i + 1);
+            if b.get(i)? == &b'}' {
+                return Some(i + 1);
+            }
+            loop {
+                let (key, value) = key(text, i)?;
+                i = if key == "properties" && b.get(value)? == &b'{' {
+                    let (list, end) = entries(text, value)?;
+                    for &(_, from, _) in &list {
+                        walk(text, from, out)?;
+                    }
+                    out.push((list, value, end));
+                    end
+                } else {
+                    walk(text, value, out)?
+                };
+                i = spaces(b, i);
+                match b.get(i)? {
+                    b',' => i += 1,
+                    b'}' => return Some(i + 1),
+                    _ => return None,
+                }
+            }
         }
-        i = spaces(b, skip_value(b, i)?);
-        match b.get(i)? {
-            b',' => i += 1,
-            _ => return None,
+        b'[' => {
+            i = spaces(b, i + 1);
+            if b.get(i)? == &b']' {
+                return Some(i + 1);
+            }
+            loop {
+                i = spaces(b, walk(text, i, out)?);
+                match b.get(i)? {
+                    b',' => i += 1,
+                    b']' => return Some(i + 1),
+                    _ => return None,
+                }
+            }
         }
+        _ => skip_value(b, i),
     }
 }
 
@@ -99,9 +140,10 @@ fn key(text: &str, i: usize) -> Option<(&str, usize)> {
     (b.get(colon)? == &b':').then_some((key, spaces(b, colon + 1)))
 }
 
-/// The entries of the object at `i`, as [`root_properties`] gives them.
-#[allow(dead_code)] // Used through root_properties.
-fn entries(text: &str, i: usize) -> Option<(Vec<(&str, usize, usize)>, usize)> {
+/// The entries of the object at `i` (each key, where its value starts and ends) and where the
+/// object ends.
+#[allow(dead_code)] // Used through properties_index.
+fn entries(text: &str, i: usize) -> Option<(Entries<'_>, usize)> {
     let b = text.as_bytes();
     let mut i = spaces(b, i);
     if b.get(i)? != &b'{' {

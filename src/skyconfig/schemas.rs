@@ -17,10 +17,11 @@ pub struct Embedded {
     /// When the wheel was built (`x-skypilot.built`): a nightly is matched by date.
     pub built: &'static str,
     pub json: &'static str,
-    /// Where the root `properties` entries of `json` are (key, start, end; then the object's
-    /// start and end), written by `build.rs` with [`super::scan`], so a prune jumps to the
-    /// sections a config has instead of scanning past the others. `None`: scan.
-    pub properties: Option<(&'static [(&'static str, usize, usize)], usize, usize)>,
+    /// Where the entries of every `properties` object of `json` are (each key, start and end;
+    /// then the object's start and end; sorted by start), written by `build.rs` with
+    /// [`super::scan`], so a prune jumps to the keys a config has instead of scanning past the
+    /// others. `None`: scan.
+    pub properties: prune::Index,
 }
 
 macro_rules! schema {
@@ -100,8 +101,11 @@ mod prune {
     use super::super::scan;
     use serde_json::{Map, Value};
 
+    /// One indexed `properties` object: its entries (key, start, end), its start and end.
+    pub type Indexed = (&'static [(&'static str, usize, usize)], usize, usize);
+
     /// `Embedded::properties`.
-    pub type Index = Option<(&'static [(&'static str, usize, usize)], usize, usize)>;
+    pub type Index = Option<&'static [Indexed]>;
 
     /// The pruned schema of `json` for `instance`; `index` locates the root's `properties`.
     pub fn pruned(json: &str, index: Index, instance: &Value) -> Option<Value> {
@@ -198,12 +202,20 @@ mod prune {
                 return self.value();
             }
             self.object(|s, key, out| {
-                let v = match index {
-                    Some((entries, start, end)) if key == "properties" => {
-                        s.indexed(instance, entries, start, end)?
+                let v = if key == "properties" {
+                    s.spaces();
+                    let at = s.at;
+                    let found = index
+                        .and_then(|list| list.binary_search_by_key(&at, |p| p.1).ok())
+                        .and_then(|i| index?.get(i));
+                    match found {
+                        Some(&(entries, start, end)) => {
+                            s.indexed(instance, index, entries, start, end)?
+                        }
+                        None => s.properties(instance, index)?,
                     }
-                    _ if key == "properties" => s.properties(instance)?,
-                    _ => s.value()?,
+                } else {
+                    s.value()?
                 };
                 out.insert(key, v);
                 Some(())
@@ -211,7 +223,7 @@ mod prune {
         }
 
         /// The value of `properties`: only the instance's keys, each a pruned node.
-        fn properties(&mut self, instance: Option<&Value>) -> Option<Value> {
+        fn properties(&mut self, instance: Option<&Value>, index: Index) -> Option<Value> {
             self.spaces();
             if self.peek()? != b'{' {
                 return self.value();
@@ -219,7 +231,7 @@ mod prune {
             self.object(|s, key, out| {
                 match instance.and_then(|i| i.get(&key)) {
                     Some(child) => {
-                        let v = s.node(Some(child), None)?;
+                        let v = s.node(Some(child), index)?;
                         out.insert(key, v);
                     }
                     None => {
@@ -235,6 +247,7 @@ mod prune {
         fn indexed(
             &mut self,
             instance: Option<&Value>,
+            index: Index,
             entries: &[(&'static str, usize, usize)],
             start: usize,
             end: usize,
@@ -247,7 +260,7 @@ mod prune {
             for &(key, from, to) in entries {
                 if let Some(child) = instance.and_then(|i| i.get(key)) {
                     self.at = from;
-                    let v = self.node(Some(child), None)?;
+                    let v = self.node(Some(child), index)?;
                     if self.at != to {
                         return None;
                     }
@@ -473,15 +486,19 @@ mod tests {
     #[test]
     fn the_build_indexes_every_schema() {
         for e in SCHEMAS {
-            let (entries, start, end) = e.properties.expect("build.rs indexes every schema");
-            let (list, s, t) = super::super::scan::root_properties(e.json).unwrap();
-            assert_eq!(
-                (entries, start, end),
-                (list.as_slice(), s, t),
-                "{}",
-                e.version
-            );
-            assert!(entries.len() > 10, "{}", e.version);
+            let built = e.properties.expect("build.rs indexes every schema");
+            let here = super::super::scan::properties_index(e.json).unwrap();
+            assert_eq!(built.len(), here.len(), "{}", e.version);
+            for ((entries, start, end), (list, s, t)) in built.iter().zip(&here) {
+                assert_eq!(
+                    (*entries, *start, *end),
+                    (list.as_slice(), *s, *t),
+                    "{}",
+                    e.version
+                );
+            }
+            // Every `properties` object the fast walk can meet is indexed (not only the root's).
+            assert!(built.len() > 50, "{}: {}", e.version, built.len());
         }
     }
 
