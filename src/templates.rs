@@ -80,6 +80,11 @@ pub fn rules() -> Environment<'static> {
                     format!("cannot write the value as JSON: {e}"),
                 )
             })?;
+            // Nearly every value is ASCII; serde_json escapes the C0 controls, so then only DEL
+            // needs an escape. Both checks are far cheaper than a look at each character.
+            if json.is_ascii() && !json.contains('\x7f') {
+                return out.write_str(&json).map_err(Into::into);
+            }
             return out
                 .write_str(&crate::yaml::escape_json_for_yaml(&json))
                 .map_err(Into::into);
