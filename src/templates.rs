@@ -115,6 +115,14 @@ pub fn environment() -> &'static Environment<'static> {
     })
 }
 
+/// The template `name` of [`environment`], compiled on first use. It must exist and compile
+/// (`every_template_compiles` checks every one); anything else is a skygen bug.
+pub fn template(name: &str) -> minijinja::Template<'static, 'static> {
+    environment()
+        .get_template(name)
+        .unwrap_or_else(|e| panic!("template {name} does not compile ({e}); this is a skygen bug"))
+}
+
 /// The guard text of a template: `EXPR` when its first line is `{# when: EXPR #}`.
 fn guard_text(source: &str) -> Option<&str> {
     source

@@ -27,7 +27,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use crate::diagnostics::{Code, Diagnostic, Origin};
-use crate::templates::{environment, guard, TEMPLATES};
+use crate::templates::{guard, template, TEMPLATES};
 use crate::values::Validated;
 
 pub use crate::values::Release;
@@ -80,7 +80,6 @@ pub fn render(values: &Validated) -> Result<Rendered, Vec<Diagnostic>> {
             "use a release name (or fullnameOverride) of at most {MAX_FULLNAME} characters"
         ))]);
     }
-    let env = environment();
     // Converted to template values once, not once per template.
     let base = minijinja::Value::from(minijinja::value::Serde(context::build(values)));
     let mut errors = Vec::new();
@@ -103,9 +102,7 @@ pub fn render(values: &Validated) -> Result<Rendered, Vec<Diagnostic>> {
                 }
             }
         }
-        let tmpl = env.get_template(name).unwrap_or_else(|e| {
-            panic!("template {name} does not compile ({e}); this is a skygen bug")
-        });
+        let tmpl = template(name);
         let text = match tmpl.render(&ctx) {
             Ok(t) => t,
             Err(e) => {

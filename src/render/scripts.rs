@@ -12,7 +12,7 @@ use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 
 use super::template_error;
 use crate::diagnostics::Diagnostic;
-use crate::templates::{environment, script_key, TEMPLATES};
+use crate::templates::{script_key, template, TEMPLATES};
 
 #[derive(Debug)]
 pub(super) struct Scripts {
@@ -54,9 +54,7 @@ impl Scripts {
         if let Some(done) = done {
             return done;
         }
-        let tmpl = environment().get_template(name).unwrap_or_else(|e| {
-            panic!("template {name} does not compile ({e}); this is a skygen bug")
-        });
+        let tmpl = template(name);
         // Rendered without holding a lock: a script never reads `scripts`, but a lock held
         // across a render would turn one that did into a deadlock instead of an error.
         let text = match tmpl.render(&self.context) {
