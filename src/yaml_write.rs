@@ -338,6 +338,7 @@ fn push_hex(out: &mut String, prefix: &str, code: u32, digits: u32) {
 }
 
 /// What one pass over a string finds that rules out a plain scalar.
+#[derive(Default)]
 struct Scan {
     /// A character that needs an escape ([`needs_escape`]).
     escape: bool,
@@ -351,43 +352,64 @@ struct Scan {
     flow: bool,
 }
 
+/// Bytes that can set no [`Scan`] flag: printable ASCII but `:`, `#` and the flow characters.
+/// Most strings consist of nothing else, and one table look-up per byte settles them (#11).
+const QUIET: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x20;
+    while b < 0x7F {
+        t[b] = !matches!(b as u8, b':' | b'#' | b',' | b'[' | b']' | b'{' | b'}');
+        b += 1;
+    }
+    t
+};
+
 fn scan(s: &str) -> Scan {
-    let mut found = Scan {
-        escape: false,
-        colon_space: false,
-        colon: false,
-        comment: false,
-        flow: false,
+    let mut found = Scan::default();
+    let mut note = |c: char, prev: Option<char>| match c {
+        ':' => found.colon = true,
+        ' ' if prev == Some(':') => found.colon_space = true,
+        '#' if prev.is_some_and(char::is_whitespace) => found.comment = true,
+        ',' | '[' | ']' | '{' | '}' => found.flow = true,
+        c if needs_escape(c) => found.escape = true,
+        _ => {}
     };
-    let mut prev: Option<char> = None;
-    for c in s.chars() {
-        match c {
-            ':' => found.colon = true,
-            ' ' if prev == Some(':') => found.colon_space = true,
-            '#' if prev.is_some_and(char::is_whitespace) => found.comment = true,
-            ',' | '[' | ']' | '{' | '}' => found.flow = true,
-            c if needs_escape(c) => found.escape = true,
-            _ => {}
+    let bytes = s.as_bytes();
+    if bytes.iter().all(|&b| QUIET[usize::from(b)]) {
+        // Nothing to note.
+    } else if s.is_ascii() {
+        // Bytes are characters: no UTF-8 decoding.
+        let mut prev = None;
+        for &b in bytes {
+            let c = char::from(b);
+            note(c, prev);
+            prev = Some(c);
         }
-        prev = Some(c);
+    } else {
+        let mut prev = None;
+        for c in s.chars() {
+            note(c, prev);
+            prev = Some(c);
+        }
     }
     found
 }
 
-/// What is plain in both key and value position: not read as another type, not a document
-/// marker, no edge white space, no indicator at the start.
-fn plain_common(s: &str, yaml_12: bool) -> bool {
-    if resolves_to_non_string(s, yaml_12) || starts_with_document_marker(s) {
-        return false;
-    }
+/// What makes a plain scalar in key and value position alike, but for the words and numbers a
+/// reader resolves ([`resolves_to_non_string`]): not empty, no white space at either end, no
+/// indicator at the start (`- a`, `? a`, `&a`, `#a`, ...), not a document marker.
+fn plain_start(s: &str) -> bool {
     let bytes = s.as_bytes();
-    if bytes[0].is_ascii_whitespace() || bytes[bytes.len() - 1].is_ascii_whitespace() {
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if first.is_ascii_whitespace() || last.is_ascii_whitespace() {
         return false;
     }
-    match bytes {
-        [b'-' | b'?'] => false,
-        [b'-' | b'?', second, ..] => !second.is_ascii_whitespace(),
-        [first, ..] => !matches!(
+    let indicator = match bytes {
+        [b'-' | b'?'] => true,
+        [b'-' | b'?', second, ..] => second.is_ascii_whitespace(),
+        _ => matches!(
             first,
             b',' | b':'
                 | b'['
@@ -406,14 +428,14 @@ fn plain_common(s: &str, yaml_12: bool) -> bool {
                 | b'@'
                 | b'`'
         ),
-        [] => false,
-    }
+    };
+    !indicator && !starts_with_document_marker(s)
 }
 
 /// Can a string mapping value (block style) be written plain? `:` is fine unless followed by a
 /// space or last; commas and brackets are ordinary characters in block style.
 fn plain_value(s: &str) -> bool {
-    if !plain_common(s, false) {
+    if !plain_start(s) || resolves_to_non_string(s, false) {
         return false;
     }
     let found = scan(s);
@@ -421,9 +443,9 @@ fn plain_value(s: &str) -> bool {
 }
 
 /// Can a key be written plain? Stricter than a value: no `:` at all, no flow characters, and
-/// ambiguous under both YAML 1.1 and 1.2 readings.
+/// not resolved to another type under either YAML 1.1 or 1.2.
 fn plain_key(s: &str) -> bool {
-    if !plain_common(s, true) || !plain_common(s, false) {
+    if !plain_start(s) || resolves_to_non_string(s, true) || resolves_to_non_string(s, false) {
         return false;
     }
     let found = scan(s);
@@ -439,21 +461,33 @@ fn starts_with_document_marker(s: &str) -> bool {
 
 /// Would a YAML reader resolve this plain text to something other than a string (null, a
 /// boolean, a number, a timestamp, a merge key), or refuse it? With `yaml_12` false, YAML 1.1's
-/// wider spellings (`yes`, `off`, `0b1`, `1:30`, `2024-01-01`, `1_000`) count too.
+/// wider spellings (`yes`, `off`, `0b1`, `1:30`, `2024-01-01`, `1_000`) count too. Only asked
+/// of text [`plain_start`] accepts: not empty, no white space at the ends (which YAML 1.1's
+/// boolean reading would trim).
 fn resolves_to_non_string(s: &str, yaml_12: bool) -> bool {
-    const WORDS: [&str; 6] = ["null", "true", "false", "nan", "inf", "+inf"];
-    s.is_empty()
-        || s == "~"
-        || WORDS.iter().any(|w| s.eq_ignore_ascii_case(w))
-        || s.eq_ignore_ascii_case("-inf")
-        || numeric(s, yaml_12)
-        || (!yaml_12 && (yaml11_bool(s) || timestamp(s) || s == "<<" || s == "="))
-}
-
-fn yaml11_bool(s: &str) -> bool {
-    const WORDS: [&str; 8] = ["true", "yes", "y", "on", "false", "no", "n", "off"];
-    let t = s.trim_matches([' ', '\t', '\r', '\n']);
-    WORDS.iter().any(|w| t.eq_ignore_ascii_case(w))
+    match s.as_bytes() {
+        [] => true,
+        // Every number and timestamp starts like this; of the words only `+inf` and `-inf`.
+        [b'0'..=b'9' | b'+' | b'-' | b'.' | b'_', ..] => {
+            s.eq_ignore_ascii_case("+inf")
+                || s.eq_ignore_ascii_case("-inf")
+                || numeric(s, yaml_12)
+                || (!yaml_12 && timestamp(s))
+        }
+        bytes if bytes.len() <= 5 => {
+            let mut lower = [0u8; 5];
+            let lower = &mut lower[..bytes.len()];
+            lower.copy_from_slice(bytes);
+            lower.make_ascii_lowercase();
+            match &*lower {
+                b"~" | b"null" | b"true" | b"false" | b"nan" | b"inf" => true,
+                // YAML 1.1 booleans and the merge key; `=` is YAML 1.1's value key.
+                b"y" | b"n" | b"yes" | b"no" | b"on" | b"off" | b"<<" | b"=" => !yaml_12,
+                _ => false,
+            }
+        }
+        _ => false,
+    }
 }
 
 fn strip_sign(s: &str) -> &str {
