@@ -488,6 +488,23 @@ fn arb_value() -> impl Strategy<Value = Value> {
             .prop_map(Value::from),
         arb_string().prop_map(Value::String),
     ];
+    tree(leaf.boxed())
+}
+
+/// Trees whose every leaf reads back as the same JSON value: no floats (their shortest spelling
+/// reads back as the same number, not always as the same JSON number kind) and no integers
+/// beyond i64 (skygen's reader takes those as floats).
+fn arb_exact_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        arb_string().prop_map(Value::String),
+    ];
+    tree(leaf.boxed())
+}
+
+fn tree(leaf: BoxedStrategy<Value>) -> impl Strategy<Value = Value> {
     leaf.prop_recursive(5, 48, 5, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
@@ -503,6 +520,12 @@ proptest! {
     #[test]
     fn random_trees_are_written_as_before(v in arb_value()) {
         same_bytes(&v);
+    }
+
+    #[test]
+    fn random_trees_read_back_as_themselves(v in arb_exact_value()) {
+        let text = skygen::yaml_write::to_string(&v);
+        prop_assert_eq!(read_back(&text), v, "{}", text);
     }
 
     #[test]
