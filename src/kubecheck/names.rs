@@ -89,7 +89,9 @@ pub fn check(object: &Value, kind: &str) -> Vec<Violation> {
         field: field.into(),
         problem: Problem::BadName { rule, suggestion },
     };
-    match object.pointer("/metadata/name") {
+    // `get` rather than `pointer`: a pointer unescapes each segment into a new string.
+    let meta = |key| object.get("metadata").and_then(|m| m.get(key));
+    match meta("name") {
         None | Some(Value::Null) => out.push(Violation {
             pointer: "/metadata".into(),
             field: "ObjectMeta".into(),
@@ -110,7 +112,7 @@ pub fn check(object: &Value, kind: &str) -> Vec<Violation> {
         }
         Some(_) => {}
     }
-    if let Some(Value::String(ns)) = object.pointer("/metadata/namespace") {
+    if let Some(Value::String(ns)) = meta("namespace") {
         if let Some(why) = NameRule::Label.check(ns) {
             out.push(bad(
                 "/metadata/namespace",
