@@ -1,6 +1,7 @@
 //! Generated files: `schema/values.schema.json` is rebuilt from the Rust types and compared with
-//! the committed copy (set `UPDATE_SCHEMA=1` to rewrite it), and the default values must pass
-//! their own schema and render without warnings.
+//! the committed copy (set `UPDATE_SCHEMA=1` to rewrite it), `src/values/defaults_tree.rs` from
+//! `src/values/defaults.yaml` (set `UPDATE_DEFAULTS=1`), and the default values must pass their
+//! own schema and render without warnings.
 
 use std::path::PathBuf;
 
@@ -15,6 +16,20 @@ fn committed_schema_is_up_to_date() {
     assert!(
         committed == fresh,
         "schema/values.schema.json is stale: run `UPDATE_SCHEMA=1 cargo test --test schema` and commit it"
+    );
+}
+
+#[test]
+fn committed_defaults_tree_is_up_to_date() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/values/defaults_tree.rs");
+    let fresh = skygen::values::defaults::generate_text();
+    if std::env::var_os("UPDATE_DEFAULTS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "src/values/defaults_tree.rs is stale: run `UPDATE_DEFAULTS=1 cargo test --test schema` and commit it"
     );
 }
 
