@@ -110,7 +110,7 @@ impl<'a> SchemaWalker<'a> {
         for _ in 0..16 {
             match node.get("$ref").and_then(Value::as_str) {
                 Some(r) => match r.strip_prefix("#/$defs/") {
-                    Some(name) => match self.root.pointer(&format!("/$defs/{name}")) {
+                    Some(name) => match self.definition(name) {
                         Some(target) => node = target,
                         None => return node,
                     },
@@ -120,6 +120,15 @@ impl<'a> SchemaWalker<'a> {
             }
         }
         node
+    }
+
+    /// `#/$defs/NAME`, as a JSON pointer reads it (a name holding `/` or `~` goes through the
+    /// pointer rules; the generated names never do).
+    fn definition(&self, name: &str) -> Option<&'a Value> {
+        if name.contains(['/', '~']) {
+            return self.root.pointer(&format!("/$defs/{name}"));
+        }
+        self.root.get("$defs")?.get(name)
     }
 
     /// The alternatives a node stands for (anyOf/oneOf flattened, refs followed).
@@ -173,7 +182,7 @@ impl<'a> SchemaWalker<'a> {
     pub fn at(&self, path: &[Seg]) -> Vec<&'a Value> {
         let mut nodes = vec![self.root];
         for seg in path {
-            nodes = nodes.into_iter().flat_map(|n| self.child(n, seg)).collect();
+            nodes = self.step(&nodes, seg);
             if nodes.is_empty() {
                 break;
             }
@@ -181,15 +190,30 @@ impl<'a> SchemaWalker<'a> {
         nodes
     }
 
+    /// The schema of the root, for walking a tree down with [`SchemaWalker::step`].
+    pub fn root(&self) -> Vec<&'a Value> {
+        vec![self.root]
+    }
+
+    /// The schemas one step below `nodes` (the schemas at some path): `at(path + [seg])` from
+    /// `at(path)`, so a walk over a whole tree never starts again from the root.
+    pub fn step(&self, nodes: &[&'a Value], seg: &Seg) -> Vec<&'a Value> {
+        nodes.iter().flat_map(|n| self.child(n, seg)).collect()
+    }
+
     /// What a path accepts. A path outside the schema accepts anything (it is an unknown key,
     /// reported elsewhere).
     pub fn accepts(&self, path: &[Seg]) -> Accepts {
+        self.accepts_at(&self.at(path))
+    }
+
+    /// [`SchemaWalker::accepts`] for the schemas at a path.
+    pub fn accepts_at(&self, nodes: &[&'a Value]) -> Accepts {
         let mut acc = Accepts::default();
-        let nodes = self.at(path);
         if nodes.is_empty() {
             acc.any = true;
         }
-        for n in nodes {
+        for &n in nodes {
             for b in self.branches(n) {
                 if is_open(b) {
                     acc.any = true;
@@ -222,9 +246,14 @@ impl<'a> SchemaWalker<'a> {
     /// The property names of the object schemas at a path that forbids other keys; `None` when
     /// the path allows any key.
     pub fn closed_keys(&self, path: &[Seg]) -> Option<Vec<&'a str>> {
+        self.closed_keys_at(&self.at(path))
+    }
+
+    /// [`SchemaWalker::closed_keys`] for the schemas at a path.
+    pub fn closed_keys_at(&self, nodes: &[&'a Value]) -> Option<Vec<&'a str>> {
         let mut keys = Vec::new();
         let mut closed = false;
-        for n in self.at(path) {
+        for &n in nodes {
             for b in self.branches(n) {
                 if !accepts_type(b, "object") {
                     continue;
