@@ -108,7 +108,7 @@ impl<'a> SchemaWalker<'a> {
     pub fn deref(&self, mut node: &'a Value) -> &'a Value {
         // Definitions do not chain deeply; the bound guards against a cycle.
         for _ in 0..16 {
-            match node.get("$ref").and_then(Value::as_str) {
+            match keyword(node, "$ref").and_then(Value::as_str) {
                 Some(r) => match r.strip_prefix("#/$defs/") {
                     Some(name) => match self.definition(name) {
                         Some(target) => node = target,
@@ -128,7 +128,7 @@ impl<'a> SchemaWalker<'a> {
         if name.contains(['/', '~']) {
             return self.root.pointer(&format!("/$defs/{name}"));
         }
-        self.root.get("$defs")?.get(name)
+        keyword(self.root, "$defs")?.get(name)
     }
 
     /// The alternatives a node stands for (anyOf/oneOf flattened, refs followed).
@@ -137,14 +137,15 @@ impl<'a> SchemaWalker<'a> {
         let mut out = Vec::new();
         let mut alternatives = false;
         for key in ["anyOf", "oneOf"] {
-            if let Some(list) = node.get(key).and_then(Value::as_array) {
+            if let Some(list) = keyword(node, key).and_then(Value::as_array) {
                 alternatives = true;
                 for b in list {
                     out.extend(self.branches(b));
                 }
             }
         }
-        if !alternatives || node.get("properties").is_some() || node.get("type").is_some() {
+        if !alternatives || keyword(node, "properties").is_some() || keyword(node, "type").is_some()
+        {
             out.push(node);
         }
         out
@@ -156,10 +157,10 @@ impl<'a> SchemaWalker<'a> {
         for b in self.branches(node) {
             match seg {
                 Seg::Key(k) => {
-                    if let Some(p) = b.get("properties").and_then(|p| p.get(k)) {
+                    if let Some(p) = keyword(b, "properties").and_then(|p| p.get(k)) {
                         out.push(p);
                     } else if accepts_type(b, "object") || b.as_bool() == Some(true) || is_open(b) {
-                        match b.get("additionalProperties") {
+                        match keyword(b, "additionalProperties") {
                             Some(Value::Bool(false)) => {}
                             Some(extra @ Value::Object(_)) => out.push(extra),
                             _ => out.push(&Value::Bool(true)),
@@ -167,7 +168,7 @@ impl<'a> SchemaWalker<'a> {
                     }
                 }
                 Seg::Index(_) => {
-                    if let Some(items) = b.get("items") {
+                    if let Some(items) = keyword(b, "items") {
                         out.push(items);
                     } else if accepts_type(b, "array") || is_open(b) {
                         out.push(&Value::Bool(true));
@@ -231,8 +232,8 @@ impl<'a> SchemaWalker<'a> {
                     }
                 }
                 // Enums of strings without a `type` (const-only oneOf branches).
-                if b.get("const").is_some_and(Value::is_string)
-                    || b.get("enum")
+                if keyword(b, "const").is_some_and(Value::is_string)
+                    || keyword(b, "enum")
                         .and_then(Value::as_array)
                         .is_some_and(|e| e.iter().any(Value::is_string))
                 {
@@ -258,11 +259,11 @@ impl<'a> SchemaWalker<'a> {
                 if !accepts_type(b, "object") {
                     continue;
                 }
-                if b.get("additionalProperties") != Some(&Value::Bool(false)) {
+                if keyword(b, "additionalProperties") != Some(&Value::Bool(false)) {
                     return None;
                 }
                 closed = true;
-                if let Some(props) = b.get("properties").and_then(Value::as_object) {
+                if let Some(props) = keyword(b, "properties").and_then(Value::as_object) {
                     keys.extend(props.keys().map(String::as_str));
                 }
             }
@@ -271,19 +272,28 @@ impl<'a> SchemaWalker<'a> {
     }
 }
 
+/// A keyword of a schema node. Found by comparing names: a node has a handful of keywords, and
+/// the walk looks up several per node of the values, where hashing each name (SipHash, as
+/// serde_json's maps do) cost more than the rest of the walk.
+pub fn keyword<'a>(node: &'a Value, name: &str) -> Option<&'a Value> {
+    node.as_object()?
+        .iter()
+        .find_map(|(k, v)| (k == name).then_some(v))
+}
+
 fn is_open(b: &Value) -> bool {
     b.as_bool() == Some(true)
         || (b.is_object()
-            && b.get("type").is_none()
-            && b.get("$ref").is_none()
-            && b.get("anyOf").is_none()
-            && b.get("oneOf").is_none()
-            && b.get("const").is_none()
-            && b.get("enum").is_none())
+            && keyword(b, "type").is_none()
+            && keyword(b, "$ref").is_none()
+            && keyword(b, "anyOf").is_none()
+            && keyword(b, "oneOf").is_none()
+            && keyword(b, "const").is_none()
+            && keyword(b, "enum").is_none())
 }
 
 fn accepts_type(b: &Value, name: &str) -> bool {
-    match b.get("type") {
+    match keyword(b, "type") {
         Some(Value::String(t)) => t == name || (name == "number" && t == "integer"),
         Some(Value::Array(ts)) => ts.iter().any(|t| t.as_str() == Some(name)),
         _ => false,

@@ -155,7 +155,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         diags.extend(skyconfig);
         return Err(diags);
     }
-    let mut values: Values = match serde_path_to_error::deserialize(merged.tree.clone()) {
+    let mut values: Values = match typed(&merged.tree) {
         Ok(v) => v,
         Err(e) => {
             // What the schema lets through and the model refuses (a whole number too large for
@@ -211,6 +211,28 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         tree: merged.tree,
         origins: merged.origins,
     })
+}
+
+/// The values as the typed model, or the error with the path where it happened. Most values
+/// fit, and tracking the path of every node costs as much as deserializing: the path is tracked
+/// only to explain an error, by deserializing again. Both read the same tree with the same
+/// `Deserialize`, so they agree; debug builds (every test) check it.
+fn typed(tree: &Value) -> Result<Values, serde_path_to_error::Error<serde_json::Error>> {
+    use serde::Deserialize;
+    match Values::deserialize(tree) {
+        Ok(values) => {
+            #[cfg(debug_assertions)]
+            match serde_path_to_error::deserialize::<_, Values>(tree.clone()) {
+                Ok(slow) => assert!(
+                    slow == values,
+                    "typed values differ by the way they are read"
+                ),
+                Err(e) => panic!("the values deserialize from a reference but not by value: {e}"),
+            }
+            Ok(values)
+        }
+        Err(_) => serde_path_to_error::deserialize(tree.clone()),
+    }
 }
 
 /// A schema keyword (ignored by validators) holding what a value must be, in words.
