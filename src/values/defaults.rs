@@ -10,26 +10,11 @@
 //! differs from what the YAML gives (set `UPDATE_DEFAULTS=1` to rewrite it), and debug builds
 //! (every test) compare the two trees once per process.
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 use super::merge::{self, Nulls, Origins};
+use super::tokens::{self, build, Tok};
 use crate::diagnostics::Origin;
-
-/// One step of the tree in document order: a mapping or a list announces its entries (a
-/// mapping's each as a [`Tok::Key`] then the value), then come the entries.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Tok {
-    Map(usize),
-    List(usize),
-    Key(&'static str),
-    Str(&'static str),
-    /// An integer ≥ 0 (serde_json keeps it apart from a negative one and from a float).
-    Pos(u64),
-    Neg(i64),
-    Float(f64),
-    Bool(bool),
-    Null,
-}
 
 #[path = "defaults_tree.rs"]
 mod generated;
@@ -54,35 +39,7 @@ pub fn has(pointer: &str) -> bool {
     generated::POINTERS.binary_search(&pointer).is_ok()
 }
 
-fn build(tokens: &mut std::slice::Iter<'static, Tok>) -> Value {
-    let tok = tokens
-        .next()
-        .expect("the defaults token list is complete; this is a skygen bug");
-    match *tok {
-        Tok::Map(n) => {
-            let mut m = Map::with_capacity(n);
-            for _ in 0..n {
-                let Some(Tok::Key(k)) = tokens.next() else {
-                    panic!("a defaults mapping entry starts with its key; this is a skygen bug")
-                };
-                m.insert((*k).to_owned(), build(tokens));
-            }
-            Value::Object(m)
-        }
-        Tok::List(n) => Value::Array((0..n).map(|_| build(tokens)).collect()),
-        Tok::Str(s) => Value::String(s.to_owned()),
-        Tok::Pos(n) => Value::from(n),
-        Tok::Neg(n) => Value::from(n),
-        Tok::Float(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
-        Tok::Bool(b) => Value::Bool(b),
-        Tok::Null => Value::Null,
-        Tok::Key(_) => {
-            panic!("a key outside a mapping in the defaults tokens; this is a skygen bug")
-        }
-    }
-}
-
-/// The defaults as the YAML reads and a defaults layer merges them (the slow way, which the
+/// The defaults as the YAML reads them and a defaults layer merges them (the slow way, which the
 /// generated file stands for).
 pub fn parsed() -> Value {
     let value = crate::template_yaml::read_own(super::DEFAULTS_YAML)
@@ -116,49 +73,35 @@ pub fn generate_text() -> String {
          #[rustfmt::skip]\n\
          pub(super) static TREE: &[Tok] = &[\n",
     );
-    let mut pointers = Vec::new();
-    tokens(&tree, &mut String::new(), 1, &mut out, &mut pointers);
+    tokens::write(&tree, 1, &mut out);
+    let mut all = Vec::new();
+    pointers(&tree, &mut String::new(), &mut all);
     out.push_str("];\n\n/// The pointer of every node of [`TREE`], sorted.\n#[rustfmt::skip]\npub(super) static POINTERS: &[&str] = &[\n");
-    pointers.sort();
-    for p in pointers {
+    all.sort();
+    for p in all {
         out.push_str(&format!("    {p:?},\n"));
     }
     out.push_str("];\n");
     out
 }
 
-fn tokens(v: &Value, pointer: &mut String, indent: usize, out: &mut String, all: &mut Vec<String>) {
+/// The pointer of every node of `v` (at `pointer`).
+fn pointers(v: &Value, pointer: &mut String, all: &mut Vec<String>) {
     all.push(pointer.clone());
-    let pad = "    ".repeat(indent);
-    let line = match v {
-        Value::Object(m) => format!("Map({})", m.len()),
-        Value::Array(a) => format!("List({})", a.len()),
-        Value::String(s) => format!("Str({s:?})"),
-        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            (Some(u), _, _) => format!("Pos({u})"),
-            (None, Some(i), _) => format!("Neg({i})"),
-            (None, None, Some(f)) => format!("Float({f:?})"),
-            _ => unreachable!("a JSON number is an integer or a float"),
-        },
-        Value::Bool(b) => format!("Bool({b})"),
-        Value::Null => "Null".to_owned(),
-    };
-    out.push_str(&format!("{pad}{line},\n"));
     let len = pointer.len();
     match v {
         Value::Object(m) => {
             for (k, x) in m {
-                out.push_str(&format!("{pad}    Key({k:?}),\n"));
                 pointer.push('/');
                 crate::pointer::push_escaped(pointer, k);
-                tokens(x, pointer, indent + 1, out, all);
+                pointers(x, pointer, all);
                 pointer.truncate(len);
             }
         }
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
                 pointer.push_str(&format!("/{i}"));
-                tokens(x, pointer, indent + 1, out, all);
+                pointers(x, pointer, all);
                 pointer.truncate(len);
             }
         }
@@ -177,13 +120,7 @@ mod tests {
         let slow = parsed();
         assert_eq!(build(&mut generated::TREE.iter()), slow);
         let mut expected = Vec::new();
-        tokens(
-            &slow,
-            &mut String::new(),
-            0,
-            &mut String::new(),
-            &mut expected,
-        );
+        pointers(&slow, &mut String::new(), &mut expected);
         expected.sort();
         assert_eq!(generated::POINTERS, expected);
         assert!(has("") && has("/apiService/image") && !has("/apiService/nope"));

@@ -24,6 +24,7 @@ pub mod rules;
 pub mod schema;
 pub mod schema_check;
 pub mod set;
+pub mod tokens;
 mod validate;
 
 pub(crate) use validate::dotted as validate_dotted;

@@ -42,13 +42,31 @@ fn strip_defaults(v: &mut Value, is_property_map: bool) {
 /// so reading it is the same as generating it, without the cost (about 1 ms) at every run.
 pub const SCHEMA_TEXT: &str = include_str!("../../schema/values.schema.json");
 
-/// The schema, parsed once per process: both the load and the validate stage walk it.
+/// The schema, built once per process: both the load and the validate stage walk it. Built
+/// from tokens that `build.rs` wrote from the committed file (see [`super::tokens`]), which
+/// costs less than half of parsing [`SCHEMA_TEXT`]; debug builds (every test) check that both
+/// give the same tree.
 pub fn shared() -> &'static Value {
     static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
     SCHEMA.get_or_init(|| {
-        serde_json::from_str(SCHEMA_TEXT)
-            .expect("the committed schema is JSON; this is a skygen bug")
+        let built = super::tokens::build(&mut generated::TOKENS.iter());
+        #[cfg(debug_assertions)]
+        assert!(
+            built == parsed(),
+            "the schema tokens differ from schema/values.schema.json; this is a skygen bug"
+        );
+        built
     })
+}
+
+/// [`SCHEMA_TEXT`] parsed: the tree the build-time tokens stand for.
+fn parsed() -> Value {
+    serde_json::from_str(SCHEMA_TEXT).expect("the committed schema is JSON; this is a skygen bug")
+}
+
+mod generated {
+    use super::super::tokens::Tok::{self, *};
+    include!(concat!(env!("OUT_DIR"), "/values_schema_tokens.rs"));
 }
 
 /// The schema compiled by `jsonschema`, once per process, for when values need explaining (see
@@ -303,6 +321,7 @@ fn accepts_type(b: &Value, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::values::tokens::Tok;
 
     fn path(p: &str) -> Vec<Seg> {
         p.split('.')
@@ -332,6 +351,20 @@ mod tests {
         assert!(w
             .accepts(&path("rbac.namespaceRules.0.verbs.0"))
             .only_string());
+    }
+
+    /// The tokens `build.rs` wrote build exactly the committed schema.
+    #[test]
+    fn tokens_build_the_committed_schema() {
+        let built = crate::values::tokens::build(&mut generated::TOKENS.iter());
+        assert_eq!(built, parsed());
+        let mut changed = generated::TOKENS.to_vec();
+        let i = changed
+            .iter()
+            .position(|t| matches!(t, Tok::Pos(_)))
+            .unwrap();
+        changed[i] = Tok::Pos(12345);
+        assert_ne!(crate::values::tokens::build(&mut changed.iter()), parsed());
     }
 
     #[test]
