@@ -60,6 +60,7 @@ pub fn shared() -> &'static Value {
 }
 
 /// [`SCHEMA_TEXT`] parsed: the tree the build-time tokens stand for.
+#[cfg(any(test, debug_assertions))]
 fn parsed() -> Value {
     serde_json::from_str(SCHEMA_TEXT).expect("the committed schema is JSON; this is a skygen bug")
 }

@@ -111,9 +111,13 @@ fn regex_match(pattern: &str, text: &str) -> Option<bool> {
         .entry(pattern.to_owned())
         .or_insert_with(|| {
             // `regex::Regex::new`'s limit on the compiled size (10 MiB), so a pattern one
-            // refuses the other refuses too.
+            // refuses the other refuses too; no capture groups, only whether it matches.
             let vm = PikeVM::builder()
-                .thompson(thompson::Config::new().nfa_size_limit(Some(10 * (1 << 20))))
+                .thompson(
+                    thompson::Config::new()
+                        .nfa_size_limit(Some(10 * (1 << 20)))
+                        .which_captures(thompson::WhichCaptures::None),
+                )
                 .build(pattern)
                 .ok()?;
             let state = vm.create_cache();

@@ -417,13 +417,16 @@ fn tree_checks<'a>(
                         continue;
                     }
                 }
+                if !checked(child) {
+                    continue;
+                }
                 let mut below = at.down(walker, &Seg::Key(key.clone()));
                 tree_checks(merged, walker, child, &mut below, diags);
                 at.pointer.truncate(len);
             }
         }
         Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
+            for (i, child) in items.iter().enumerate().filter(|(_, c)| checked(c)) {
                 let mut below = at.down(walker, &Seg::Index(i));
                 tree_checks(merged, walker, child, &mut below, diags);
                 at.pointer.truncate(len);
@@ -431,6 +434,16 @@ fn tree_checks<'a>(
         }
         Value::Number(n) => whole_number(merged, walker, n, at, diags),
         _ => {}
+    }
+}
+
+/// Whether [`tree_checks`] has anything to check in `v`: a mapping or a list, or a number that is
+/// not a 64-bit integer. Other values are not visited, so their schemas are never looked up.
+fn checked(v: &Value) -> bool {
+    match v {
+        Value::Object(_) | Value::Array(_) => true,
+        Value::Number(n) => !n.is_i64(),
+        _ => false,
     }
 }
 
