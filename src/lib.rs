@@ -27,6 +27,7 @@ pub mod templates;
 mod text;
 pub mod values;
 pub mod yaml;
+pub mod yaml_write;
 
 use std::io::Read;
 

@@ -155,6 +155,9 @@ enum Frame {
     Map {
         map: Map<String, Value>,
         key: Option<(String, Pos)>,
+        /// The pending key is a plain `<<`, a merge key. A quoted `"<<"` is an ordinary key, as
+        /// go-yaml reads it (the writer quotes a `<<` key for that reason).
+        merge_key: bool,
         merges: Vec<Value>,
         anchor: usize,
     },
@@ -368,7 +371,7 @@ impl Builder {
                 })?;
                 self.bump(size, pos)?;
                 if self.is_key_position() {
-                    return self.set_key(value, pos);
+                    return self.set_key(value, pos, false);
                 }
                 self.enter();
                 self.record(pos);
@@ -396,7 +399,8 @@ impl Builder {
                         Value::Null if text.is_empty() => value,
                         _ => Value::String(text.to_string()),
                     };
-                    return self.set_key(key, pos);
+                    let merge = style == ScalarStyle::Plain && tag_suffix.is_none() && text == "<<";
+                    return self.set_key(key, pos, merge);
                 }
                 self.enter();
                 if let Some(ptr) = self.record(pos) {
@@ -436,6 +440,7 @@ impl Builder {
                     Frame::Map {
                         map: Map::new(),
                         key: None,
+                        merge_key: false,
                         merges: Vec::new(),
                         anchor,
                     }
@@ -483,7 +488,7 @@ impl Builder {
         matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
     }
 
-    fn set_key(&mut self, key: Value, pos: Pos) -> Result<(), ReadError> {
+    fn set_key(&mut self, key: Value, pos: Pos, merge: bool) -> Result<(), ReadError> {
         let key = match key {
             Value::String(s) => s,
             Value::Null => String::new(),
@@ -496,7 +501,13 @@ impl Builder {
                 })
             }
         };
-        if let Some(Frame::Map { map, key: slot, .. }) = self.stack.last_mut() {
+        if let Some(Frame::Map {
+            map,
+            key: slot,
+            merge_key,
+            ..
+        }) = self.stack.last_mut()
+        {
             if map.contains_key(&key) {
                 return Err(ReadError {
                     pos: Some(pos),
@@ -504,6 +515,7 @@ impl Builder {
                 });
             }
             *slot = Some((key, pos));
+            *merge_key = merge;
         }
         if self.key_positions {
             self.enter();
@@ -523,13 +535,17 @@ impl Builder {
             None => self.root = Some(value),
             Some(Frame::Seq { items, .. }) => items.push(value),
             Some(Frame::Map {
-                map, key, merges, ..
+                map,
+                key,
+                merge_key,
+                merges,
+                ..
             }) => {
                 let (k, _) = key.take().ok_or(ReadError {
                     pos: Some(pos),
                     kind: ReadErrorKind::Syntax("value without a key".into()),
                 })?;
-                if k == "<<" {
+                if std::mem::take(merge_key) {
                     match value {
                         Value::Array(list) => merges.extend(list),
                         other => merges.push(other),
@@ -755,6 +771,15 @@ mod tests {
     fn merge_keys_and_aliases() {
         let doc = read_one("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\n").unwrap();
         assert_eq!(doc.value["c"], json!({"y": 3, "x": 1}));
+    }
+
+    #[test]
+    fn a_quoted_merge_spelling_is_an_ordinary_key() {
+        // go-yaml merges only a plain `<<`; skygen's writer quotes a `<<` key to keep it a key.
+        let doc = read_one("\"<<\": v\n'<<': w\n").unwrap_err();
+        assert_eq!(doc.kind, ReadErrorKind::DuplicateKey("<<".into()));
+        let doc = read_one("a:\n  \"<<\": 1\n  b: 2\n").unwrap();
+        assert_eq!(doc.value, json!({"a": {"<<": 1, "b": 2}}));
     }
 
     #[test]

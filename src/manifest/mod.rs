@@ -162,29 +162,19 @@ pub fn normalize(patched: Patched) -> Manifest {
     Manifest::from_objects(patched.objects.into_iter().map(|o| o.value).collect())
 }
 
-fn yaml_of(v: &Value) -> String {
-    let opts = serde_saphyr::ser_options! { folded_wrap_chars: usize::MAX };
-    serde_saphyr::to_string_with_options(v, opts)
-        .expect("JSON values always serialize to YAML; this is a skygen bug")
-}
-
 /// A YAML stream: each object starts with `---`.
 pub fn to_yaml_stream(objects: &Manifest) -> String {
     let mut out = String::new();
     for o in objects.iter() {
         out.push_str("---\n");
-        let text = yaml_of(o);
-        out.push_str(&text);
-        if !text.ends_with('\n') {
-            out.push('\n');
-        }
+        crate::yaml_write::write(&mut out, o);
     }
     out
 }
 
 /// One YAML document of an object (no separator), as written to a file.
 pub fn to_yaml(object: &Value) -> String {
-    yaml_of(object)
+    crate::yaml_write::to_string(object)
 }
 
 /// A Kubernetes `List` as pretty JSON.

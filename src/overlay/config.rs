@@ -194,11 +194,7 @@ pub fn merge_config(
         // Nothing to add: the user's text stays exactly as written.
         return Ok(warnings);
     }
-    let text = serde_saphyr::to_string_with_options(
-        &Value::Object(config),
-        serde_saphyr::ser_options! { folded_wrap_chars: usize::MAX },
-    )
-    .expect("JSON values always serialize to YAML; this is a skygen bug");
+    let text = crate::yaml_write::to_string(&Value::Object(config));
     if current.as_str() != Some(text.as_str()) {
         if current.as_str().is_none_or(|s| s.trim().is_empty()) {
             merged
