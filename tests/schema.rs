@@ -5,32 +5,29 @@
 
 use std::path::PathBuf;
 
-#[test]
-fn committed_schema_is_up_to_date() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schema/values.schema.json");
-    let fresh = skygen::values::schema::generate_text();
-    if std::env::var_os("UPDATE_SCHEMA").is_some() {
-        std::fs::write(&path, &fresh).unwrap();
+/// The committed generated file at `rel` is `fresh`; with `env` set, rewrite it first.
+fn committed_is(rel: &str, fresh: &str, env: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel);
+    if std::env::var_os(env).is_some() {
+        std::fs::write(&path, fresh).unwrap();
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == fresh,
-        "schema/values.schema.json is stale: run `UPDATE_SCHEMA=1 cargo test --test schema` and commit it"
+        "{rel} is stale: run `{env}=1 cargo test --test schema` and commit it"
     );
 }
 
 #[test]
+fn committed_schema_is_up_to_date() {
+    let fresh = skygen::values::schema::generate_text();
+    committed_is("schema/values.schema.json", &fresh, "UPDATE_SCHEMA");
+}
+
+#[test]
 fn committed_defaults_tree_is_up_to_date() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/values/defaults_tree.rs");
     let fresh = skygen::values::defaults::generate_text();
-    if std::env::var_os("UPDATE_DEFAULTS").is_some() {
-        std::fs::write(&path, &fresh).unwrap();
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == fresh,
-        "src/values/defaults_tree.rs is stale: run `UPDATE_DEFAULTS=1 cargo test --test schema` and commit it"
-    );
+    committed_is("src/values/defaults_tree.rs", &fresh, "UPDATE_DEFAULTS");
 }
 
 #[test]
