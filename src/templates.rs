@@ -1,15 +1,19 @@
 //! The template rules and the embedded templates, shared by render and by overlay resources.
 //!
 //! [`TEMPLATES`] is every file under `templates/`, listed by `build.rs` at build time, so a file
-//! in the directory is always embedded and rendered. [`environment`] holds them all, compiled
-//! once per process ([`std::sync::OnceLock`]); [`rules`] is an empty environment with the same
-//! rules for an overlay's own resource templates: undefined variables are errors, `{{ … }}` in a
-//! `.yaml` template is written as JSON (always a correctly quoted YAML flow node), and in a `.sh`
-//! template it is shell-quoted. Never reads the values; never parses YAML.
+//! in the directory is always embedded and rendered. [`environment`] is built once per process
+//! ([`std::sync::OnceLock`]) and loads them lazily: a template is compiled the first time a render
+//! uses it and kept for the rest of the process, so a release without Prometheus never pays for
+//! compiling its templates, and a second release reuses what the first compiled. A template's
+//! first line may be a guard, `{# when: EXPR #}` ([`guard`]): the render evaluates EXPR and
+//! skips (never compiles) the template when it is false. [`rules`] is an empty environment with
+//! the same rules for an overlay's own resource templates: undefined variables are errors,
+//! `{{ … }}` in a `.yaml` template is written as JSON (always a correctly quoted YAML flow node),
+//! and in a `.sh` template it is shell-quoted. Never reads the values; never parses YAML.
 
 use std::sync::OnceLock;
 
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, Expression, UndefinedBehavior};
 
 use crate::render::shell;
 
@@ -76,6 +80,11 @@ pub fn rules() -> Environment<'static> {
                     format!("cannot write the value as JSON: {e}"),
                 )
             })?;
+            // Nearly every value is ASCII; serde_json escapes the C0 controls, so then only DEL
+            // needs an escape. Both checks are far cheaper than a look at each character.
+            if json.is_ascii() && !json.contains('\x7f') {
+                return out.write_str(&json).map_err(Into::into);
+            }
             return out
                 .write_str(&crate::yaml::escape_json_for_yaml(&json))
                 .map_err(Into::into);
@@ -85,18 +94,64 @@ pub fn rules() -> Environment<'static> {
     env
 }
 
-/// Every template of [`TEMPLATES`], compiled once per process.
+/// The text of the template `name` (a path under `templates/`).
+pub fn source(name: &str) -> Option<&'static str> {
+    TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
+
+/// Every template of [`TEMPLATES`], each compiled the first time it is used
+/// ([`Environment::get_template`]) and then kept for the rest of the process. A template that
+/// does not compile is a skygen bug; the test `every_template_compiles` keeps that from shipping,
+/// since a render may never use a broken template.
 pub fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = rules();
-        for (name, source) in TEMPLATES {
-            env.add_template(name, source).unwrap_or_else(|e| {
-                panic!("template {name} does not compile ({e}); this is a skygen bug")
-            });
-        }
+        env.set_loader(|name| Ok(source(name)));
         env
     })
+}
+
+/// The template `name` of [`environment`], compiled on first use. It must exist and compile
+/// (`every_template_compiles` checks every one); anything else is a skygen bug.
+pub fn template(name: &str) -> minijinja::Template<'static, 'static> {
+    environment()
+        .get_template(name)
+        .unwrap_or_else(|e| panic!("template {name} does not compile ({e}); this is a skygen bug"))
+}
+
+/// The guard text of a template: `EXPR` when its first line is `{# when: EXPR #}`.
+fn guard_text(source: &str) -> Option<&str> {
+    source
+        .lines()
+        .next()?
+        .strip_prefix("{# when: ")?
+        .strip_suffix(" #}")
+}
+
+/// The guard of the template `name`, compiled once per process: the render skips the template
+/// when the guard is false for the context. The template's body then need not repeat it, and
+/// is compiled only for a release that renders it. `None` for a template without a guard (it
+/// is always rendered) or not in [`TEMPLATES`].
+pub fn guard(name: &str) -> Option<&'static Expression<'static, 'static>> {
+    static GUARDS: OnceLock<Vec<Option<Expression<'static, 'static>>>> = OnceLock::new();
+    let guards = GUARDS.get_or_init(|| {
+        TEMPLATES
+            .iter()
+            .map(|(name, text)| {
+                guard_text(text).map(|expr| {
+                    environment().compile_expression(expr).unwrap_or_else(|e| {
+                        panic!("the guard of template {name} does not compile ({e}); this is a skygen bug")
+                    })
+                })
+            })
+            .collect()
+    });
+    let i = TEMPLATES.iter().position(|(n, _)| *n == name)?;
+    guards[i].as_ref()
 }
 
 #[cfg(test)]
@@ -178,5 +233,35 @@ mod tests {
     #[test]
     fn environment_is_built_once() {
         assert!(std::ptr::eq(environment(), environment()));
+    }
+
+    /// A render compiles only the templates it uses, so a template no golden case renders would
+    /// otherwise fail only for the user who needs it: every template, and every guard, compiles.
+    #[test]
+    fn every_template_compiles() {
+        for (name, _) in TEMPLATES {
+            if let Err(e) = environment().get_template(name) {
+                panic!("template {name} does not compile: {e:#}");
+            }
+            guard(name);
+        }
+        // The loader gives the same compiled template each time, not a new compile.
+        let a = environment()
+            .get_template("skypilot/api-service.yaml")
+            .unwrap();
+        let b = environment()
+            .get_template("skypilot/api-service.yaml")
+            .unwrap();
+        assert_eq!(a.name(), b.name());
+        assert!(environment().get_template("skypilot/none.yaml").is_err());
+    }
+
+    #[test]
+    fn guards_are_read_from_the_first_line_only() {
+        assert_eq!(guard_text("{# when: a and b #}\nx"), Some("a and b"));
+        assert_eq!(guard_text("{# when: a #}"), Some("a"));
+        assert_eq!(guard_text("{# a comment #}\n{# when: a #}"), None);
+        assert_eq!(guard_text("{% if a %}"), None);
+        assert_eq!(guard_text(""), None);
     }
 }

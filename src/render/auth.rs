@@ -3,18 +3,19 @@
 //! auth env and start flag, and the initial basic-auth Secret.
 //!
 //! Takes validated values (the rules in `values::auth` have run, so at most one mode is on and
-//! its required keys are set) and returns JSON facts for the templates
+//! its required keys are set) and returns typed facts ([`Auth`]) for the templates
 //! (`templates/skypilot/oauth2-proxy.yaml`, `server-config.yaml`, …). Computes; never reads a
 //! cluster, a clock or a random source: the cookie secret is derived, see [`cookie_secret_env`].
 
 use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use sha2::Sha256;
 
 use crate::values::auth::{self, Mode, Proxy, DEFAULT_PROXY_IMAGE, DEFAULT_REDIS_IMAGE};
-use crate::values::model::{BindHost, HeaderFormat, SessionStore, Values};
+use crate::values::model::{BindHost, HeaderFormat, KubeObject, SessionStore, Values};
 use crate::values::resolve::{with_registry, Names};
 use crate::values::rules::non_empty;
 use crate::values::Validated;
@@ -50,19 +51,57 @@ pub fn derived_cookie_secret(client_secret: &str, fullname: &str) -> String {
     URL_SAFE.encode(mac.finalize().into_bytes())
 }
 
-fn secret_ref(env: &str, secret: &str, key: &str) -> Value {
-    json!({"name": env, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}})
+/// One entry of a container's `env`.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum EnvVar<'a> {
+    /// One of the user's `global.extraEnvs`, as written.
+    User(&'a KubeObject),
+    Plain {
+        name: &'static str,
+        value: String,
+    },
+    Secret {
+        name: &'static str,
+        #[serde(rename = "valueFrom")]
+        value_from: ValueFrom<'a>,
+    },
 }
 
-fn plain(env: &str, value: &str) -> Value {
-    json!({"name": env, "value": value})
+/// `valueFrom` of an env entry: a key of a Secret.
+#[derive(Serialize)]
+pub struct ValueFrom<'a> {
+    #[serde(rename = "secretKeyRef")]
+    pub secret_key_ref: SecretKeyRef<'a>,
+}
+
+#[derive(Serialize)]
+pub struct SecretKeyRef<'a> {
+    pub name: &'a str,
+    pub key: &'static str,
+}
+
+fn secret_ref<'a>(env: &'static str, secret: &'a str, key: &'static str) -> EnvVar<'a> {
+    EnvVar::Secret {
+        name: env,
+        value_from: ValueFrom {
+            secret_key_ref: SecretKeyRef { name: secret, key },
+        },
+    }
+}
+
+fn plain<'a>(env: &'static str, value: &str) -> EnvVar<'a> {
+    EnvVar::Plain {
+        name: env,
+        value: value.to_owned(),
+    }
 }
 
 /// `OAUTH2_PROXY_COOKIE_SECRET`, deterministic. In order: an explicit `cookie-secret`; a Secret
 /// named by `cookie-secret-from-secret`; key `cookie-secret` of the client-details Secret; a
 /// value derived from the client secret ([`derived_cookie_secret`]). The chart instead takes a
 /// random value per render (or the live Deployment's, through `lookup`). See: #6.
-fn cookie_secret_env(p: &Proxy<'_>, fullname: &str) -> Value {
+fn cookie_secret_env<'a>(p: &Proxy<'a>, fullname: &str) -> EnvVar<'a> {
     const NAME: &str = "OAUTH2_PROXY_COOKIE_SECRET";
     if let Some(value) = p.cookie_secret {
         plain(NAME, value)
@@ -117,13 +156,13 @@ fn proxy_args(p: &Proxy<'_>, ipv6: bool) -> Vec<String> {
     args
 }
 
-fn proxy_env(p: &Proxy<'_>, v: &Values, fullname: &str) -> Vec<Value> {
-    let mut env: Vec<Value> = v
+fn proxy_env<'a>(p: &Proxy<'a>, v: &'a Values, fullname: &str) -> Vec<EnvVar<'a>> {
+    let mut env: Vec<EnvVar<'a>> = v
         .global
         .extra_envs
         .iter()
         .flatten()
-        .map(|e| Value::Object(e.clone()))
+        .map(EnvVar::User)
         .collect();
     for (name, key, value) in [
         ("OAUTH2_PROXY_CLIENT_ID", "client-id", p.client_id),
@@ -146,40 +185,79 @@ fn proxy_env(p: &Proxy<'_>, v: &Values, fullname: &str) -> Vec<Value> {
     env
 }
 
-fn labels(name: &str, component: &str) -> Value {
-    json!({"app": name, "skypilot.co/component": component})
+/// The labels (and selector) of oauth2-proxy's and its redis's pods.
+#[derive(Serialize)]
+pub struct Labels<'a> {
+    pub app: &'a str,
+    #[serde(rename = "skypilot.co/component")]
+    pub component: &'static str,
 }
 
-/// The oauth2-proxy Deployment, Service, bundled redis and legacy Ingress, or null.
-fn oauth(v: &Values, p: &Proxy<'_>, names: &Names) -> Value {
+/// The oauth2-proxy Deployment, Service and legacy Ingress.
+#[derive(Serialize)]
+pub struct Oauth<'a> {
+    /// `api` (the API server asks oauth2-proxy) or `ingress` (the legacy mode: nginx asks).
+    pub mode: &'static str,
+    pub name: &'a str,
+    pub labels: Labels<'a>,
+    pub image: String,
+    pub args: Vec<String>,
+    pub env: Vec<EnvVar<'a>>,
+    pub port: u16,
+    /// The bundled redis, when redis is the session store and none is named.
+    pub redis: Option<Redis<'a>>,
+    /// Legacy mode, not unified: a separate Ingress for /oauth2.
+    pub own_ingress: bool,
+    /// Legacy mode, unified: an /oauth2 path on the main Ingress.
+    pub unified_path: bool,
+}
+
+/// The bundled redis of oauth2-proxy's sessions.
+#[derive(Serialize)]
+pub struct Redis<'a> {
+    pub name: &'a str,
+    pub labels: Labels<'a>,
+    pub image: String,
+    /// The user's `global.extraEnvs`.
+    pub env: &'a [KubeObject],
+    pub port: u16,
+}
+
+fn oauth<'a>(v: &'a Values, p: &Proxy<'a>, names: &'a Names) -> Oauth<'a> {
     let f = &names.fullname;
     let registry = v.global.image_registry.as_deref();
     let ipv6 = v.api_service.host == BindHost::Ipv6Any;
     let name = &names.oauth2_proxy;
     let redis_name = &names.oauth2_proxy_redis;
-    let redis = p.bundled_redis().then(|| {
-        json!({
-            "name": redis_name,
-            "labels": labels(redis_name, "oauth2-proxy-redis"),
-            "image": with_registry(p.redis_image.unwrap_or(DEFAULT_REDIS_IMAGE), registry),
-            "env": v.global.extra_envs.clone().unwrap_or_default(),
-            "port": REDIS_PORT,
-        })
+    let redis = p.bundled_redis().then(|| Redis {
+        name: redis_name,
+        labels: Labels {
+            app: redis_name,
+            component: "oauth2-proxy-redis",
+        },
+        image: with_registry(p.redis_image.unwrap_or(DEFAULT_REDIS_IMAGE), registry),
+        env: v.global.extra_envs.as_deref().unwrap_or_default(),
+        port: REDIS_PORT,
     });
     let legacy = p.mode == Mode::Ingress;
-    json!({
-        "mode": match p.mode { Mode::Api => "api", Mode::Ingress => "ingress" },
-        "name": name,
-        "labels": labels(name, "oauth2-proxy"),
-        "image": with_registry(p.image.unwrap_or(DEFAULT_PROXY_IMAGE), registry),
-        "args": proxy_args(p, ipv6),
-        "env": proxy_env(p, v, f),
-        "port": PROXY_PORT,
-        "redis": redis,
-        // Legacy mode: a separate Ingress for /oauth2, or a path on the main one when unified.
-        "own_ingress": legacy && !v.ingress.unified,
-        "unified_path": legacy && v.ingress.unified,
-    })
+    Oauth {
+        mode: match p.mode {
+            Mode::Api => "api",
+            Mode::Ingress => "ingress",
+        },
+        name,
+        labels: Labels {
+            app: name,
+            component: "oauth2-proxy",
+        },
+        image: with_registry(p.image.unwrap_or(DEFAULT_PROXY_IMAGE), registry),
+        args: proxy_args(p, ipv6),
+        env: proxy_env(p, v, f),
+        port: PROXY_PORT,
+        redis,
+        own_ingress: legacy && !v.ingress.unified,
+        unified_path: legacy && v.ingress.unified,
+    }
 }
 
 /// Annotations the legacy ingress OAuth puts on the main Ingress: nginx asks oauth2-proxy about
@@ -194,18 +272,21 @@ pub fn ingress_annotations(v: &Values) -> Map<String, Value> {
     let nginx = |k: &str| format!("nginx.ingress.kubernetes.io/{k}");
     a.insert(
         nginx("auth-signin"),
-        json!(format!(
+        Value::from(format!(
             "{scheme}://$host/oauth2/start?rd=$escaped_request_uri"
         )),
     );
     a.insert(
         nginx("auth-url"),
-        json!(format!("{scheme}://$host/oauth2/auth")),
+        Value::from(format!("{scheme}://$host/oauth2/auth")),
     );
-    a.insert(nginx("auth-response-headers"), json!(AUTH_RESPONSE_HEADERS));
+    a.insert(
+        nginx("auth-response-headers"),
+        Value::from(AUTH_RESPONSE_HEADERS),
+    );
     a.insert(
         nginx("auth-snippet"),
-        json!(concat!(
+        Value::from(concat!(
             "# A service-account token skips the browser login; the API server validates it.\n",
             "if ($http_authorization ~ \"^Bearer sky_.+\") {\n",
             "  set $x_skypilot_auth_mode \"token\";\n",
@@ -215,7 +296,7 @@ pub fn ingress_annotations(v: &Values) -> Map<String, Value> {
     );
     a.insert(
         nginx("configuration-snippet"),
-        json!(concat!(
+        Value::from(concat!(
             "# Tell the API server which requests came in with a token.\n",
             "proxy_set_header X-Skypilot-Auth-Mode $x_skypilot_auth_mode;\n",
         )),
@@ -253,18 +334,16 @@ fn server_config(v: &Values) -> Option<String> {
 }
 
 /// Auth env of the API container, after the chart's own.
-fn api_env(v: &Values, names: &Names) -> Vec<Value> {
+fn api_env<'a>(v: &'a Values, names: &'a Names) -> Vec<EnvVar<'a>> {
     let mut env = Vec::new();
     if auth::basic_auth_in_api_server(v) {
         let api = &v.api_service;
-        let secret = non_empty(&api.initial_basic_auth_secret)
-            .map(str::to_owned)
-            .or_else(|| {
-                non_empty(&api.initial_basic_auth_credentials)
-                    .map(|_| names.initial_basic_auth.clone())
-            });
+        let secret = non_empty(&api.initial_basic_auth_secret).or_else(|| {
+            non_empty(&api.initial_basic_auth_credentials)
+                .map(|_| names.initial_basic_auth.as_str())
+        });
         if let Some(secret) = secret {
-            env.push(secret_ref("SKYPILOT_INITIAL_BASIC_AUTH", &secret, "auth"));
+            env.push(secret_ref("SKYPILOT_INITIAL_BASIC_AUTH", secret, "auth"));
         }
     }
     if v.auth.oauth.enabled {
@@ -277,8 +356,35 @@ fn api_env(v: &Values, names: &Names) -> Vec<Value> {
     env
 }
 
+/// `<fullname>-server-config` and its `server.yaml`.
+#[derive(Serialize)]
+pub struct ServerConfig<'a> {
+    pub name: &'a str,
+    pub text: String,
+}
+
+/// The Secret of `apiService.initialBasicAuthCredentials` (`user:hash`).
+#[derive(Serialize)]
+pub struct InitialBasicAuth<'a> {
+    pub name: &'a str,
+    pub auth: &'a str,
+}
+
 /// Everything the templates need about auth, under the context key `auth`.
-pub fn facts(validated: &Validated) -> Value {
+#[derive(Serialize)]
+pub struct Auth<'a> {
+    /// oauth2-proxy, in either OAuth mode.
+    pub oauth: Option<Oauth<'a>>,
+    pub server_config: Option<ServerConfig<'a>>,
+    /// Auth env of the API container, after the chart's own.
+    pub api_env: Vec<EnvVar<'a>>,
+    /// `sky api start --enable-basic-auth`.
+    pub enable_basic_auth: bool,
+    pub initial_basic_auth_secret: Option<InitialBasicAuth<'a>>,
+}
+
+/// The auth facts of one validated release.
+pub fn facts(validated: &Validated) -> Auth<'_> {
     let v = validated.values();
     let names = &validated.resolved().names;
     let api = &v.api_service;
@@ -287,12 +393,18 @@ pub fn facts(validated: &Validated) -> Value {
         && non_empty(&api.initial_basic_auth_secret).is_none())
     .then(|| non_empty(&api.initial_basic_auth_credentials))
     .flatten()
-    .map(|creds| json!({"name": names.initial_basic_auth, "auth": creds}));
-    json!({
-        "oauth": auth::proxy(v).map(|p| oauth(v, &p, names)),
-        "server_config": server_config(v).map(|text| json!({"name": names.server_config, "text": text})),
-        "api_env": api_env(v, names),
-        "enable_basic_auth": validated.resolved().auth.api_server_basic_auth,
-        "initial_basic_auth_secret": initial_secret,
-    })
+    .map(|creds| InitialBasicAuth {
+        name: &names.initial_basic_auth,
+        auth: creds,
+    });
+    Auth {
+        oauth: auth::proxy(v).map(|p| oauth(v, &p, names)),
+        server_config: server_config(v).map(|text| ServerConfig {
+            name: &names.server_config,
+            text,
+        }),
+        api_env: api_env(v, names),
+        enable_basic_auth: validated.resolved().auth.api_server_basic_auth,
+        initial_basic_auth_secret: initial_secret,
+    }
 }

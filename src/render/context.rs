@@ -20,9 +20,9 @@ pub struct Context<'a> {
     pub v: &'a Values,
     pub api: Api<'a>,
     /// The bundled ingress-nginx controller ([`super::ingress_nginx::facts`]).
-    pub nginx: Value,
+    pub nginx: super::ingress_nginx::Nginx<'a>,
     /// oauth2-proxy, server config and the API server's auth ([`super::auth::facts`]).
-    pub auth: Value,
+    pub auth: super::auth::Auth<'a>,
     pub ingress: Ingress<'a>,
     /// Gateway API mode ([`super::gateway::facts`]); `None` unless `gateway.enabled`. (#13)
     pub gateway: Option<super::gateway::Gateway<'a>>,

@@ -1,9 +1,11 @@
 //! Stage 3: render. Turns [`Validated`] values into [`Rendered`] Kubernetes objects, each with
 //! the name of its template.
 //!
-//! Templates (`templates/`, embedded in the binary and compiled once by [`crate::templates`])
-//! are minijinja; they see the typed [`Context`] that `context` builds from the validated values
-//! and their resolved model. In `.yaml` templates every
+//! Templates (`templates/`, embedded in the binary and compiled by [`crate::templates`] when
+//! first used) are minijinja; they see the typed [`Context`] that `context` builds from the
+//! validated values and their resolved model. A template whose guard (`{# when: … #}`) is false
+//! is skipped; scripts are rendered when an object template reads them (`scripts`). In `.yaml`
+//! templates every
 //! `{{ … }}` is written as JSON, which is always a correctly quoted YAML flow node, so a value
 //! can never change the structure around it; `.sh` templates shell-quote every value. Each
 //! rendered template is parsed at once and a parse failure names the template and line. What
@@ -17,6 +19,7 @@ mod grafana;
 pub(crate) mod ingress_nginx;
 mod monitoring;
 mod prometheus;
+mod scripts;
 pub mod shell;
 
 use std::borrow::Cow;
@@ -24,7 +27,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use crate::diagnostics::{Code, Diagnostic, Origin};
-use crate::templates::{environment, script_key, TEMPLATES};
+use crate::templates::{guard, template, TEMPLATES};
 use crate::values::Validated;
 
 pub use crate::values::Release;
@@ -77,26 +80,29 @@ pub fn render(values: &Validated) -> Result<Rendered, Vec<Diagnostic>> {
             "use a release name (or fullnameOverride) of at most {MAX_FULLNAME} characters"
         ))]);
     }
-    let env = environment();
     // Converted to template values once, not once per template.
     let base = minijinja::Value::from(minijinja::value::Serde(context::build(values)));
     let mut errors = Vec::new();
 
-    // Scripts first: object templates embed them as strings.
-    let mut scripts = std::collections::BTreeMap::new();
-    for (name, _) in TEMPLATES.iter().filter(|(n, _)| n.ends_with(".sh")) {
-        let tmpl = env.get_template(name).expect("registered above");
-        match tmpl.render(&base) {
-            Ok(text) => {
-                scripts.insert(script_key(name), text);
-            }
-            Err(e) => errors.push(template_error(name, e)),
-        }
-    }
-    let ctx = minijinja::context! { scripts => scripts, ..base };
+    // Object templates embed scripts as strings; each is rendered when first read.
+    let scripts = scripts::Scripts::new(base.clone());
+    let ctx = minijinja::context! {
+        scripts => minijinja::Value::from_dyn_object(scripts.clone()),
+        ..base
+    };
     let mut objects = Vec::new();
     for (name, _) in TEMPLATES.iter().filter(|(n, _)| n.ends_with(".yaml")) {
-        let tmpl = env.get_template(name).expect("registered above");
+        if let Some(guard) = guard(name) {
+            match guard.eval(&ctx) {
+                Ok(on) if on.is_true() => {}
+                Ok(_) => continue,
+                Err(e) => {
+                    errors.push(template_error(name, e));
+                    continue;
+                }
+            }
+        }
+        let tmpl = template(name);
         let text = match tmpl.render(&ctx) {
             Ok(t) => t,
             Err(e) => {
@@ -136,6 +142,12 @@ pub fn render(values: &Validated) -> Result<Rendered, Vec<Diagnostic>> {
                 .with_help("this is a skygen bug; please report it with the values used"),
             ),
         }
+    }
+    // A script's error before those of the templates that read it, as each is the cause.
+    let mut script_errors = scripts.take_errors();
+    if !script_errors.is_empty() {
+        script_errors.append(&mut errors);
+        errors = script_errors;
     }
     if errors.is_empty() {
         Ok(Rendered {
