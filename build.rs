@@ -1,11 +1,31 @@
 //! Build script: lists every file under `templates/` so the binary embeds exactly the templates
 //! that exist (`src/templates.rs` includes the generated list). A template added to the
 //! directory is rendered without touching any Rust list; one removed cannot linger in a list.
+//! It also writes the values schema as tokens (`src/values/tokens.rs`), so a run builds the
+//! schema tree without parsing its JSON (`src/values/schema.rs`).
 //!
 //! On Linux with glibc it also links the `skygen` executable as a fixed-address (non-PIE)
 //! executable: see [`link_without_pie`].
 
 use std::path::Path;
+
+#[allow(dead_code)] // the run-time half (`build`) is the library's
+#[path = "src/values/tokens.rs"]
+mod tokens;
+
+/// `schema/values.schema.json` as tokens, in `$OUT_DIR/values_schema_tokens.rs`.
+fn schema_tokens(out_dir: &Path) {
+    println!("cargo:rerun-if-changed=schema/values.schema.json");
+    println!("cargo:rerun-if-changed=src/values/tokens.rs");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/values.schema.json");
+    let text = std::fs::read_to_string(&path).expect("read schema/values.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&text).expect("schema/values.schema.json is JSON");
+    let mut code = String::from("pub(super) static TOKENS: &[Tok] = &[\n");
+    tokens::write(&schema, 1, &mut code);
+    code.push_str("];\n");
+    std::fs::write(out_dir.join("values_schema_tokens.rs"), code).expect("write the schema tokens");
+}
 
 fn collect(dir: &Path, root: &Path, out: &mut Vec<String>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
@@ -101,7 +121,8 @@ fn main() {
         ));
     }
     code.push_str("]\n");
-    let out =
-        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("templates.rs");
-    std::fs::write(out, code).expect("write the template list");
+    let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    let out_dir = Path::new(&out_dir);
+    std::fs::write(out_dir.join("templates.rs"), code).expect("write the template list");
+    schema_tokens(out_dir);
 }

@@ -1,21 +1,33 @@
 //! Generated files: `schema/values.schema.json` is rebuilt from the Rust types and compared with
-//! the committed copy (set `UPDATE_SCHEMA=1` to rewrite it), and the default values must pass
-//! their own schema and render without warnings.
+//! the committed copy (set `UPDATE_SCHEMA=1` to rewrite it), `src/values/defaults_tree.rs` from
+//! `src/values/defaults.yaml` (set `UPDATE_DEFAULTS=1`), and the default values must pass their
+//! own schema and render without warnings.
 
 use std::path::PathBuf;
 
-#[test]
-fn committed_schema_is_up_to_date() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schema/values.schema.json");
-    let fresh = skygen::values::schema::generate_text();
-    if std::env::var_os("UPDATE_SCHEMA").is_some() {
-        std::fs::write(&path, &fresh).unwrap();
+/// The committed generated file at `rel` is `fresh`; with `env` set, rewrite it first.
+fn committed_is(rel: &str, fresh: &str, env: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel);
+    if std::env::var_os(env).is_some() {
+        std::fs::write(&path, fresh).unwrap();
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == fresh,
-        "schema/values.schema.json is stale: run `UPDATE_SCHEMA=1 cargo test --test schema` and commit it"
+        "{rel} is stale: run `{env}=1 cargo test --test schema` and commit it"
     );
+}
+
+#[test]
+fn committed_schema_is_up_to_date() {
+    let fresh = skygen::values::schema::generate_text();
+    committed_is("schema/values.schema.json", &fresh, "UPDATE_SCHEMA");
+}
+
+#[test]
+fn committed_defaults_tree_is_up_to_date() {
+    let fresh = skygen::values::defaults::generate_text();
+    committed_is("src/values/defaults_tree.rs", &fresh, "UPDATE_DEFAULTS");
 }
 
 #[test]

@@ -1,22 +1,68 @@
 //! Helm's merge rules, with provenance: maps merge key by key, lists and scalars replace, and
 //! `null` removes a key. Every node remembers which layer (file and line, or flag) set it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
 use crate::diagnostics::Origin;
 
 /// JSON pointer → where the value at that pointer came from.
+///
+/// Every node of the defaults comes from the defaults, so those origins are not stored one by
+/// one (a thousand entries built and copied at every run): a values tree that starts from the
+/// defaults ([`Origins::defaults`]) answers [`Origin::Defaults`] for a node of the defaults
+/// tree that no layer has set or cleared since. The answers are those of storing every node:
+/// `implicit_defaults_answer_as_stored` holds it to that.
 #[derive(Clone, Debug, Default)]
-pub struct Origins(BTreeMap<String, Origin>);
+pub struct Origins {
+    set: BTreeMap<String, Origin>,
+    /// The nodes of [`super::defaults`] count as set by the defaults...
+    defaults: bool,
+    /// ...except at and below these pointers, which a layer cleared.
+    cleared: BTreeSet<String>,
+}
 
 impl Origins {
+    /// The origins of the defaults tree as the first layer.
+    pub fn defaults() -> Origins {
+        Origins {
+            defaults: true,
+            ..Origins::default()
+        }
+    }
+
+    /// The origin recorded at exactly `pointer`.
+    fn own(&self, pointer: &str) -> Option<&Origin> {
+        if let Some(o) = self.set.get(pointer) {
+            return Some(o);
+        }
+        (self.defaults && super::defaults::has(pointer) && !self.was_cleared(pointer))
+            .then_some(&Origin::Defaults)
+    }
+
+    /// Whether a layer cleared `pointer` or one of its ancestors.
+    fn was_cleared(&self, pointer: &str) -> bool {
+        if self.cleared.is_empty() {
+            return false;
+        }
+        let mut p = pointer;
+        loop {
+            if self.cleared.contains(p) {
+                return true;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return false,
+            }
+        }
+    }
+
     /// The origin of the node at `pointer`, or of its nearest ancestor that has one.
     pub fn of(&self, pointer: &str) -> Option<&Origin> {
         let mut p = pointer;
         loop {
-            if let Some(o) = self.0.get(p) {
+            if let Some(o) = self.own(p) {
                 return Some(o);
             }
             match p.rfind('/') {
@@ -32,9 +78,10 @@ impl Origins {
     pub fn blame(&self, pointer: &str) -> Option<&Origin> {
         let own = self.of(pointer);
         if matches!(own, None | Some(Origin::Defaults)) {
+            // Origins left implicit are all the defaults', so only stored ones can name a layer.
             let below = format!("{pointer}/");
             let layer = self
-                .0
+                .set
                 .range(below.clone()..)
                 .take_while(|(k, _)| k.starts_with(&below))
                 .map(|(_, o)| o)
@@ -50,21 +97,25 @@ impl Origins {
     pub fn clear_below(&mut self, pointer: &str) {
         // Only the range that starts with `pointer/` is visited: a values file of many keys
         // clears once per key, and a whole-map scan made that quadratic (issue 17).
-        self.0.remove(pointer);
+        self.set.remove(pointer);
         let below = format!("{pointer}/");
         let doomed: Vec<String> = self
-            .0
+            .set
             .range(below.clone()..)
             .take_while(|(k, _)| k.starts_with(&below))
             .map(|(k, _)| k.clone())
             .collect();
         for k in doomed {
-            self.0.remove(&k);
+            self.set.remove(&k);
+        }
+        // A pointer outside the defaults tree has no default below it either.
+        if self.defaults && super::defaults::has(pointer) {
+            self.cleared.insert(pointer.to_owned());
         }
     }
 
     pub fn set(&mut self, pointer: String, origin: Origin) {
-        self.0.insert(pointer, origin);
+        self.set.insert(pointer, origin);
     }
 }
 
@@ -214,6 +265,76 @@ mod tests {
             })
         );
         assert!(origins.of("/gone/deep").is_none() || origins.of("/gone/deep") == origins.of(""));
+    }
+
+    fn pointers(v: &Value, at: &str, out: &mut Vec<String>) {
+        out.push(at.to_owned());
+        match v {
+            Value::Object(m) => m.iter().for_each(|(k, x)| {
+                pointers(x, &format!("{at}/{}", crate::pointer::escape(k)), out)
+            }),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, x)| pointers(x, &format!("{at}/{i}"), out)),
+            _ => {}
+        }
+    }
+
+    /// Origins left implicit for the defaults answer exactly as one stored per default node
+    /// (what the merge did before), through layers that merge into, replace, remove and
+    /// re-create default maps, and through `--set`'s direct clearing.
+    #[test]
+    fn implicit_defaults_answer_as_stored() {
+        let defaults = crate::values::defaults::tree();
+        let mut stored = Origins::default();
+        record(&defaults, "", &mut stored, &|_| Origin::Defaults);
+        let mut implicit = Origins::defaults();
+        let layers = [
+            json!({"apiService": {"image": "x", "resources": "big", "newKey": {"a": 1}}}),
+            json!({"ingress": null, "storage": {"size": "1Gi"}, "rbac": {"namespaceRules": [{"a": 1}]}}),
+            json!({"ingress": {"enabled": true}, "apiService": {"resources": {"requests": {"cpu": 1}}}}),
+            json!({"grafana": "off", "prometheus": {"server": null}}),
+            json!({"grafana": {"x": {"y": 2}}, "global": [1, 2]}),
+        ];
+        let (mut a, mut b) = (defaults.clone(), defaults.clone());
+        for (i, layer) in layers.into_iter().enumerate() {
+            let origin = |p: &str| Origin::Builtin {
+                name: format!("layer{i}{p}"),
+                pos: None,
+            };
+            merge_layer(&mut a, layer.clone(), "", &mut stored, &origin);
+            merge_layer(&mut b, layer, "", &mut implicit, &origin);
+        }
+        // As `--set` does: clear a default subtree, then set below it.
+        for o in [&mut stored, &mut implicit] {
+            o.clear_below("/apiService/livenessProbe");
+            o.set("/apiService/livenessProbe/x".into(), Origin::Defaults);
+            o.clear_below("/kubernetesCredentials");
+        }
+        assert_eq!(a, b);
+        let mut all = Vec::new();
+        pointers(&defaults, "", &mut all);
+        pointers(&a, "", &mut all);
+        all.extend(
+            [
+                "/nope",
+                "/ingress/nope/deeper",
+                "/apiService/livenessProbe/x/y",
+            ]
+            .map(String::from),
+        );
+        let mut differ = 0;
+        for p in &all {
+            assert_eq!(stored.of(p), implicit.of(p), "of({p})");
+            assert_eq!(stored.blame(p), implicit.blame(p), "blame({p})");
+            differ += usize::from(stored.of(p) != Some(&Origin::Defaults));
+        }
+        assert!(differ > 20, "the layers changed origins ({differ})");
+        // Without the cleared set, removed and replaced defaults would still answer Defaults.
+        let mut forgetful = implicit.clone();
+        forgetful.cleared.clear();
+        assert!(all.iter().any(|p| forgetful.of(p) != stored.of(p)));
     }
 
     #[test]

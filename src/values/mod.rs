@@ -6,6 +6,7 @@
 //! [`validate`]) or every problem found, as diagnostics. Never renders anything.
 
 pub mod auth;
+pub mod defaults;
 pub mod deprecations;
 pub mod edge;
 pub mod effective;
@@ -23,6 +24,7 @@ pub mod rules;
 pub mod schema;
 pub mod schema_check;
 pub mod set;
+pub mod tokens;
 mod validate;
 
 pub(crate) use validate::dotted as validate_dotted;
@@ -347,36 +349,15 @@ pub fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-/// The defaults as the first layer, parsed once per process (several releases in one run share
-/// them). They are embedded text that every test reads, so a failure is a skygen bug.
+/// The defaults as the first layer: their tree built from the form precomputed at build time
+/// ([`defaults`]), every node's origin the defaults (implicit, see [`Origins::defaults`]). The
+/// defaults are trusted text; their plain scalars are not user mistakes, so they bring no traps.
 fn merged_defaults() -> Merged {
-    static DEFAULTS: std::sync::OnceLock<Merged> = std::sync::OnceLock::new();
-    DEFAULTS
-        .get_or_init(|| {
-            let mut merged = Merged::empty();
-            // Without positions: every default's origin is `Origin::Defaults` anyway.
-            let doc = crate::template_yaml::read_own(DEFAULTS_YAML)
-                .ok()
-                .and_then(|docs| docs.into_iter().next())
-                .map(|value| yaml::Document {
-                    value,
-                    ..Default::default()
-                })
-                .expect("the embedded defaults are one YAML document; this is a skygen bug");
-            merge_document(
-                &mut merged,
-                doc,
-                &|_| Origin::Defaults,
-                "the defaults",
-                Nulls::Remove,
-                &mut 0,
-            )
-            .expect("the embedded defaults are a mapping; this is a skygen bug");
-            // The defaults are trusted text; their plain scalars are not user mistakes.
-            merged.traps.clear();
-            merged
-        })
-        .clone()
+    Merged {
+        tree: defaults::tree(),
+        origins: Origins::defaults(),
+        ..Merged::empty()
+    }
 }
 
 /// Load and merge all sources over the defaults. Every problem is reported, not just the first.

@@ -42,13 +42,32 @@ fn strip_defaults(v: &mut Value, is_property_map: bool) {
 /// so reading it is the same as generating it, without the cost (about 1 ms) at every run.
 pub const SCHEMA_TEXT: &str = include_str!("../../schema/values.schema.json");
 
-/// The schema, parsed once per process: both the load and the validate stage walk it.
+/// The schema, built once per process: both the load and the validate stage walk it. Built
+/// from tokens that `build.rs` wrote from the committed file (see [`super::tokens`]), which
+/// costs less than half of parsing [`SCHEMA_TEXT`]; debug builds (every test) check that both
+/// give the same tree.
 pub fn shared() -> &'static Value {
     static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
     SCHEMA.get_or_init(|| {
-        serde_json::from_str(SCHEMA_TEXT)
-            .expect("the committed schema is JSON; this is a skygen bug")
+        let built = super::tokens::build(&mut generated::TOKENS.iter());
+        #[cfg(debug_assertions)]
+        assert!(
+            built == parsed(),
+            "the schema tokens differ from schema/values.schema.json; this is a skygen bug"
+        );
+        built
     })
+}
+
+/// [`SCHEMA_TEXT`] parsed: the tree the build-time tokens stand for.
+#[cfg(any(test, debug_assertions))]
+fn parsed() -> Value {
+    serde_json::from_str(SCHEMA_TEXT).expect("the committed schema is JSON; this is a skygen bug")
+}
+
+mod generated {
+    use super::super::tokens::Tok::{self, *};
+    include!(concat!(env!("OUT_DIR"), "/values_schema_tokens.rs"));
 }
 
 /// The schema compiled by `jsonschema`, once per process, for when values need explaining (see
@@ -108,9 +127,9 @@ impl<'a> SchemaWalker<'a> {
     pub fn deref(&self, mut node: &'a Value) -> &'a Value {
         // Definitions do not chain deeply; the bound guards against a cycle.
         for _ in 0..16 {
-            match node.get("$ref").and_then(Value::as_str) {
+            match keyword(node, "$ref").and_then(Value::as_str) {
                 Some(r) => match r.strip_prefix("#/$defs/") {
-                    Some(name) => match self.root.pointer(&format!("/$defs/{name}")) {
+                    Some(name) => match self.definition(name) {
                         Some(target) => node = target,
                         None => return node,
                     },
@@ -122,20 +141,30 @@ impl<'a> SchemaWalker<'a> {
         node
     }
 
+    /// `#/$defs/NAME`, as a JSON pointer reads it (a name holding `/` or `~` goes through the
+    /// pointer rules; the generated names never do).
+    fn definition(&self, name: &str) -> Option<&'a Value> {
+        if name.contains(['/', '~']) {
+            return self.root.pointer(&format!("/$defs/{name}"));
+        }
+        keyword(self.root, "$defs")?.get(name)
+    }
+
     /// The alternatives a node stands for (anyOf/oneOf flattened, refs followed).
     pub fn branches(&self, node: &'a Value) -> Vec<&'a Value> {
         let node = self.deref(node);
         let mut out = Vec::new();
         let mut alternatives = false;
         for key in ["anyOf", "oneOf"] {
-            if let Some(list) = node.get(key).and_then(Value::as_array) {
+            if let Some(list) = keyword(node, key).and_then(Value::as_array) {
                 alternatives = true;
                 for b in list {
                     out.extend(self.branches(b));
                 }
             }
         }
-        if !alternatives || node.get("properties").is_some() || node.get("type").is_some() {
+        if !alternatives || keyword(node, "properties").is_some() || keyword(node, "type").is_some()
+        {
             out.push(node);
         }
         out
@@ -147,10 +176,10 @@ impl<'a> SchemaWalker<'a> {
         for b in self.branches(node) {
             match seg {
                 Seg::Key(k) => {
-                    if let Some(p) = b.get("properties").and_then(|p| p.get(k)) {
+                    if let Some(p) = keyword(b, "properties").and_then(|p| p.get(k)) {
                         out.push(p);
                     } else if accepts_type(b, "object") || b.as_bool() == Some(true) || is_open(b) {
-                        match b.get("additionalProperties") {
+                        match keyword(b, "additionalProperties") {
                             Some(Value::Bool(false)) => {}
                             Some(extra @ Value::Object(_)) => out.push(extra),
                             _ => out.push(&Value::Bool(true)),
@@ -158,7 +187,7 @@ impl<'a> SchemaWalker<'a> {
                     }
                 }
                 Seg::Index(_) => {
-                    if let Some(items) = b.get("items") {
+                    if let Some(items) = keyword(b, "items") {
                         out.push(items);
                     } else if accepts_type(b, "array") || is_open(b) {
                         out.push(&Value::Bool(true));
@@ -173,7 +202,7 @@ impl<'a> SchemaWalker<'a> {
     pub fn at(&self, path: &[Seg]) -> Vec<&'a Value> {
         let mut nodes = vec![self.root];
         for seg in path {
-            nodes = nodes.into_iter().flat_map(|n| self.child(n, seg)).collect();
+            nodes = self.step(&nodes, seg);
             if nodes.is_empty() {
                 break;
             }
@@ -181,15 +210,30 @@ impl<'a> SchemaWalker<'a> {
         nodes
     }
 
+    /// The schema of the root, for walking a tree down with [`SchemaWalker::step`].
+    pub fn root(&self) -> Vec<&'a Value> {
+        vec![self.root]
+    }
+
+    /// The schemas one step below `nodes` (the schemas at some path): `at(path + [seg])` from
+    /// `at(path)`, so a walk over a whole tree never starts again from the root.
+    pub fn step(&self, nodes: &[&'a Value], seg: &Seg) -> Vec<&'a Value> {
+        nodes.iter().flat_map(|n| self.child(n, seg)).collect()
+    }
+
     /// What a path accepts. A path outside the schema accepts anything (it is an unknown key,
     /// reported elsewhere).
     pub fn accepts(&self, path: &[Seg]) -> Accepts {
+        self.accepts_at(&self.at(path))
+    }
+
+    /// [`SchemaWalker::accepts`] for the schemas at a path.
+    pub fn accepts_at(&self, nodes: &[&'a Value]) -> Accepts {
         let mut acc = Accepts::default();
-        let nodes = self.at(path);
         if nodes.is_empty() {
             acc.any = true;
         }
-        for n in nodes {
+        for &n in nodes {
             for b in self.branches(n) {
                 if is_open(b) {
                     acc.any = true;
@@ -207,8 +251,8 @@ impl<'a> SchemaWalker<'a> {
                     }
                 }
                 // Enums of strings without a `type` (const-only oneOf branches).
-                if b.get("const").is_some_and(Value::is_string)
-                    || b.get("enum")
+                if keyword(b, "const").is_some_and(Value::is_string)
+                    || keyword(b, "enum")
                         .and_then(Value::as_array)
                         .is_some_and(|e| e.iter().any(Value::is_string))
                 {
@@ -222,18 +266,23 @@ impl<'a> SchemaWalker<'a> {
     /// The property names of the object schemas at a path that forbids other keys; `None` when
     /// the path allows any key.
     pub fn closed_keys(&self, path: &[Seg]) -> Option<Vec<&'a str>> {
+        self.closed_keys_at(&self.at(path))
+    }
+
+    /// [`SchemaWalker::closed_keys`] for the schemas at a path.
+    pub fn closed_keys_at(&self, nodes: &[&'a Value]) -> Option<Vec<&'a str>> {
         let mut keys = Vec::new();
         let mut closed = false;
-        for n in self.at(path) {
+        for &n in nodes {
             for b in self.branches(n) {
                 if !accepts_type(b, "object") {
                     continue;
                 }
-                if b.get("additionalProperties") != Some(&Value::Bool(false)) {
+                if keyword(b, "additionalProperties") != Some(&Value::Bool(false)) {
                     return None;
                 }
                 closed = true;
-                if let Some(props) = b.get("properties").and_then(Value::as_object) {
+                if let Some(props) = keyword(b, "properties").and_then(Value::as_object) {
                     keys.extend(props.keys().map(String::as_str));
                 }
             }
@@ -242,19 +291,28 @@ impl<'a> SchemaWalker<'a> {
     }
 }
 
+/// A keyword of a schema node. Found by comparing names: a node has a handful of keywords, and
+/// the walk looks up several per node of the values, where hashing each name (SipHash, as
+/// serde_json's maps do) cost more than the rest of the walk.
+pub fn keyword<'a>(node: &'a Value, name: &str) -> Option<&'a Value> {
+    node.as_object()?
+        .iter()
+        .find_map(|(k, v)| (k == name).then_some(v))
+}
+
 fn is_open(b: &Value) -> bool {
     b.as_bool() == Some(true)
         || (b.is_object()
-            && b.get("type").is_none()
-            && b.get("$ref").is_none()
-            && b.get("anyOf").is_none()
-            && b.get("oneOf").is_none()
-            && b.get("const").is_none()
-            && b.get("enum").is_none())
+            && keyword(b, "type").is_none()
+            && keyword(b, "$ref").is_none()
+            && keyword(b, "anyOf").is_none()
+            && keyword(b, "oneOf").is_none()
+            && keyword(b, "const").is_none()
+            && keyword(b, "enum").is_none())
 }
 
 fn accepts_type(b: &Value, name: &str) -> bool {
-    match b.get("type") {
+    match keyword(b, "type") {
         Some(Value::String(t)) => t == name || (name == "number" && t == "integer"),
         Some(Value::Array(ts)) => ts.iter().any(|t| t.as_str() == Some(name)),
         _ => false,
@@ -264,6 +322,7 @@ fn accepts_type(b: &Value, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::values::tokens::Tok;
 
     fn path(p: &str) -> Vec<Seg> {
         p.split('.')
@@ -293,6 +352,20 @@ mod tests {
         assert!(w
             .accepts(&path("rbac.namespaceRules.0.verbs.0"))
             .only_string());
+    }
+
+    /// The tokens `build.rs` wrote build exactly the committed schema.
+    #[test]
+    fn tokens_build_the_committed_schema() {
+        let built = crate::values::tokens::build(&mut generated::TOKENS.iter());
+        assert_eq!(built, parsed());
+        let mut changed = generated::TOKENS.to_vec();
+        let i = changed
+            .iter()
+            .position(|t| matches!(t, Tok::Pos(_)))
+            .unwrap();
+        changed[i] = Tok::Pos(12345);
+        assert_ne!(crate::values::tokens::build(&mut changed.iter()), parsed());
     }
 
     #[test]

@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
+use regex_automata::nfa::thompson::{self, pikevm, pikevm::PikeVM};
 use serde_json::{Map, Value};
 
 /// What the fast check concluded.
@@ -78,8 +79,20 @@ fn all(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
     out
 }
 
-fn regex(pattern: &str) -> Option<regex::Regex> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<regex::Regex>>>> = OnceLock::new();
+/// A compiled pattern and its search state.
+type Compiled = (PikeVM, pikevm::Cache);
+
+/// Whether `text` matches `pattern` as Rust's regex reads it (searched anywhere), or `None` when
+/// ECMA 262 could read the pattern differently (or it does not compile).
+///
+/// The pattern is compiled to regex-automata's PikeVM, the NFA simulation that `regex::Regex`
+/// itself is built on, with the same syntax and the same default settings: only the engine
+/// choice differs, never the answer (`pikevm_answers_as_regex` checks it on every pattern of
+/// the schemas). `Regex::new` also builds a reverse NFA, literal prefilters and lazy DFAs, which
+/// pay off for long texts; values are short, and those builds cost about 180,000 instructions a
+/// pattern, most of the values check. Compiled once per pattern per process.
+fn regex_match(pattern: &str, text: &str) -> Option<bool> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<Compiled>>>> = OnceLock::new();
     // Classes whose meaning differs between ECMA 262 and Rust's regex (Unicode `\d`, `\w`, …).
     if pattern.contains(['\\'])
         && pattern.chars().collect::<Vec<_>>().windows(2).any(|w| {
@@ -94,14 +107,28 @@ fn regex(pattern: &str) -> Option<regex::Regex> {
     }
     let cache = CACHE.get_or_init(Default::default);
     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
-    cache
+    let (vm, state) = cache
         .entry(pattern.to_owned())
-        .or_insert_with(|| regex::Regex::new(pattern).ok())
-        .clone()
+        .or_insert_with(|| {
+            // `regex::Regex::new`'s limit on the compiled size (10 MiB), so a pattern one
+            // refuses the other refuses too; no capture groups, only whether it matches.
+            let vm = PikeVM::builder()
+                .thompson(
+                    thompson::Config::new()
+                        .nfa_size_limit(Some(10 * (1 << 20)))
+                        .which_captures(thompson::WhichCaptures::None),
+                )
+                .build(pattern)
+                .ok()?;
+            let state = vm.create_cache();
+            Some((vm, state))
+        })
+        .as_mut()?;
+    Some(vm.is_match(state, text))
 }
 
 /// Does `text` match `pattern` (ECMA 262, searched anywhere)? Unsure where Rust's regex could
-/// read it differently: the classes [`regex`] refuses, and line terminators other than `\n`,
+/// read it differently: the classes [`regex_match`] refuses, and line terminators other than `\n`,
 /// which ECMA's `.` does not match but Rust's does.
 fn matches(pattern: &str, text: &str) -> Verdict {
     if text.contains(['\r', '\u{2028}', '\u{2029}']) {
@@ -110,8 +137,8 @@ fn matches(pattern: &str, text: &str) -> Verdict {
     if let Some(found) = literal_alternation(pattern, text) {
         return verdict(found);
     }
-    match regex(pattern) {
-        Some(re) => verdict(re.is_match(text)),
+    match regex_match(pattern, text) {
+        Some(found) => verdict(found),
         None => Unsure,
     }
 }
@@ -503,6 +530,111 @@ mod tests {
         assert_eq!(literal_alternation("^(?i:aws)$", "\u{212A}"), None);
         assert_eq!(literal_alternation("^a.c$", "abc"), None);
         assert_eq!(literal_alternation("^(a|b)c$", "ac"), None);
+    }
+
+    /// Every `pattern` and `patternProperties` key of a schema.
+    fn patterns(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x) {
+                        ("pattern", Value::String(p)) => out.push(p.clone()),
+                        ("patternProperties", Value::Object(ps)) => out.extend(ps.keys().cloned()),
+                        _ => {}
+                    }
+                    patterns(x, out);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| patterns(x, out)),
+            _ => {}
+        }
+    }
+
+    /// The PikeVM gives `regex::Regex`'s answer for every pattern of the values schema and of
+    /// the SkyPilot config schemas, over texts made of each pattern's own characters and others
+    /// (all short ones, and longer pseudo-random ones).
+    #[test]
+    fn pikevm_answers_as_regex() {
+        let mut all = Vec::new();
+        patterns(crate::values::schema::shared(), &mut all);
+        for e in crate::skyconfig::schemas::SCHEMAS {
+            patterns(&serde_json::from_str(e.json).unwrap(), &mut all);
+        }
+        all.extend(
+            [
+                "^a.c$",
+                "x{2,3}",
+                "[^ \t\r\n]+$",
+                "(?i:sky)",
+                "^(\\*\\.)?[a-z]+$",
+            ]
+            .map(String::from),
+        );
+        all.sort();
+        all.dedup();
+        assert!(all.len() > 20, "patterns found: {}", all.len());
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let (mut compared, mut both) = (0, 0);
+        for p in &all {
+            let Ok(re) = regex::Regex::new(p) else {
+                assert_eq!(regex_match(p, "x"), None, "{p}: regex refuses it");
+                continue;
+            };
+            let mut alphabet: Vec<char> = p
+                .chars()
+                .filter(|c| !"^$()|?+{}\\[]".contains(*c))
+                .collect();
+            alphabet.extend([
+                'a', 'Z', '0', '9', '-', '.', '/', '*', ' ', '\n', '\t', 'é', '%',
+            ]);
+            alphabet.sort_unstable();
+            alphabet.dedup();
+            let mut texts: Vec<String> = vec![String::new()];
+            for c in &alphabet {
+                texts.push(c.to_string());
+                for d in &alphabet {
+                    texts.push(format!("{c}{d}"));
+                }
+            }
+            for _ in 0..400 {
+                let len = (seed % 24) as usize;
+                let mut t = String::new();
+                for _ in 0..len {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    t.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+                }
+                texts.push(t);
+            }
+            for t in [
+                "sky.example.com",
+                "30s",
+                "1h30m",
+                "512Mi",
+                "25%",
+                "/sky",
+                "8080",
+                "a/b",
+            ] {
+                texts.push(t.to_owned());
+            }
+            let mut answers = [false, false];
+            for t in &texts {
+                let Some(fast) = regex_match(p, t) else {
+                    break;
+                };
+                assert_eq!(fast, re.is_match(t), "{p:?} on {t:?}");
+                answers[usize::from(fast)] = true;
+                compared += 1;
+            }
+            both += usize::from(answers == [true, true]);
+        }
+        assert!(compared > 10_000, "texts compared: {compared}");
+        assert!(
+            both * 2 > all.len(),
+            "texts both matched and refused: {both} patterns"
+        );
     }
 
     fn jsonschema_valid(schema: &Value, inst: &Value) -> bool {

@@ -94,8 +94,14 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
 
     // A whole float where an integer goes (`replicas: 1e3` in a file, `2.0` from `--set-json`)
     // is that integer, as Helm renders it; a fraction or a number beyond 64 bits stays an error.
-    whole_floats_to_integers(&mut merged.tree, &walker, &mut Vec::new());
-    tree_checks(&merged, &walker, &merged.tree, &mut Vec::new(), &mut diags);
+    if has_float(&merged.tree) {
+        whole_floats_to_integers(&mut merged.tree, &walker, &mut Vec::new());
+    }
+    let mut root = Walk {
+        pointer: &mut String::new(),
+        nodes: walker.root(),
+    };
+    tree_checks(&merged, &walker, &merged.tree, &mut root, &mut diags);
     list_known_keys_once(&mut diags);
     coerce_traps(&mut merged, &walker, &mut diags);
 
@@ -149,7 +155,7 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         diags.extend(skyconfig);
         return Err(diags);
     }
-    let mut values: Values = match serde_path_to_error::deserialize(merged.tree.clone()) {
+    let mut values: Values = match typed(&merged.tree) {
         Ok(v) => v,
         Err(e) => {
             // What the schema lets through and the model refuses (a whole number too large for
@@ -205,6 +211,28 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         tree: merged.tree,
         origins: merged.origins,
     })
+}
+
+/// The values as the typed model, or the error with the path where it happened. Most values
+/// fit, and tracking the path of every node costs as much as deserializing: the path is tracked
+/// only to explain an error, by deserializing again. Both read the same tree with the same
+/// `Deserialize`, so they agree; debug builds (every test) check it.
+fn typed(tree: &Value) -> Result<Values, serde_path_to_error::Error<serde_json::Error>> {
+    use serde::Deserialize;
+    match Values::deserialize(tree) {
+        Ok(values) => {
+            #[cfg(debug_assertions)]
+            match serde_path_to_error::deserialize::<_, Values>(tree.clone()) {
+                Ok(slow) => assert!(
+                    slow == values,
+                    "typed values differ by the way they are read"
+                ),
+                Err(e) => panic!("the values deserialize from a reference but not by value: {e}"),
+            }
+            Ok(values)
+        }
+        Err(_) => serde_path_to_error::deserialize(tree.clone()),
+    }
 }
 
 /// A schema keyword (ignored by validators) holding what a value must be, in words.
@@ -325,59 +353,97 @@ fn whole_number(
     merged: &Merged,
     walker: &SchemaWalker<'_>,
     n: &serde_json::Number,
-    path: &[Seg],
+    at: &Walk<'_, '_>,
     diags: &mut Vec<Diagnostic>,
 ) {
     if n.is_i64() {
         return;
     }
-    let accepts = walker.accepts(path);
+    let accepts = walker.accepts_at(&at.nodes);
     if accepts.integer && !accepts.number && !accepts.any {
-        let pointer = super::set::pointer(path);
+        let pointer = at.pointer.as_str();
         diags.push(
             Diagnostic::error(Code::InvalidValue, format!("expected a whole number, found {n}"))
-                .with_key(dotted(&pointer))
-                .with_origin(merged.origins.blame(&pointer).cloned())
+                .with_key(dotted(pointer))
+                .with_origin(merged.origins.blame(pointer).cloned())
                 .with_help("write the number with digits only (no exponent, no fraction), at most 9223372036854775807"),
         );
     }
 }
 
+/// Where a walk of the values tree is: the pointer of the node, and the schemas at its path
+/// (each step derived from the parent's, so the walk never starts again from the schema root).
+struct Walk<'p, 'a> {
+    pointer: &'p mut String,
+    nodes: Vec<&'a Value>,
+}
+
+impl<'a> Walk<'_, 'a> {
+    /// The walk one step down, at `seg`; the pointer is restored when the step is dropped.
+    fn down<'q>(&'q mut self, walker: &SchemaWalker<'a>, seg: &Seg) -> Walk<'q, 'a> {
+        let nodes = walker.step(&self.nodes, seg);
+        self.pointer.push('/');
+        match seg {
+            Seg::Key(k) => crate::pointer::push_escaped(self.pointer, k),
+            Seg::Index(i) => self.pointer.push_str(&i.to_string()),
+        }
+        Walk {
+            pointer: self.pointer,
+            nodes,
+        }
+    }
+}
+
 /// One walk of the tree: unknown keys (their subtrees are not looked into), and numbers that are
 /// not whole where the schema wants an integer.
-fn tree_checks(
+fn tree_checks<'a>(
     merged: &Merged,
-    walker: &SchemaWalker<'_>,
+    walker: &SchemaWalker<'a>,
     node: &Value,
-    path: &mut Vec<Seg>,
+    at: &mut Walk<'_, 'a>,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let len = at.pointer.len();
     match node {
         Value::Object(map) => {
-            let allowed = walker.closed_keys(path);
+            let allowed = walker.closed_keys_at(&at.nodes);
             for (key, child) in map {
-                path.push(Seg::Key(key.clone()));
-                let pointer = super::set::pointer(path);
                 if let Some(allowed) = &allowed {
                     if !allowed.contains(&key.as_str()) {
-                        diags.push(unknown_key(merged, &pointer, key, allowed));
-                        path.pop();
+                        at.pointer.push('/');
+                        crate::pointer::push_escaped(at.pointer, key);
+                        diags.push(unknown_key(merged, at.pointer, key, allowed));
+                        at.pointer.truncate(len);
                         continue;
                     }
                 }
-                tree_checks(merged, walker, child, path, diags);
-                path.pop();
+                if !checked(child) {
+                    continue;
+                }
+                let mut below = at.down(walker, &Seg::Key(key.clone()));
+                tree_checks(merged, walker, child, &mut below, diags);
+                at.pointer.truncate(len);
             }
         }
         Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                path.push(Seg::Index(i));
-                tree_checks(merged, walker, child, path, diags);
-                path.pop();
+            for (i, child) in items.iter().enumerate().filter(|(_, c)| checked(c)) {
+                let mut below = at.down(walker, &Seg::Index(i));
+                tree_checks(merged, walker, child, &mut below, diags);
+                at.pointer.truncate(len);
             }
         }
-        Value::Number(n) => whole_number(merged, walker, n, path, diags),
+        Value::Number(n) => whole_number(merged, walker, n, at, diags),
         _ => {}
+    }
+}
+
+/// Whether [`tree_checks`] has anything to check in `v`: a mapping or a list, or a number that is
+/// not a 64-bit integer. Other values are not visited, so their schemas are never looked up.
+fn checked(v: &Value) -> bool {
+    match v {
+        Value::Object(_) | Value::Array(_) => true,
+        Value::Number(n) => !n.is_i64(),
+        _ => false,
     }
 }
 
@@ -490,6 +556,17 @@ fn whole_floats_to_integers(v: &mut Value, walker: &SchemaWalker<'_>, path: &mut
             }
         }
         _ => {}
+    }
+}
+
+/// Whether a float is anywhere in `v` (most values hold none, and then the walk above, which
+/// builds a path per node, is skipped).
+fn has_float(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.values().any(has_float),
+        Value::Array(a) => a.iter().any(has_float),
+        Value::Number(n) => n.is_f64(),
+        _ => false,
     }
 }
 
