@@ -2,7 +2,9 @@
 //! that exist (`src/templates.rs` includes the generated list). A template added to the
 //! directory is rendered without touching any Rust list; one removed cannot linger in a list.
 //! It also writes the values schema as tokens (`src/values/tokens.rs`), so a run builds the
-//! schema tree without parsing its JSON (`src/values/schema.rs`).
+//! schema tree without parsing its JSON (`src/values/schema.rs`), and an index of every
+//! `properties` object of the embedded SkyPilot config schemas (`src/skyconfig/schemas.rs`), so
+//! a config check parses only the parts a config reaches.
 //!
 //! On Linux with glibc it also links the `skygen` executable as a fixed-address (non-PIE)
 //! executable: see [`link_without_pie`].
