@@ -86,7 +86,7 @@ pub fn generate_text() -> String {
 }
 
 /// The pointer of every node of `v` (at `pointer`).
-fn pointers(v: &Value, pointer: &mut String, all: &mut Vec<String>) {
+pub(super) fn pointers(v: &Value, pointer: &mut String, all: &mut Vec<String>) {
     all.push(pointer.clone());
     let len = pointer.len();
     match v {

@@ -238,6 +238,7 @@ fn record(value: &Value, pointer: &str, origins: &mut Origins, origin_at: &dyn F
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::values::defaults::pointers;
     use serde_json::json;
 
     fn merged(base: Value, layer: Value) -> (Value, Origins) {
@@ -265,20 +266,6 @@ mod tests {
             })
         );
         assert!(origins.of("/gone/deep").is_none() || origins.of("/gone/deep") == origins.of(""));
-    }
-
-    fn pointers(v: &Value, at: &str, out: &mut Vec<String>) {
-        out.push(at.to_owned());
-        match v {
-            Value::Object(m) => m.iter().for_each(|(k, x)| {
-                pointers(x, &format!("{at}/{}", crate::pointer::escape(k)), out)
-            }),
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .for_each(|(i, x)| pointers(x, &format!("{at}/{i}"), out)),
-            _ => {}
-        }
     }
 
     /// Origins left implicit for the defaults answer exactly as one stored per default node
@@ -314,8 +301,8 @@ mod tests {
         }
         assert_eq!(a, b);
         let mut all = Vec::new();
-        pointers(&defaults, "", &mut all);
-        pointers(&a, "", &mut all);
+        pointers(&defaults, &mut String::new(), &mut all);
+        pointers(&a, &mut String::new(), &mut all);
         all.extend(
             [
                 "/nope",
