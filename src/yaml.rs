@@ -638,13 +638,11 @@ fn resolve_plain_12(text: &str) -> Value {
     }
     let (neg, body) = split_sign(text);
     let parsed = if let Some(hex) = body.strip_prefix("0x") {
-        i64::from_str_radix(hex, 16).ok()
+        unsigned_in_radix(hex, 16)
     } else if let Some(oct) = body.strip_prefix("0o") {
-        i64::from_str_radix(oct, 8).ok()
-    } else if !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit()) {
-        body.parse::<i64>().ok()
+        unsigned_in_radix(oct, 8)
     } else {
-        None
+        unsigned_in_radix(body, 10)
     };
     if let Some(n) = parsed {
         return Value::Number((if neg { -n } else { n }).into());
@@ -670,19 +668,27 @@ fn parse_int_11(text: &str) -> Option<i64> {
     }
     let cleaned: String = body.chars().filter(|c| *c != '_').collect();
     let n = if let Some(hex) = cleaned.strip_prefix("0x") {
-        i64::from_str_radix(hex, 16).ok()?
+        unsigned_in_radix(hex, 16)?
     } else if let Some(bin) = cleaned.strip_prefix("0b") {
-        i64::from_str_radix(bin, 2).ok()?
+        unsigned_in_radix(bin, 2)?
     } else if let Some(oct) = cleaned.strip_prefix("0o") {
-        i64::from_str_radix(oct, 8).ok()?
+        unsigned_in_radix(oct, 8)?
     } else if cleaned.len() > 1 && cleaned.starts_with('0') {
-        i64::from_str_radix(&cleaned[1..], 8).ok()?
-    } else if cleaned.bytes().all(|b| b.is_ascii_digit()) {
-        cleaned.parse::<i64>().ok()?
+        unsigned_in_radix(&cleaned[1..], 8)?
     } else {
-        return None;
+        unsigned_in_radix(&cleaned, 10)?
     };
     Some(if neg { -n } else { n })
+}
+
+/// Digits of `radix` and nothing else. `from_str_radix` alone also takes a sign, which would
+/// read `0-7` as octal -7 and `0x-1` as -1; Go's `ParseInt`, behind Helm's reader, takes a sign
+/// only before the prefix.
+fn unsigned_in_radix(digits: &str, radix: u32) -> Option<i64> {
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    i64::from_str_radix(digits, radix).ok()
 }
 
 /// Floats in the YAML 1.1/1.2 decimal form (`1.5`, `.5`, `1e3`, `-2.0E-1`). Infinity and NaN
@@ -723,6 +729,21 @@ fn parse_float(text: &str) -> Option<f64> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_sign_after_a_radix_prefix_or_leading_zero_is_text() {
+        // PyYAML and Go's ParseInt agree: a sign is part of a number only in front. A random
+        // string test found `0-0` read as the number 0 (from_str_radix took `-0` as octal).
+        for text in [
+            "0-0", "0-7", "0x-1", "0x+f", "0b+1", "0o-7", "-0-1", "0_-1", "1-2",
+        ] {
+            assert_eq!(resolve_plain_11(text), json!(text), "YAML 1.1: {text}");
+            assert_eq!(resolve_plain_12(text), json!(text), "YAML 1.2: {text}");
+        }
+        assert_eq!(resolve_plain_11("+0x1F"), json!(31));
+        assert_eq!(resolve_plain_11("-0755"), json!(-493));
+        assert_eq!(resolve_plain_12("-0o17"), json!(-15));
+    }
 
     #[test]
     fn helm_reads_yaml_11_words_and_octal() {

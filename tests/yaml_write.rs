@@ -514,8 +514,22 @@ fn tree(leaf: BoxedStrategy<Value>) -> impl Strategy<Value = Value> {
     })
 }
 
+/// 2,000 cases per property, or `PROPTEST_CASES` for a longer hunt
+/// (`PROPTEST_CASES=200000 cargo test --release --test yaml_write`).
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(2000);
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     #[test]
     fn random_trees_are_written_as_before(v in arb_value()) {
