@@ -473,6 +473,9 @@ fn arb_string() -> impl Strategy<Value = String> {
         // Concatenations of the adversarial pieces: indicators land inside and at the edges.
         proptest::collection::vec(proptest::sample::select(pieces), 1..4).prop_map(|v| v.concat()),
         "[a-z0-9 :#\\-.\\n\\t'\"]{0,12}",
+        // Words and near-words: the writer settles plain words (a letter, then more than four
+        // quiet bytes) on a shortcut; these hold it to the full checks.
+        "[a-zA-Z][a-zA-Z0-9 :#,_./\\[\\]{}\\-]{3,9}[a-z0-9 :#.-]?",
         any::<String>(),
     ]
 }
