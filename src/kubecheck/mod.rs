@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Origin};
-use crate::manifest::ObjectId;
+use crate::manifest::{entry, ObjectId};
 use crate::values::merge::Origins;
 use crate::yaml::Pos;
 
@@ -136,7 +136,7 @@ pub fn check(objects: &[Value], kube_version: (u32, u32), prov: &Provenance<'_>)
     };
     let mut more = 0usize;
     for obj in objects {
-        let text = |key| obj.get(key).and_then(Value::as_str).unwrap_or("");
+        let text = |key| entry(obj, key).and_then(Value::as_str).unwrap_or("");
         let kind = text("kind");
         let mut found = names::check(obj, kind);
         match schema.kind(text("apiVersion"), kind) {
