@@ -436,19 +436,20 @@ fn plain_start(s: &str) -> bool {
     !indicator && !starts_with_document_marker(s)
 }
 
-/// Most keys and values are words such as `metadata` or `sky-api-server`, plain in every
-/// position, settled here by one table look-up per byte instead of the checks below (#11): a
-/// letter first (no indicator, number, timestamp or document marker starts with one), longer
-/// than any word a reader resolves (`false`), only [`QUIET`] bytes (no `:`, `#`, flow
-/// character, control or non-ASCII), and no space at the end.
+/// Most keys and values are words such as `metadata`, `name` or `sky-api-server`, plain in
+/// every position, settled here by one table look-up per byte instead of the checks below
+/// (#11): a letter first (no indicator, number, timestamp or document marker starts with one),
+/// only [`QUIET`] bytes (no `:`, `#`, flow character, control or non-ASCII), no space at the
+/// end, and not a word a reader resolves (`on`, `null`; all are at most five letters, and
+/// YAML 1.1's list holds YAML 1.2's).
 fn plain_word(s: &str) -> bool {
     let bytes = s.as_bytes();
     match (bytes.first(), bytes.last()) {
         (Some(first), Some(last)) => {
-            bytes.len() > 5
-                && first.is_ascii_alphabetic()
+            first.is_ascii_alphabetic()
                 && *last != b' '
                 && bytes.iter().all(|&b| QUIET[usize::from(b)])
+                && (bytes.len() > 5 || !resolves_to_non_string(s, false))
         }
         _ => false,
     }
