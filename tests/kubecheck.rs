@@ -521,3 +521,22 @@ fn missing_or_null_required_fields_are_refused() {
         got[0]
     );
 }
+
+/// An unknown field far from every known one lists the type's fields in alphabetical order, the
+/// first twelve (Kubernetes API reference, Container), whatever order the check keeps them in
+/// for its look-ups (#11).
+#[test]
+fn an_unknown_field_lists_the_known_ones_alphabetically() {
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "c", "qqqqqqqqqqqq": 1}]}});
+    let report = check_alone(&[pod], (1, 35));
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    let shown = report.errors[0].render();
+    assert!(
+        shown.contains(
+            "Container has: args, command, env, envFrom, image, imagePullPolicy, lifecycle, \
+             livenessProbe, name, ports, readinessProbe, resizePolicy, …"
+        ),
+        "{shown}"
+    );
+}

@@ -175,8 +175,8 @@ fn ty(t: &Value, id: &dyn Fn(&str) -> usize, out: &mut String) {
                 None => Vec::new(),
                 Some(other) => panic!("schema/kubernetes.jsonl: props is not a mapping: {other}"),
             };
-            // Sorted by name: the walker finds a field by binary search.
-            props.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            // In `Prop::order`: the walker finds a field by binary search.
+            props.sort_unstable_by_key(|(name, _)| (name.len(), name.as_str()));
             out.push_str("Ty::Struct(&Struct { props: &[");
             for (name, t) in props {
                 out.push_str(&format!("Prop {{ name: {name:?}, ty: "));
@@ -218,6 +218,13 @@ mod tests {
             "Ty::Struct(&Struct { props: &[Prop { name: \"a\", ty: Ty::Integer(Some(32)), \
              required: true }, Prop { name: \"b\", ty: Ty::List(&Ty::Ref(Def(0))), required: \
              false }, ], required: &[\"a\"] })"
+        );
+        // Shorter names first, then by bytes.
+        assert!(
+            body(r#"{"props":{"ab":"string","b":"string","aa":"string"}}"#).contains(
+                "name: \"b\", ty: Ty::String, required: false }, Prop { name: \"aa\", \
+                       ty: Ty::String, required: false }, Prop { name: \"ab\""
+            )
         );
         assert_eq!(body(r#"{"map":"quantity"}"#), "Ty::Map(&Ty::Quantity)");
         assert_eq!(body(r##""#x""##), "Ty::Ref(Def(1))");

@@ -40,7 +40,7 @@ pub enum Ty {
 /// The fields of an object type.
 #[derive(Debug)]
 pub struct Struct {
-    /// Sorted by name (the walker looks them up by binary search).
+    /// In [`Prop::order`] (the walker looks them up by binary search).
     pub props: &'static [Prop],
     /// The required fields, in the order the schema lists them (and messages name them).
     pub required: &'static [&'static str],
@@ -53,6 +53,15 @@ pub struct Prop {
     pub ty: Ty,
     /// Listed in [`Struct::required`].
     pub required: bool,
+}
+
+impl Prop {
+    /// The order of [`Struct::props`]: shorter names first, then by bytes, so a search compares
+    /// the bytes of a name only with names of its length (a tenth of the check's instructions
+    /// went to comparing names by bytes; #11).
+    pub fn order(name: &str) -> (usize, &[u8]) {
+        (name.len(), name.as_bytes())
+    }
 }
 
 /// A definition, by its place in the sorted list of names (the same in every version).
@@ -171,7 +180,9 @@ mod tests {
                 });
                 s.required == req.as_slice()
                     && s.props.len() == props.len()
-                    && s.props.windows(2).all(|w| w[0].name < w[1].name)
+                    && s.props
+                        .windows(2)
+                        .all(|w| Prop::order(w[0].name) < Prop::order(w[1].name))
                     && s.props.iter().all(|p| {
                         props.get(p.name).is_some_and(|j| same(&p.ty, j))
                             && p.required == req.contains(&p.name)

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::schema::{Def, Schema, Ty};
+use super::schema::{Def, Prop, Schema, Ty};
 use crate::yaml::escape_pointer;
 
 /// Deepest nesting walked; objects are bounded by the YAML reader's depth limit well below it.
@@ -75,6 +75,13 @@ impl Field<'_> {
 enum Seg<'v> {
     Key(&'v str),
     Index(usize),
+}
+
+/// The field names of a struct, sorted by name, for a message.
+fn sorted_names(props: &[Prop]) -> Vec<String> {
+    let mut names: Vec<String> = props.iter().map(|p| p.name.to_owned()).collect();
+    names.sort_unstable();
+    names
 }
 
 /// `core.v1.EnvVar` → `EnvVar`.
@@ -196,8 +203,10 @@ impl<'a, 'v> Walker<'a, 'v> {
                 // field is counted none is missing and the look-ups below are skipped.
                 let mut present = 0;
                 for (k, x) in m {
-                    // Fields are sorted by name when generated.
-                    match s.props.binary_search_by(|p| p.name.cmp(k.as_str())) {
+                    match s
+                        .props
+                        .binary_search_by(|p| Prop::order(p.name).cmp(&Prop::order(k)))
+                    {
                         Ok(i) => {
                             let p = &s.props[i];
                             present += usize::from(p.required && !x.is_null());
@@ -208,7 +217,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                             w.report(
                                 Field(field.0, ""),
                                 Problem::UnknownField {
-                                    known: s.props.iter().map(|p| p.name.to_owned()).collect(),
+                                    known: sorted_names(s.props),
                                 },
                             )
                         }),
