@@ -24,6 +24,7 @@ pub mod rules;
 pub mod schema;
 pub mod schema_check;
 pub mod set;
+pub mod static_json;
 pub mod tokens;
 mod validate;
 
@@ -369,8 +370,7 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
     let mut merged = merged_defaults();
     let mut user = Merged::empty();
 
-    let schema = schema::shared();
-    let walker = schema::SchemaWalker::new(schema);
+    let walker = schema::SchemaWalker::new(schema::compiled());
     let mut errors = Vec::new();
     let mut budget = Budget::default();
     for source in sources {

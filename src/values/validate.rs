@@ -6,6 +6,7 @@ use super::model::Values;
 use super::resolve::{resolve, Release, Resolved};
 use super::schema::SchemaWalker;
 use super::set::Seg;
+use super::static_json::{Json, Node};
 use super::{kind_of, rules, schema, Merged};
 use crate::diagnostics::{did_you_mean, quote, Code, Diagnostic};
 
@@ -88,7 +89,7 @@ pub fn validate(merged: Merged) -> Result<Validated, Vec<Diagnostic>> {
 
 /// Check merged values: unknown keys, YAML 1.1 traps, the schema, then the cross-field rules.
 pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, Vec<Diagnostic>> {
-    let schema = schema::shared();
+    let schema = schema::compiled();
     let walker = SchemaWalker::new(schema);
     let mut diags = Vec::new();
 
@@ -240,14 +241,14 @@ pub const EXPECTED_KEYWORD: &str = "x-skygen-expected";
 
 /// The [`EXPECTED_KEYWORD`] text of a schema node, also through `$ref` and the alternatives of
 /// `anyOf`/`oneOf` (an optional value is `anyOf: [{$ref: …}, {type: null}]`).
-fn expected_words<'a>(walker: &SchemaWalker<'a>, node: &'a Value) -> Option<&'a str> {
+fn expected_words<'a>(walker: &SchemaWalker<'a>, node: &'a Json) -> Option<&'a str> {
     let node = walker.deref(node);
-    if let Some(words) = node.get(EXPECTED_KEYWORD).and_then(Value::as_str) {
+    if let Some(words) = node.keyword(EXPECTED_KEYWORD).and_then(Node::as_str) {
         return Some(words);
     }
     ["anyOf", "oneOf"]
         .iter()
-        .filter_map(|k| node.get(*k).and_then(Value::as_array))
+        .filter_map(|k| node.keyword(k).and_then(Node::as_list))
         .flatten()
         .find_map(|b| expected_words(walker, b))
 }
@@ -267,20 +268,20 @@ fn expected_of(walker: &SchemaWalker<'_>, pointer: &str) -> String {
     let mut extra = Vec::new();
     for node in walker.at(&path) {
         for b in walker.branches(node) {
-            if let Some(c) = b.get("const") {
-                enums.push(c.to_string());
+            if let Some(c) = b.keyword("const") {
+                enums.push(c.to_value().to_string());
             }
-            if let Some(list) = b.get("enum").and_then(Value::as_array) {
-                enums.extend(list.iter().map(Value::to_string));
+            if let Some(list) = b.keyword("enum").and_then(Node::as_list) {
+                enums.extend(list.iter().map(|x| x.to_value().to_string()));
             }
-            if let Some(p) = b.get("pattern").and_then(Value::as_str) {
+            if let Some(p) = b.keyword("pattern").and_then(Node::as_str) {
                 extra.push(format!("text matching {p}"));
             }
-            if let Some(m) = b.get("minimum") {
-                extra.push(format!("a number ≥ {m}"));
+            if let Some(m) = b.keyword("minimum") {
+                extra.push(format!("a number ≥ {}", m.to_value()));
             }
-            if let Some(m) = b.get("maximum") {
-                extra.push(format!("a number ≤ {m}"));
+            if let Some(m) = b.keyword("maximum") {
+                extra.push(format!("a number ≤ {}", m.to_value()));
             }
         }
     }
@@ -375,7 +376,7 @@ fn whole_number(
 /// (each step derived from the parent's, so the walk never starts again from the schema root).
 struct Walk<'p, 'a> {
     pointer: &'p mut String,
-    nodes: Vec<&'a Value>,
+    nodes: Vec<&'a Json>,
 }
 
 impl<'a> Walk<'_, 'a> {
