@@ -125,10 +125,20 @@ fn regex_match(pattern: &str, text: &str) -> Option<bool> {
     Some(re.is_match(text))
 }
 
-/// Does `text` match `pattern` (ECMA 262, searched anywhere)? Unsure where Rust's regex could
-/// read it differently: the classes [`regex_match`] refuses, and line terminators other than `\n`,
-/// which ECMA's `.` does not match but Rust's does.
+/// Does `text` match `pattern` (ECMA 262, searched anywhere)? A default value under its schema
+/// pattern is answered from the list made when skygen was built
+/// ([`super::defaults::known_match`]); anything else is [`computed_match`].
 fn matches(pattern: &str, text: &str) -> Verdict {
+    if super::defaults::known_match(pattern, text) {
+        return Valid;
+    }
+    computed_match(pattern, text)
+}
+
+/// [`matches`] by searching. Unsure where Rust's regex could read the pattern differently: the
+/// classes [`regex_match`] refuses, and line terminators other than `\n`, which ECMA's `.` does
+/// not match but Rust's does.
+pub(crate) fn computed_match(pattern: &str, text: &str) -> Verdict {
     if text.contains(['\r', '\u{2028}', '\u{2029}']) {
         return Unsure;
     }
