@@ -181,12 +181,24 @@ impl<'a, S: Node> SchemaWalker<'a, S> {
         }
     }
 
-    /// Schemas of the child `seg` of a node, appended to `out`; none means the child is not
-    /// allowed.
-    fn child(&self, node: &'a S, seg: &Seg, out: &mut Vec<&'a S>) {
-        for b in self.branches(node) {
-            match seg {
-                Seg::Key(k) => {
+    /// The alternatives of all of `nodes` (the schemas at some path), in order: what
+    /// [`SchemaWalker::child_of`] and [`SchemaWalker::closed_keys_of`] take, so a walk that looks
+    /// at many children of one node finds its alternatives once.
+    pub fn branches_at(&self, nodes: &[&'a S]) -> Vec<&'a S> {
+        let mut out = Vec::new();
+        for n in nodes {
+            self.branches_into(n, &mut out);
+        }
+        out
+    }
+
+    /// The schemas of the child `key` (a list item when `None`) of a node whose alternatives
+    /// are `branches`; an empty list means the child is not allowed.
+    pub fn child_of(&self, branches: &[&'a S], key: Option<&str>) -> Vec<&'a S> {
+        let mut out = Vec::new();
+        for &b in branches {
+            match key {
+                Some(k) => {
                     if let Some(p) = b.keyword("properties").and_then(|p| p.get(k)) {
                         out.push(p);
                     } else if accepts_type(b, "object") || b.as_bool() == Some(true) || is_open(b) {
@@ -197,7 +209,7 @@ impl<'a, S: Node> SchemaWalker<'a, S> {
                         }
                     }
                 }
-                Seg::Index(_) => {
+                None => {
                     if let Some(items) = b.keyword("items") {
                         out.push(items);
                     } else if accepts_type(b, "array") || is_open(b) {
@@ -206,6 +218,7 @@ impl<'a, S: Node> SchemaWalker<'a, S> {
                 }
             }
         }
+        out
     }
 
     /// The schemas at a path, or an empty list when the path leaves the schema.
@@ -228,11 +241,11 @@ impl<'a, S: Node> SchemaWalker<'a, S> {
     /// The schemas one step below `nodes` (the schemas at some path): `at(path + [seg])` from
     /// `at(path)`, so a walk over a whole tree never starts again from the root.
     pub fn step(&self, nodes: &[&'a S], seg: &Seg) -> Vec<&'a S> {
-        let mut out = Vec::new();
-        for n in nodes {
-            self.child(n, seg, &mut out);
-        }
-        out
+        let key = match seg {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        };
+        self.child_of(&self.branches_at(nodes), key)
     }
 
     /// What a path accepts. A path outside the schema accepts anything (it is an unknown key,
@@ -285,20 +298,24 @@ impl<'a, S: Node> SchemaWalker<'a, S> {
 
     /// [`SchemaWalker::closed_keys`] for the schemas at a path.
     pub fn closed_keys_at(&self, nodes: &[&'a S]) -> Option<Vec<&'a str>> {
+        self.closed_keys_of(&self.branches_at(nodes))
+    }
+
+    /// [`SchemaWalker::closed_keys`] for the alternatives of the schemas at a path
+    /// ([`SchemaWalker::branches_at`]).
+    pub fn closed_keys_of(&self, branches: &[&'a S]) -> Option<Vec<&'a str>> {
         let mut keys = Vec::new();
         let mut closed = false;
-        for &n in nodes {
-            for b in self.branches(n) {
-                if !accepts_type(b, "object") {
-                    continue;
-                }
-                if b.keyword("additionalProperties").and_then(Node::as_bool) != Some(false) {
-                    return None;
-                }
-                closed = true;
-                if let Some(props) = b.keyword("properties").and_then(Node::entries) {
-                    keys.extend(props.map(|(k, _)| k));
-                }
+        for &b in branches {
+            if !accepts_type(b, "object") {
+                continue;
+            }
+            if b.keyword("additionalProperties").and_then(Node::as_bool) != Some(false) {
+                return None;
+            }
+            closed = true;
+            if let Some(props) = b.keyword("properties").and_then(Node::entries) {
+                keys.extend(props.map(|(k, _)| k));
             }
         }
         closed.then_some(keys)

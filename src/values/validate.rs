@@ -380,13 +380,18 @@ struct Walk<'p, 'a> {
 }
 
 impl<'a> Walk<'_, 'a> {
-    /// The walk one step down, at `seg`; the pointer is restored when the step is dropped.
-    fn down<'q>(&'q mut self, walker: &SchemaWalker<'a>, seg: &Seg) -> Walk<'q, 'a> {
-        let nodes = walker.step(&self.nodes, seg);
+    /// The walk one step down, at the key `key` (a list index when `None`, `index`), where the
+    /// schemas are `nodes`; the caller restores the pointer.
+    fn down<'q>(
+        &'q mut self,
+        nodes: Vec<&'a Json>,
+        key: Option<&str>,
+        index: usize,
+    ) -> Walk<'q, 'a> {
         self.pointer.push('/');
-        match seg {
-            Seg::Key(k) => crate::pointer::push_escaped(self.pointer, k),
-            Seg::Index(i) => self.pointer.push_str(&i.to_string()),
+        match key {
+            Some(k) => crate::pointer::push_escaped(self.pointer, k),
+            None => self.pointer.push_str(&index.to_string()),
         }
         Walk {
             pointer: self.pointer,
@@ -407,7 +412,9 @@ fn tree_checks<'a>(
     let len = at.pointer.len();
     match node {
         Value::Object(map) => {
-            let allowed = walker.closed_keys_at(&at.nodes);
+            // The alternatives once for all the children.
+            let branches = walker.branches_at(&at.nodes);
+            let allowed = walker.closed_keys_of(&branches);
             for (key, child) in map {
                 if let Some(allowed) = &allowed {
                     if !allowed.contains(&key.as_str()) {
@@ -421,14 +428,16 @@ fn tree_checks<'a>(
                 if !checked(child) {
                     continue;
                 }
-                let mut below = at.down(walker, &Seg::Key(key.clone()));
+                let nodes = walker.child_of(&branches, Some(key));
+                let mut below = at.down(nodes, Some(key), 0);
                 tree_checks(merged, walker, child, &mut below, diags);
                 at.pointer.truncate(len);
             }
         }
         Value::Array(items) => {
+            let branches = walker.branches_at(&at.nodes);
             for (i, child) in items.iter().enumerate().filter(|(_, c)| checked(c)) {
-                let mut below = at.down(walker, &Seg::Index(i));
+                let mut below = at.down(walker.child_of(&branches, None), None, i);
                 tree_checks(merged, walker, child, &mut below, diags);
                 at.pointer.truncate(len);
             }
