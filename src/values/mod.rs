@@ -678,6 +678,47 @@ mod tests {
         );
     }
 
+    /// A subtree counts as untouched only when no source set or removed anything at or below
+    /// it, nor replaced a node above it.
+    #[test]
+    fn untouched_means_exactly_the_defaults() {
+        let m = load_args(&[
+            ValueSource::Set(SetFlag::Set, "apiService.image=repo:1".into()),
+            ValueSource::Set(
+                SetFlag::Set,
+                "apiService.livenessProbe.periodSeconds=null".into(),
+            ),
+            ValueSource::Set(SetFlag::SetJson, r#"storage={"enabled":true}"#.into()),
+            ValueSource::Set(SetFlag::Set, "rbac.nope.deeper=1".into()),
+        ]);
+        let defaults = defaults::tree();
+        let o = &m.origins;
+        for p in [
+            "/ingress",
+            "/apiService/readinessProbe",
+            "/apiService/readinessProbe/httpGet",
+        ] {
+            assert!(o.untouched(p), "{p}");
+            assert_eq!(m.tree.pointer(p), defaults.pointer(p), "{p}");
+        }
+        for p in [
+            "",
+            "/apiService",
+            "/apiService/image",
+            "/apiService/livenessProbe",
+            "/storage",
+            "/storage/enabled",
+            "/rbac",
+            "/rbac/nope",
+            "/nope",
+        ] {
+            assert!(!o.untouched(p), "{p}");
+        }
+        // Nothing set: everything the defaults hold is untouched.
+        let plain = load_args(&[]);
+        assert!(plain.origins.untouched("/apiService") && plain.origins.untouched("/rbac/create"));
+    }
+
     #[test]
     fn later_sources_win_and_null_removes() {
         let m = load_args(&[

@@ -51,14 +51,47 @@ pub fn check<S: Node>(root: &S, instance: &Value) -> Verdict {
     Checker {
         root,
         strict: false,
+        known: None,
     }
     .node(root, instance, false)
+}
+
+/// [`check`], skipping the values whose pointer `known_valid` names: subtrees known to pass
+/// their schema (values left at their defaults, see [`super::merge::Origins::untouched`]). Only
+/// values reached from the root by `properties` alone are skipped, where the schema that applies
+/// to a value depends on its path only. Debug builds (every test) check the full answer too.
+pub fn check_known<S: Node>(
+    root: &S,
+    instance: &Value,
+    known_valid: &dyn Fn(&str) -> bool,
+) -> Verdict {
+    let fast = Checker {
+        root,
+        strict: false,
+        known: Some(Known {
+            valid: known_valid,
+            pointer: Default::default(),
+        }),
+    }
+    .node_at(root, instance, false, true);
+    #[cfg(debug_assertions)]
+    assert_eq!(
+        fast,
+        check(root, instance),
+        "skipping known-valid values changed the schema check; this is a skygen bug"
+    );
+    fast
 }
 
 /// Is `instance` valid against `root`, a draft-07 schema, every keyword counting (unknown keys
 /// included)? For the SkyPilot config schemas and skygen's SSH node pools schema.
 pub fn check_draft7<S: Node>(root: &S, instance: &Value) -> Verdict {
-    Checker { root, strict: true }.node(root, instance, true)
+    Checker {
+        root,
+        strict: true,
+        known: None,
+    }
+    .node(root, instance, true)
 }
 
 struct Checker<'a, S: Node> {
@@ -66,6 +99,14 @@ struct Checker<'a, S: Node> {
     /// `additionalProperties: false` counts everywhere, and the draft-07 rules apply (`$ref`
     /// replaces its siblings, references point into `definitions`).
     strict: bool,
+    known: Option<Known<'a>>,
+}
+
+/// Values known to pass (see [`check_known`]), and the pointer of the value being checked while
+/// the check follows `properties` from the root.
+struct Known<'a> {
+    valid: &'a dyn Fn(&str) -> bool,
+    pointer: std::cell::RefCell<String>,
 }
 
 /// Combine verdicts that must all hold.
@@ -187,6 +228,11 @@ fn exact_int<S: Node>(v: &S) -> Option<i64> {
 
 impl<'a, S: Node> Checker<'a, S> {
     fn node(&self, schema: &'a S, inst: &Value, in_branch: bool) -> Verdict {
+        self.node_at(schema, inst, in_branch, false)
+    }
+
+    /// [`Checker::node`]; `tracked` when `inst` is at the pointer [`Known`] holds.
+    fn node_at(&self, schema: &'a S, inst: &Value, in_branch: bool, tracked: bool) -> Verdict {
         match schema.as_bool() {
             Some(true) => return Valid,
             Some(false) => return Invalid,
@@ -206,7 +252,7 @@ impl<'a, S: Node> Checker<'a, S> {
                         Unsure
                     }
                 }
-                "$ref" => self.reference(schema, kv, inst, in_branch),
+                "$ref" => self.reference(schema, kv, inst, in_branch, tracked),
                 "type" => type_check(kv, inst),
                 "enum" => match kv.as_list() {
                     Some(list) => one_of_values(list.iter(), inst),
@@ -241,6 +287,9 @@ impl<'a, S: Node> Checker<'a, S> {
                 },
                 "properties" => match inst.as_object() {
                     None => Valid,
+                    Some(obj) if tracked && !in_branch && kv.is_object() => {
+                        self.known_properties(kv, obj)
+                    }
                     Some(obj) if kv.is_object() => all(obj
                         .iter()
                         .filter_map(|(name, val)| Some(self.node(kv.get(name)?, val, in_branch)))),
@@ -364,7 +413,14 @@ impl<'a, S: Node> Checker<'a, S> {
     /// `$ref` to a definition of the same document (`#/$defs/NAME`, or `#/definitions/NAME`
     /// in draft-07, where a `$ref` replaces its sibling keywords: such a node is left to
     /// jsonschema).
-    fn reference(&self, s: &'a S, kv: &'a S, inst: &Value, in_branch: bool) -> Verdict {
+    fn reference(
+        &self,
+        s: &'a S,
+        kv: &'a S,
+        inst: &Value,
+        in_branch: bool,
+        tracked: bool,
+    ) -> Verdict {
         if self.strict
             && s.entries()
                 .into_iter()
@@ -384,9 +440,31 @@ impl<'a, S: Node> Checker<'a, S> {
             (!name.contains(['/', '~', '%'])).then(|| self.root.keyword(defs)?.get(name))?
         });
         match found {
-            Some(target) => self.node(target, inst, in_branch),
+            Some(target) => self.node_at(target, inst, in_branch, tracked),
             None => Unsure,
         }
+    }
+
+    /// `properties` where the pointer of `obj` is known: a value [`Known`] names is skipped.
+    fn known_properties(&self, props: &'a S, obj: &Map<String, Value>) -> Verdict {
+        let known = self.known.as_ref().expect("tracked only with known values");
+        all(obj.iter().filter_map(|(name, val)| {
+            let schema = props.get(name)?;
+            let len = {
+                let mut pointer = known.pointer.borrow_mut();
+                let len = pointer.len();
+                pointer.push('/');
+                crate::pointer::push_escaped(&mut pointer, name);
+                if (known.valid)(&pointer) {
+                    pointer.truncate(len);
+                    return Some(Valid);
+                }
+                len
+            };
+            let v = self.node_at(schema, val, false, true);
+            known.pointer.borrow_mut().truncate(len);
+            Some(v)
+        }))
     }
 
     /// `additionalProperties`: the keys neither `properties` nor `patternProperties` name.

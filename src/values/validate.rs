@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::merge::Untouched;
 use super::model::Values;
 use super::resolve::{resolve, Release, Resolved};
 use super::schema::SchemaWalker;
@@ -102,13 +103,22 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         pointer: &mut String::new(),
         nodes: walker.root(),
     };
-    tree_checks(&merged, &walker, &merged.tree, &mut root, &mut diags);
+    let untouched = merged.origins.untouched_index();
+    tree_checks(
+        &merged,
+        &untouched,
+        &walker,
+        &merged.tree,
+        &mut root,
+        &mut diags,
+    );
     list_known_keys_once(&mut diags);
     coerce_traps(&mut merged, &walker, &mut diags);
 
     // Valid values (the common case) need no jsonschema validator; anything else gets one,
     // which finds and explains every error.
-    let fast = super::schema_check::check(schema, &merged.tree);
+    let untouched = merged.origins.untouched_index();
+    let fast = super::schema_check::check_known(schema, &merged.tree, &|p| untouched.at(p));
     let errors = match fast {
         super::schema_check::Verdict::Valid => None,
         _ => Some(schema::validator().iter_errors(&merged.tree)),
@@ -404,6 +414,7 @@ impl<'a> Walk<'_, 'a> {
 /// not whole where the schema wants an integer.
 fn tree_checks<'a>(
     merged: &Merged,
+    untouched: &Untouched<'_>,
     walker: &SchemaWalker<'a>,
     node: &Value,
     at: &mut Walk<'_, 'a>,
@@ -430,7 +441,23 @@ fn tree_checks<'a>(
                 }
                 let nodes = walker.child_of(&branches, Some(key));
                 let mut below = at.down(nodes, Some(key), 0);
-                tree_checks(merged, walker, child, &mut below, diags);
+                // The defaults have no unknown key and only whole numbers: a subtree left at
+                // its defaults has nothing to report (debug builds check it below).
+                if untouched.at(below.pointer) {
+                    #[cfg(debug_assertions)]
+                    {
+                        let mut found = Vec::new();
+                        tree_checks(merged, untouched, walker, child, &mut below, &mut found);
+                        assert!(
+                            found.is_empty(),
+                            "the defaults at {} have findings: {found:?}",
+                            below.pointer
+                        );
+                    }
+                    at.pointer.truncate(len);
+                    continue;
+                }
+                tree_checks(merged, untouched, walker, child, &mut below, diags);
                 at.pointer.truncate(len);
             }
         }
@@ -438,7 +465,7 @@ fn tree_checks<'a>(
             let branches = walker.branches_at(&at.nodes);
             for (i, child) in items.iter().enumerate().filter(|(_, c)| checked(c)) {
                 let mut below = at.down(walker.child_of(&branches, None), None, i);
-                tree_checks(merged, walker, child, &mut below, diags);
+                tree_checks(merged, untouched, walker, child, &mut below, diags);
                 at.pointer.truncate(len);
             }
         }
