@@ -1,10 +1,11 @@
 //! Build script: lists every file under `templates/` so the binary embeds exactly the templates
 //! that exist (`src/templates.rs` includes the generated list). A template added to the
 //! directory is rendered without touching any Rust list; one removed cannot linger in a list.
-//! It also writes the values schema as tokens (`src/values/tokens.rs`), so a run builds the
-//! schema tree without parsing its JSON (`src/values/schema.rs`), and an index of every
-//! `properties` object of the embedded SkyPilot config schemas (`src/skyconfig/schemas.rs`), so
-//! a config check parses only the parts a config reaches. And it writes the Kubernetes API types
+//! It also writes the values schema as static Rust data (`src/values/static_json.rs`), so a run
+//! reads the schema in place without parsing or building anything (`src/values/schema.rs`),
+//! and an index of every `properties` object of the embedded SkyPilot config schemas
+//! (`src/skyconfig/schemas.rs`), so a config check parses only the parts a config reaches. And
+//! it writes the Kubernetes API types
 //! of `schema/kubernetes.jsonl` as static tables (`src/kubecheck/generate.rs`), so the output
 //! check neither parses nor hashes anything to find a type.
 //!
@@ -13,22 +14,23 @@
 
 use std::path::Path;
 
-#[allow(dead_code)] // the run-time half (`build`) is the library's
-#[path = "src/values/tokens.rs"]
-mod tokens;
+#[allow(dead_code)] // the readers (`Node`) are the library's
+#[path = "src/values/static_json.rs"]
+mod static_json;
 
-/// `schema/values.schema.json` as tokens, in `$OUT_DIR/values_schema_tokens.rs`.
-fn schema_tokens(out_dir: &Path) {
+/// `schema/values.schema.json` as a static [`static_json::Json`], in
+/// `$OUT_DIR/values_schema.rs`.
+fn values_schema(out_dir: &Path) {
     println!("cargo:rerun-if-changed=schema/values.schema.json");
-    println!("cargo:rerun-if-changed=src/values/tokens.rs");
+    println!("cargo:rerun-if-changed=src/values/static_json.rs");
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/values.schema.json");
     let text = std::fs::read_to_string(&path).expect("read schema/values.schema.json");
     let schema: serde_json::Value =
         serde_json::from_str(&text).expect("schema/values.schema.json is JSON");
-    let mut code = String::from("pub(super) static TOKENS: &[Tok] = &[\n");
-    tokens::write(&schema, 1, &mut code);
-    code.push_str("];\n");
-    std::fs::write(out_dir.join("values_schema_tokens.rs"), code).expect("write the schema tokens");
+    let mut code = String::from("pub(super) static SCHEMA: Json = ");
+    static_json::write(&schema, 0, &mut code);
+    code.push_str(";\n");
+    std::fs::write(out_dir.join("values_schema.rs"), code).expect("write the values schema");
 }
 
 #[path = "src/kubecheck/generate.rs"]
@@ -141,6 +143,6 @@ fn main() {
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let out_dir = Path::new(&out_dir);
     std::fs::write(out_dir.join("templates.rs"), code).expect("write the template list");
-    schema_tokens(out_dir);
+    values_schema(out_dir);
     kube_types(out_dir);
 }

@@ -9,10 +9,17 @@
 //! instructions, an eighth of a whole render). `tests/schema.rs` fails when the committed file
 //! differs from what the YAML gives (set `UPDATE_DEFAULTS=1` to rewrite it), and debug builds
 //! (every test) compare the two trees once per process.
+//!
+//! The same file lists the default texts that match the schema `pattern` they sit under
+//! ([`known_match`]), so checking values that keep their defaults compiles no regex for them.
 
 use serde_json::{Map, Value};
 
 use super::merge::{self, Nulls, Origins};
+use super::schema::SchemaWalker;
+use super::schema_check::Verdict;
+use super::set::Seg;
+use super::static_json::{Json, Node};
 use super::tokens::{self, build, Tok};
 use crate::diagnostics::Origin;
 
@@ -37,6 +44,16 @@ pub fn tree() -> Value {
 /// Whether the defaults tree has a node at `pointer` (the root is `""`).
 pub fn has(pointer: &str) -> bool {
     generated::POINTERS.binary_search(&pointer).is_ok()
+}
+
+/// Whether `text` is known to match the schema pattern `pattern` (searched as the fast schema
+/// check searches, see [`super::schema_check`]): a default value and its pattern. A pair is a
+/// fact about the two texts alone, so the list can miss pairs (a check then runs the regex) but
+/// never holds a wrong one; the tests hold every pair against the regex. See: #11.
+pub fn known_match(pattern: &str, text: &str) -> bool {
+    generated::MATCHING
+        .iter()
+        .any(|(p, t)| *t == text && *p == pattern)
 }
 
 /// The defaults as the YAML reads them and a defaults layer merges them (the slow way, which the
@@ -81,7 +98,52 @@ pub fn generate_text() -> String {
     for p in all {
         out.push_str(&format!("    {p:?},\n"));
     }
+    out.push_str("];\n\n/// Default texts and the schema patterns they match, sorted (see [`super::known_match`]).\n#[rustfmt::skip]\npub(super) static MATCHING: &[(&str, &str)] = &[\n");
+    for (pattern, text) in matching_pairs(&tree) {
+        out.push_str(&format!("    ({pattern:?}, {text:?}),\n"));
+    }
     out.push_str("];\n");
+    out
+}
+
+/// Every default text with a schema `pattern` at its place that it matches, as (pattern, text).
+fn matching_pairs(tree: &Value) -> Vec<(&'static str, String)> {
+    fn walk(
+        walker: &SchemaWalker<'static>,
+        nodes: &[&'static Json],
+        v: &Value,
+        out: &mut Vec<(&'static str, String)>,
+    ) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    walk(walker, &walker.step(nodes, &Seg::Key(k.clone())), x, out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    walk(walker, &walker.step(nodes, &Seg::Index(i)), x, out);
+                }
+            }
+            Value::String(text) => {
+                for n in nodes {
+                    for b in walker.branches(n) {
+                        if let Some(p) = b.keyword("pattern").and_then(Node::as_str) {
+                            if super::schema_check::computed_match(p, text) == Verdict::Valid {
+                                out.push((p, text.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let walker = SchemaWalker::new(super::schema::compiled());
+    let mut out = Vec::new();
+    walk(&walker, &walker.root(), tree, &mut out);
+    out.sort();
+    out.dedup();
     out
 }
 
@@ -124,6 +186,26 @@ mod tests {
         expected.sort();
         assert_eq!(generated::POINTERS, expected);
         assert!(has("") && has("/apiService/image") && !has("/apiService/nope"));
+    }
+
+    /// Every listed pair matches by the regex crate (the reference the fast check is held to)
+    /// and by the fast check's own search, and the defaults bring pairs to list.
+    #[test]
+    fn known_matches_match() {
+        assert!(generated::MATCHING.len() >= 5, "{:?}", generated::MATCHING);
+        for (pattern, text) in generated::MATCHING {
+            assert!(
+                regex::Regex::new(pattern).unwrap().is_match(text),
+                "{pattern} {text:?}"
+            );
+            assert_eq!(
+                super::super::schema_check::computed_match(pattern, text),
+                Verdict::Valid,
+                "{pattern} {text:?}"
+            );
+            assert!(known_match(pattern, text));
+        }
+        assert!(!known_match("^[0-9]+[kMG]?$", "10X"));
     }
 
     /// A wrong token (what a stale file would hold) is caught by the comparison above.

@@ -1219,3 +1219,20 @@ pub(super) static POINTERS: &[&str] = &[
     "/vastCredentials/enabled",
     "/vastCredentials/vastSecretName",
 ];
+
+/// Default texts and the schema patterns they match, sorted (see [`super::known_match`]).
+#[rustfmt::skip]
+pub(super) static MATCHING: &[(&str, &str)] = &[
+    ("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", "1"),
+    ("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "10s"),
+    ("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "30s"),
+    ("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "45s"),
+    ("^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$", "60s"),
+    ("^(Prefix|Exact|ImplementationSpecific)$", "Prefix"),
+    ("^([0-9]{1,5}(h|m|s|ms)){1,4}$", "0s"),
+    ("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", "grafana_dashboard"),
+    ("^/([-A-Za-z0-9._~!$&'()*+,;=:@]+(/[-A-Za-z0-9._~!$&'()*+,;=:@]+)*)?$", "/"),
+    ("^/[^ \\t\\r\\n]*$", "/"),
+    ("^/[^ \\t\\r\\n]*$", "/grafana"),
+    ("^[0-9]+[kMG]?$", "10M"),
+];

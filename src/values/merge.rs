@@ -93,6 +93,45 @@ impl Origins {
         own
     }
 
+    /// Whether the node at `pointer` and everything below it are exactly the defaults': the
+    /// tree started from the defaults, they have a node there, and no layer set or cleared
+    /// anything at or below it, nor cleared a node above it. Checks that the defaults are known
+    /// to pass skip such a subtree (#11).
+    pub fn untouched(&self, pointer: &str) -> bool {
+        if !(self.defaults && super::defaults::has(pointer)) || self.was_cleared(pointer) {
+            return false;
+        }
+        let below = format!("{pointer}/");
+        let starts_below = |k: &String| k.starts_with(&below);
+        !self.set.contains_key(pointer)
+            && !self
+                .set
+                .range(below.clone()..)
+                .next()
+                .is_some_and(|(k, _)| starts_below(k))
+            && !self
+                .cleared
+                .range(below.clone()..)
+                .next()
+                .is_some_and(starts_below)
+    }
+
+    /// [`Origins::untouched`] for many pointers: what it reads, gathered once into sorted lists.
+    pub fn untouched_index(&self) -> Untouched<'_> {
+        let mut marks: Vec<&str> = self
+            .set
+            .keys()
+            .chain(&self.cleared)
+            .map(String::as_str)
+            .collect();
+        marks.sort_unstable();
+        Untouched {
+            defaults: self.defaults,
+            marks,
+            cleared: self.cleared.iter().map(String::as_str).collect(),
+        }
+    }
+
     /// Forget every origin at or below `pointer`.
     pub fn clear_below(&mut self, pointer: &str) {
         // Only the range that starts with `pointer/` is visited: a values file of many keys
@@ -116,6 +155,37 @@ impl Origins {
 
     pub fn set(&mut self, pointer: String, origin: Origin) {
         self.set.insert(pointer, origin);
+    }
+}
+
+/// [`Origins::untouched`] answered from sorted lists instead of map lookups and a new string per
+/// question (a walk asks it for each child of every node a layer touched; see
+/// [`Origins::untouched_index`]).
+pub struct Untouched<'o> {
+    defaults: bool,
+    /// The pointers set or cleared, sorted.
+    marks: Vec<&'o str>,
+    cleared: Vec<&'o str>,
+}
+
+impl Untouched<'_> {
+    /// [`Origins::untouched`].
+    pub fn at(&self, pointer: &str) -> bool {
+        if !(self.defaults && super::defaults::has(pointer)) {
+            return false;
+        }
+        // `pointer` itself or a pointer below it is set or cleared: the marks that start with
+        // it follow it in order (with siblings such as `/a-b` after `/a` among them).
+        let from = self.marks.partition_point(|m| *m < pointer);
+        let marked = self.marks[from..]
+            .iter()
+            .take_while(|m| m.starts_with(pointer))
+            .any(|m| m.len() == pointer.len() || m.as_bytes()[pointer.len()] == b'/');
+        // A node above it was cleared.
+        let above = self.cleared.iter().any(|c| {
+            pointer.len() > c.len() && pointer.starts_with(c) && pointer.as_bytes()[c.len()] == b'/'
+        });
+        !marked && !above
     }
 }
 
@@ -322,6 +392,50 @@ mod tests {
         let mut forgetful = implicit.clone();
         forgetful.cleared.clear();
         assert!(all.iter().any(|p| forgetful.of(p) != stored.of(p)));
+    }
+
+    /// The index answers as the plain question, for every pointer of the defaults and of a
+    /// tree after layers that set, replace and remove values (also near siblings such as
+    /// `/a-b` next to `/a`).
+    #[test]
+    fn untouched_index_answers_as_untouched() {
+        let mut tree = super::super::defaults::tree();
+        let mut origins = Origins::defaults();
+        let layer = json!({
+            "apiService": {"image": "x", "livenessProbe": null, "resources": {"limits": {"cpu": "1"}}},
+            "ingress-nginx": {"controller": 3},
+            "storage": {"size": null},
+            "new": {"deep": {"er": 1}},
+        });
+        let origin = |_: &str| Origin::Defaults;
+        merge_with(&mut tree, layer, "", &mut origins, &origin, Nulls::Remove);
+        let mut pointers = Vec::new();
+        super::super::defaults::pointers(&tree, &mut String::new(), &mut pointers);
+        super::super::defaults::pointers(
+            &super::super::defaults::tree(),
+            &mut String::new(),
+            &mut pointers,
+        );
+        pointers.extend(
+            [
+                "/ingress",
+                "/ingress-",
+                "/nope",
+                "/apiService/livenessProbe/httpGet",
+            ]
+            .map(String::from),
+        );
+        let index = origins.untouched_index();
+        let (mut yes, mut no) = (0, 0);
+        for p in &pointers {
+            assert_eq!(index.at(p), origins.untouched(p), "{p}");
+            if origins.untouched(p) {
+                yes += 1;
+            } else {
+                no += 1;
+            }
+        }
+        assert!(yes > 100 && no > 10, "{yes} untouched, {no} touched");
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod rules;
 pub mod schema;
 pub mod schema_check;
 pub mod set;
+pub mod static_json;
 pub mod tokens;
 mod validate;
 
@@ -369,8 +370,7 @@ pub fn load(sources: &[ValueSource], stdin: &mut dyn Read) -> Result<Merged, Vec
     let mut merged = merged_defaults();
     let mut user = Merged::empty();
 
-    let schema = schema::shared();
-    let walker = schema::SchemaWalker::new(schema);
+    let walker = schema::SchemaWalker::new(schema::compiled());
     let mut errors = Vec::new();
     let mut budget = Budget::default();
     for source in sources {
@@ -676,6 +676,47 @@ mod tests {
             m.tree["apiService"]["readinessProbe"]["successThreshold"],
             json!(7)
         );
+    }
+
+    /// A subtree counts as untouched only when no source set or removed anything at or below
+    /// it, nor replaced a node above it.
+    #[test]
+    fn untouched_means_exactly_the_defaults() {
+        let m = load_args(&[
+            ValueSource::Set(SetFlag::Set, "apiService.image=repo:1".into()),
+            ValueSource::Set(
+                SetFlag::Set,
+                "apiService.livenessProbe.periodSeconds=null".into(),
+            ),
+            ValueSource::Set(SetFlag::SetJson, r#"storage={"enabled":true}"#.into()),
+            ValueSource::Set(SetFlag::Set, "rbac.nope.deeper=1".into()),
+        ]);
+        let defaults = defaults::tree();
+        let o = &m.origins;
+        for p in [
+            "/ingress",
+            "/apiService/readinessProbe",
+            "/apiService/readinessProbe/httpGet",
+        ] {
+            assert!(o.untouched(p), "{p}");
+            assert_eq!(m.tree.pointer(p), defaults.pointer(p), "{p}");
+        }
+        for p in [
+            "",
+            "/apiService",
+            "/apiService/image",
+            "/apiService/livenessProbe",
+            "/storage",
+            "/storage/enabled",
+            "/rbac",
+            "/rbac/nope",
+            "/nope",
+        ] {
+            assert!(!o.untouched(p), "{p}");
+        }
+        // Nothing set: everything the defaults hold is untouched.
+        let plain = load_args(&[]);
+        assert!(plain.origins.untouched("/apiService") && plain.origins.untouched("/rbac/create"));
     }
 
     #[test]

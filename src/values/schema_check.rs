@@ -19,6 +19,8 @@ use std::sync::{Mutex, OnceLock};
 
 use serde_json::{Map, Value};
 
+use super::static_json::Node;
+
 /// What the fast check concluded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -43,26 +45,68 @@ const ANNOTATIONS: &[&str] = &[
     "examples",
 ];
 
-/// Is `instance` valid against `root` (the values schema)?
-pub fn check(root: &Value, instance: &Value) -> Verdict {
+/// Is `instance` valid against `root` (the values schema: the static one at run time, see
+/// [`super::static_json`])?
+pub fn check<S: Node>(root: &S, instance: &Value) -> Verdict {
     Checker {
         root,
         strict: false,
+        known: None,
     }
     .node(root, instance, false)
 }
 
-/// Is `instance` valid against `root`, a draft-07 schema, every keyword counting (unknown keys
-/// included)? For the SkyPilot config schemas and skygen's SSH node pools schema.
-pub fn check_draft7(root: &Value, instance: &Value) -> Verdict {
-    Checker { root, strict: true }.node(root, instance, true)
+/// [`check`], skipping the values whose pointer `known_valid` names: subtrees known to pass
+/// their schema (values left at their defaults, see [`super::merge::Origins::untouched`]). Only
+/// values reached from the root by `properties` alone are skipped, where the schema that applies
+/// to a value depends on its path only. Debug builds (every test) check the full answer too.
+pub fn check_known<S: Node>(
+    root: &S,
+    instance: &Value,
+    known_valid: &dyn Fn(&str) -> bool,
+) -> Verdict {
+    let fast = Checker {
+        root,
+        strict: false,
+        known: Some(Known {
+            valid: known_valid,
+            pointer: Default::default(),
+        }),
+    }
+    .node_at(root, instance, false, true);
+    #[cfg(debug_assertions)]
+    assert_eq!(
+        fast,
+        check(root, instance),
+        "skipping known-valid values changed the schema check; this is a skygen bug"
+    );
+    fast
 }
 
-struct Checker<'a> {
-    root: &'a Value,
+/// Is `instance` valid against `root`, a draft-07 schema, every keyword counting (unknown keys
+/// included)? For the SkyPilot config schemas and skygen's SSH node pools schema.
+pub fn check_draft7<S: Node>(root: &S, instance: &Value) -> Verdict {
+    Checker {
+        root,
+        strict: true,
+        known: None,
+    }
+    .node(root, instance, true)
+}
+
+struct Checker<'a, S: Node> {
+    root: &'a S,
     /// `additionalProperties: false` counts everywhere, and the draft-07 rules apply (`$ref`
     /// replaces its siblings, references point into `definitions`).
     strict: bool,
+    known: Option<Known<'a>>,
+}
+
+/// Values known to pass (see [`check_known`]), and the pointer of the value being checked while
+/// the check follows `properties` from the root.
+struct Known<'a> {
+    valid: &'a dyn Fn(&str) -> bool,
+    pointer: std::cell::RefCell<String>,
 }
 
 /// Combine verdicts that must all hold.
@@ -122,10 +166,20 @@ fn regex_match(pattern: &str, text: &str) -> Option<bool> {
     Some(re.is_match(text))
 }
 
-/// Does `text` match `pattern` (ECMA 262, searched anywhere)? Unsure where Rust's regex could
-/// read it differently: the classes [`regex_match`] refuses, and line terminators other than `\n`,
-/// which ECMA's `.` does not match but Rust's does.
+/// Does `text` match `pattern` (ECMA 262, searched anywhere)? A default value under its schema
+/// pattern is answered from the list made when skygen was built
+/// ([`super::defaults::known_match`]); anything else is [`computed_match`].
 fn matches(pattern: &str, text: &str) -> Verdict {
+    if super::defaults::known_match(pattern, text) {
+        return Valid;
+    }
+    computed_match(pattern, text)
+}
+
+/// [`matches`] by searching. Unsure where Rust's regex could read the pattern differently: the
+/// classes [`regex_match`] refuses, and line terminators other than `\n`, which ECMA's `.` does
+/// not match but Rust's does.
+pub(crate) fn computed_match(pattern: &str, text: &str) -> Verdict {
     if text.contains(['\r', '\u{2028}', '\u{2029}']) {
         return Unsure;
     }
@@ -167,35 +221,40 @@ fn literal_alternation(pattern: &str, text: &str) -> Option<bool> {
 }
 
 /// A number as an exact integer when it is one that `f64` also holds exactly.
-fn exact_int(v: &Value) -> Option<i64> {
-    let n = v.as_number()?;
-    let i = n.as_i64()?;
+fn exact_int<S: Node>(v: &S) -> Option<i64> {
+    let i = v.as_i64()?;
     (i.unsigned_abs() <= 1 << 53).then_some(i)
 }
 
-impl<'a> Checker<'a> {
-    fn node(&self, schema: &'a Value, inst: &Value, in_branch: bool) -> Verdict {
-        let s = match schema {
-            Value::Bool(true) => return Valid,
-            Value::Bool(false) => return Invalid,
-            Value::Object(s) => s,
-            _ => return Unsure,
+impl<'a, S: Node> Checker<'a, S> {
+    fn node(&self, schema: &'a S, inst: &Value, in_branch: bool) -> Verdict {
+        self.node_at(schema, inst, in_branch, false)
+    }
+
+    /// [`Checker::node`]; `tracked` when `inst` is at the pointer [`Known`] holds.
+    fn node_at(&self, schema: &'a S, inst: &Value, in_branch: bool, tracked: bool) -> Verdict {
+        match schema.as_bool() {
+            Some(true) => return Valid,
+            Some(false) => return Invalid,
+            None => {}
+        }
+        let Some(entries) = schema.entries() else {
+            return Unsure;
         };
         let mut out = Valid;
-        for (k, kv) in s {
-            let v = match k.as_str() {
-                k if ANNOTATIONS.contains(&k) || k.starts_with("x-") => Valid,
+        for (k, kv) in entries {
+            let v = match k {
                 "format" => {
                     // The only format the schema uses; jsonschema does not know it (annotation).
-                    if kv == "int64" {
+                    if kv.as_str() == Some("int64") {
                         Valid
                     } else {
                         Unsure
                     }
                 }
-                "$ref" => self.reference(s, kv, inst, in_branch),
+                "$ref" => self.reference(schema, kv, inst, in_branch, tracked),
                 "type" => type_check(kv, inst),
-                "enum" => match kv.as_array() {
+                "enum" => match kv.as_list() {
                     Some(list) => one_of_values(list.iter(), inst),
                     None => Unsure,
                 },
@@ -219,25 +278,28 @@ impl<'a> Checker<'a> {
                     (Some(text), Some(p)) => matches(p, text),
                     (Some(_), None) => Unsure,
                 },
-                "items" => match (inst.as_array(), kv) {
-                    (None, _) => Valid,
-                    (Some(items), Value::Object(_) | Value::Bool(_)) => {
+                "items" => match inst.as_array() {
+                    None => Valid,
+                    Some(items) if kv.is_object() || kv.as_bool().is_some() => {
                         all(items.iter().map(|i| self.node(kv, i, in_branch)))
                     }
-                    _ => Unsure,
+                    Some(_) => Unsure,
                 },
-                "properties" => match (inst.as_object(), kv.as_object()) {
-                    (None, _) => Valid,
-                    (Some(obj), Some(props)) => all(obj.iter().filter_map(|(name, val)| {
-                        Some(self.node(props.get(name)?, val, in_branch))
-                    })),
-                    _ => Unsure,
+                "properties" => match inst.as_object() {
+                    None => Valid,
+                    Some(obj) if tracked && !in_branch && kv.is_object() => {
+                        self.known_properties(kv, obj)
+                    }
+                    Some(obj) if kv.is_object() => all(obj
+                        .iter()
+                        .filter_map(|(name, val)| Some(self.node(kv.get(name)?, val, in_branch)))),
+                    Some(_) => Unsure,
                 },
                 "additionalProperties" => match inst.as_object() {
                     None => Valid,
-                    Some(obj) => self.additional(s, kv, obj, in_branch),
+                    Some(obj) => self.additional(schema, kv, obj, in_branch),
                 },
-                "anyOf" | "oneOf" => match kv.as_array() {
+                "anyOf" | "oneOf" => match kv.as_list() {
                     Some(branches) => {
                         let vs: Vec<Verdict> =
                             branches.iter().map(|b| self.node(b, inst, true)).collect();
@@ -263,17 +325,17 @@ impl<'a> Checker<'a> {
                     Unsure => Unsure,
                 },
                 "if" => match self.node(kv, inst, true) {
-                    Valid => s
-                        .get("then")
+                    Valid => schema
+                        .keyword("then")
                         .map_or(Valid, |t| self.node(t, inst, in_branch)),
-                    Invalid => s
-                        .get("else")
+                    Invalid => schema
+                        .keyword("else")
                         .map_or(Valid, |e| self.node(e, inst, in_branch)),
                     Unsure => Unsure,
                 },
                 // Read together with `if` (above); alone they do nothing.
                 "then" | "else" => Valid,
-                "required" => match (inst.as_object(), kv.as_array()) {
+                "required" => match (inst.as_object(), kv.as_list()) {
                     (None, _) => Valid,
                     (Some(obj), Some(names)) => all(names.iter().map(|n| match n.as_str() {
                         Some(n) => verdict(obj.contains_key(n)),
@@ -310,7 +372,7 @@ impl<'a> Checker<'a> {
                 "uniqueItems" => match (inst.as_array(), kv.as_bool()) {
                     (None, _) | (_, Some(false)) => Valid,
                     // `1` and `1.0` are equal to JSON Schema: leave floats to jsonschema.
-                    (Some(a), Some(true)) if a.iter().any(has_float) => Unsure,
+                    (Some(a), Some(true)) if a.iter().any(Node::has_float) => Unsure,
                     (Some(a), Some(true)) => verdict(
                         a.iter()
                             .enumerate()
@@ -324,9 +386,9 @@ impl<'a> Checker<'a> {
                         .keys()
                         .map(|key| self.node(kv, &Value::String(key.clone()), true))),
                 },
-                "patternProperties" => match (inst.as_object(), kv.as_object()) {
+                "patternProperties" => match (inst.as_object(), kv.entries()) {
                     (None, _) => Valid,
-                    (Some(obj), Some(patterns)) => all(patterns.iter().flat_map(|(p, sub)| {
+                    (Some(obj), Some(patterns)) => all(patterns.flat_map(|(p, sub)| {
                         obj.iter().map(move |(key, val)| match matches(p, key) {
                             Valid => self.node(sub, val, in_branch),
                             Invalid => Valid,
@@ -335,6 +397,8 @@ impl<'a> Checker<'a> {
                     })),
                     _ => Unsure,
                 },
+                // Checked last: most keywords are the ones above.
+                k if ANNOTATIONS.contains(&k) || k.starts_with("x-") => Valid,
                 _ => Unsure,
             };
             match v {
@@ -351,14 +415,17 @@ impl<'a> Checker<'a> {
     /// jsonschema).
     fn reference(
         &self,
-        s: &'a Map<String, Value>,
-        kv: &'a Value,
+        s: &'a S,
+        kv: &'a S,
         inst: &Value,
         in_branch: bool,
+        tracked: bool,
     ) -> Verdict {
         if self.strict
-            && s.keys()
-                .any(|k| k != "$ref" && !ANNOTATIONS.contains(&k.as_str()))
+            && s.entries()
+                .into_iter()
+                .flatten()
+                .any(|(k, _)| k != "$ref" && !ANNOTATIONS.contains(&k))
         {
             return Unsure;
         }
@@ -370,31 +437,55 @@ impl<'a> Checker<'a> {
                 .strip_prefix("#/")?
                 .strip_prefix(defs)?
                 .strip_prefix('/')?;
-            (!name.contains(['/', '~', '%'])).then(|| self.root.get(*defs)?.get(name))?
+            (!name.contains(['/', '~', '%'])).then(|| self.root.keyword(defs)?.get(name))?
         });
         match found {
-            Some(target) => self.node(target, inst, in_branch),
+            Some(target) => self.node_at(target, inst, in_branch, tracked),
             None => Unsure,
         }
+    }
+
+    /// `properties` where the pointer of `obj` is known: a value [`Known`] names is skipped.
+    fn known_properties(&self, props: &'a S, obj: &Map<String, Value>) -> Verdict {
+        let known = self.known.as_ref().expect("tracked only with known values");
+        all(obj.iter().filter_map(|(name, val)| {
+            let schema = props.get(name)?;
+            let len = {
+                let mut pointer = known.pointer.borrow_mut();
+                let len = pointer.len();
+                pointer.push('/');
+                crate::pointer::push_escaped(&mut pointer, name);
+                if (known.valid)(&pointer) {
+                    pointer.truncate(len);
+                    return Some(Valid);
+                }
+                len
+            };
+            let v = self.node_at(schema, val, false, true);
+            known.pointer.borrow_mut().truncate(len);
+            Some(v)
+        }))
     }
 
     /// `additionalProperties`: the keys neither `properties` nor `patternProperties` name.
     fn additional(
         &self,
-        s: &'a Map<String, Value>,
-        kv: &'a Value,
+        s: &'a S,
+        kv: &'a S,
         obj: &Map<String, Value>,
         in_branch: bool,
     ) -> Verdict {
-        let patterns: Vec<&String> = match s.get("patternProperties") {
+        let patterns: Vec<&str> = match s.keyword("patternProperties") {
             None => Vec::new(),
-            Some(Value::Object(p)) => p.keys().collect(),
-            Some(_) => return Unsure,
+            Some(p) => match p.entries() {
+                Some(p) => p.map(|(k, _)| k).collect(),
+                None => return Unsure,
+            },
         };
-        let props = s.get("properties").and_then(Value::as_object);
+        let props = s.keyword("properties").filter(|p| p.is_object());
         let mut unsure = false;
         let mut extra = obj.iter().filter(|(k, _)| {
-            props.is_none_or(|p| !p.contains_key(*k))
+            props.is_none_or(|p| p.get(k).is_none())
                 && !patterns.iter().any(|p| match matches(p, k) {
                     Valid => true,
                     Invalid => false,
@@ -404,10 +495,10 @@ impl<'a> Checker<'a> {
                     }
                 })
         });
-        match kv {
+        match kv.as_bool() {
             // Outside a branch an unknown key is the unknown-key walk's to report (see above).
-            Value::Bool(false) if !in_branch && !self.strict => Valid,
-            Value::Bool(false) => {
+            Some(false) if !in_branch && !self.strict => Valid,
+            Some(false) => {
                 let none = extra.next().is_none();
                 if unsure {
                     Unsure
@@ -445,15 +536,18 @@ fn verdict(ok: bool) -> Verdict {
 }
 
 /// `type`: one name or a list of names.
-fn type_check(kv: &Value, inst: &Value) -> Verdict {
-    let names: Vec<&str> = match kv {
-        Value::String(s) => vec![s.as_str()],
-        Value::Array(a) => match a.iter().map(Value::as_str).collect::<Option<Vec<_>>>() {
-            Some(n) => n,
-            None => return Unsure,
+fn type_check<S: Node>(kv: &S, inst: &Value) -> Verdict {
+    match (kv.as_str(), kv.as_list()) {
+        (Some(name), _) => type_check_names([name], inst),
+        (None, Some(list)) => match list.iter().map(Node::as_str).collect::<Option<Vec<_>>>() {
+            Some(names) => type_check_names(names, inst),
+            None => Unsure,
         },
-        _ => return Unsure,
-    };
+        (None, None) => Unsure,
+    }
+}
+
+fn type_check_names<'n>(names: impl IntoIterator<Item = &'n str>, inst: &Value) -> Verdict {
     let mut out = Invalid;
     for name in names {
         let v = match (name, inst) {
@@ -482,26 +576,17 @@ fn type_check(kv: &Value, inst: &Value) -> Verdict {
 
 /// `enum`/`const`: equal to one of the values. Numbers of different representations (`1` and
 /// `1.0`) are left to jsonschema.
-fn one_of_values<'v>(mut values: impl Iterator<Item = &'v Value>, inst: &Value) -> Verdict {
+fn one_of_values<'v, S: Node>(mut values: impl Iterator<Item = &'v S>, inst: &Value) -> Verdict {
     let mut out = Invalid;
     for v in values.by_ref() {
-        if v == inst {
+        if v.same_as(inst) {
             return Valid;
         }
-        if has_float(v) || has_float(inst) {
+        if v.has_float() || inst.has_float() {
             out = Unsure;
         }
     }
     out
-}
-
-fn has_float(v: &Value) -> bool {
-    match v {
-        Value::Number(n) => n.is_f64(),
-        Value::Array(a) => a.iter().any(has_float),
-        Value::Object(m) => m.values().any(has_float),
-        _ => false,
-    }
 }
 
 #[cfg(test)]
@@ -721,6 +806,12 @@ mod tests {
         let mut decided = 0;
         for (i, case) in cases.iter().enumerate() {
             let fast = check(schema, case);
+            // The static schema (what a run reads) gives the serde_json tree's answer.
+            assert_eq!(
+                check(crate::values::schema::compiled(), case),
+                fast,
+                "case {i}: the static schema answers otherwise"
+            );
             let slow = jsonschema_valid(schema, case);
             match fast {
                 Valid => assert!(slow, "case {i}: fast says valid, jsonschema does not"),

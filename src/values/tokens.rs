@@ -1,9 +1,9 @@
-//! JSON trees fixed when skygen is built (the merged defaults, the values schema), kept as a
-//! flat list of tokens in generated Rust source, so a run builds the tree directly instead of
-//! parsing text: building costs a fraction of parsing (no text to scan, no escapes, every size
-//! known). [`write`] turns a tree into the source of its tokens; [`build`] turns the tokens back
-//! into the tree. This file depends on `serde_json` alone: `build.rs` includes it too, to write
-//! the schema's tokens at build time.
+//! A JSON tree fixed when skygen is built (the merged defaults, which every run merges its
+//! values into), kept as a flat list of tokens in generated Rust source, so a run builds the tree
+//! directly instead of parsing text: building costs a fraction of parsing (no text to scan, no
+//! escapes, every size known). [`write`] turns a tree into the source of its tokens; [`build`]
+//! turns the tokens back into the tree. (The values schema, which is only read, is static data
+//! instead: [`super::static_json`].)
 
 use serde_json::{Map, Number, Value};
 

@@ -2,10 +2,12 @@
 
 use serde_json::Value;
 
+use super::merge::Untouched;
 use super::model::Values;
 use super::resolve::{resolve, Release, Resolved};
 use super::schema::SchemaWalker;
 use super::set::Seg;
+use super::static_json::{Json, Node};
 use super::{kind_of, rules, schema, Merged};
 use crate::diagnostics::{did_you_mean, quote, Code, Diagnostic};
 
@@ -88,7 +90,7 @@ pub fn validate(merged: Merged) -> Result<Validated, Vec<Diagnostic>> {
 
 /// Check merged values: unknown keys, YAML 1.1 traps, the schema, then the cross-field rules.
 pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, Vec<Diagnostic>> {
-    let schema = schema::shared();
+    let schema = schema::compiled();
     let walker = SchemaWalker::new(schema);
     let mut diags = Vec::new();
 
@@ -101,13 +103,22 @@ pub fn validate_with(mut merged: Merged, policy: &Policy) -> Result<Validated, V
         pointer: &mut String::new(),
         nodes: walker.root(),
     };
-    tree_checks(&merged, &walker, &merged.tree, &mut root, &mut diags);
+    let untouched = merged.origins.untouched_index();
+    tree_checks(
+        &merged,
+        &untouched,
+        &walker,
+        &merged.tree,
+        &mut root,
+        &mut diags,
+    );
     list_known_keys_once(&mut diags);
     coerce_traps(&mut merged, &walker, &mut diags);
 
     // Valid values (the common case) need no jsonschema validator; anything else gets one,
     // which finds and explains every error.
-    let fast = super::schema_check::check(schema, &merged.tree);
+    let untouched = merged.origins.untouched_index();
+    let fast = super::schema_check::check_known(schema, &merged.tree, &|p| untouched.at(p));
     let errors = match fast {
         super::schema_check::Verdict::Valid => None,
         _ => Some(schema::validator().iter_errors(&merged.tree)),
@@ -240,14 +251,14 @@ pub const EXPECTED_KEYWORD: &str = "x-skygen-expected";
 
 /// The [`EXPECTED_KEYWORD`] text of a schema node, also through `$ref` and the alternatives of
 /// `anyOf`/`oneOf` (an optional value is `anyOf: [{$ref: …}, {type: null}]`).
-fn expected_words<'a>(walker: &SchemaWalker<'a>, node: &'a Value) -> Option<&'a str> {
+fn expected_words<'a>(walker: &SchemaWalker<'a>, node: &'a Json) -> Option<&'a str> {
     let node = walker.deref(node);
-    if let Some(words) = node.get(EXPECTED_KEYWORD).and_then(Value::as_str) {
+    if let Some(words) = node.keyword(EXPECTED_KEYWORD).and_then(Node::as_str) {
         return Some(words);
     }
     ["anyOf", "oneOf"]
         .iter()
-        .filter_map(|k| node.get(*k).and_then(Value::as_array))
+        .filter_map(|k| node.keyword(k).and_then(Node::as_list))
         .flatten()
         .find_map(|b| expected_words(walker, b))
 }
@@ -267,20 +278,20 @@ fn expected_of(walker: &SchemaWalker<'_>, pointer: &str) -> String {
     let mut extra = Vec::new();
     for node in walker.at(&path) {
         for b in walker.branches(node) {
-            if let Some(c) = b.get("const") {
-                enums.push(c.to_string());
+            if let Some(c) = b.keyword("const") {
+                enums.push(c.to_value().to_string());
             }
-            if let Some(list) = b.get("enum").and_then(Value::as_array) {
-                enums.extend(list.iter().map(Value::to_string));
+            if let Some(list) = b.keyword("enum").and_then(Node::as_list) {
+                enums.extend(list.iter().map(|x| x.to_value().to_string()));
             }
-            if let Some(p) = b.get("pattern").and_then(Value::as_str) {
+            if let Some(p) = b.keyword("pattern").and_then(Node::as_str) {
                 extra.push(format!("text matching {p}"));
             }
-            if let Some(m) = b.get("minimum") {
-                extra.push(format!("a number ≥ {m}"));
+            if let Some(m) = b.keyword("minimum") {
+                extra.push(format!("a number ≥ {}", m.to_value()));
             }
-            if let Some(m) = b.get("maximum") {
-                extra.push(format!("a number ≤ {m}"));
+            if let Some(m) = b.keyword("maximum") {
+                extra.push(format!("a number ≤ {}", m.to_value()));
             }
         }
     }
@@ -375,17 +386,22 @@ fn whole_number(
 /// (each step derived from the parent's, so the walk never starts again from the schema root).
 struct Walk<'p, 'a> {
     pointer: &'p mut String,
-    nodes: Vec<&'a Value>,
+    nodes: Vec<&'a Json>,
 }
 
 impl<'a> Walk<'_, 'a> {
-    /// The walk one step down, at `seg`; the pointer is restored when the step is dropped.
-    fn down<'q>(&'q mut self, walker: &SchemaWalker<'a>, seg: &Seg) -> Walk<'q, 'a> {
-        let nodes = walker.step(&self.nodes, seg);
+    /// The walk one step down, at the key `key` (a list index when `None`, `index`), where the
+    /// schemas are `nodes`; the caller restores the pointer.
+    fn down<'q>(
+        &'q mut self,
+        nodes: Vec<&'a Json>,
+        key: Option<&str>,
+        index: usize,
+    ) -> Walk<'q, 'a> {
         self.pointer.push('/');
-        match seg {
-            Seg::Key(k) => crate::pointer::push_escaped(self.pointer, k),
-            Seg::Index(i) => self.pointer.push_str(&i.to_string()),
+        match key {
+            Some(k) => crate::pointer::push_escaped(self.pointer, k),
+            None => self.pointer.push_str(&index.to_string()),
         }
         Walk {
             pointer: self.pointer,
@@ -398,6 +414,7 @@ impl<'a> Walk<'_, 'a> {
 /// not whole where the schema wants an integer.
 fn tree_checks<'a>(
     merged: &Merged,
+    untouched: &Untouched<'_>,
     walker: &SchemaWalker<'a>,
     node: &Value,
     at: &mut Walk<'_, 'a>,
@@ -406,7 +423,9 @@ fn tree_checks<'a>(
     let len = at.pointer.len();
     match node {
         Value::Object(map) => {
-            let allowed = walker.closed_keys_at(&at.nodes);
+            // The alternatives once for all the children.
+            let branches = walker.branches_at(&at.nodes);
+            let allowed = walker.closed_keys_of(&branches);
             for (key, child) in map {
                 if let Some(allowed) = &allowed {
                     if !allowed.contains(&key.as_str()) {
@@ -420,15 +439,33 @@ fn tree_checks<'a>(
                 if !checked(child) {
                     continue;
                 }
-                let mut below = at.down(walker, &Seg::Key(key.clone()));
-                tree_checks(merged, walker, child, &mut below, diags);
+                let nodes = walker.child_of(&branches, Some(key));
+                let mut below = at.down(nodes, Some(key), 0);
+                // The defaults have no unknown key and only whole numbers: a subtree left at
+                // its defaults has nothing to report (debug builds check it below).
+                if untouched.at(below.pointer) {
+                    #[cfg(debug_assertions)]
+                    {
+                        let mut found = Vec::new();
+                        tree_checks(merged, untouched, walker, child, &mut below, &mut found);
+                        assert!(
+                            found.is_empty(),
+                            "the defaults at {} have findings: {found:?}",
+                            below.pointer
+                        );
+                    }
+                    at.pointer.truncate(len);
+                    continue;
+                }
+                tree_checks(merged, untouched, walker, child, &mut below, diags);
                 at.pointer.truncate(len);
             }
         }
         Value::Array(items) => {
+            let branches = walker.branches_at(&at.nodes);
             for (i, child) in items.iter().enumerate().filter(|(_, c)| checked(c)) {
-                let mut below = at.down(walker, &Seg::Index(i));
-                tree_checks(merged, walker, child, &mut below, diags);
+                let mut below = at.down(walker.child_of(&branches, None), None, i);
+                tree_checks(merged, untouched, walker, child, &mut below, diags);
                 at.pointer.truncate(len);
             }
         }
