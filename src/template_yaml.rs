@@ -117,11 +117,13 @@ struct Line<'a> {
 }
 
 fn document(rows: Vec<&str>) -> Option<Value> {
-    let lines: Vec<Line<'_>> = rows
-        .iter()
-        .enumerate()
-        .filter_map(|(row, raw)| content(raw).map(|(indent, body)| Line { indent, body, row }))
-        .collect();
+    // Sized for every row at once: collecting from a filter would grow the vector step by step.
+    let mut lines: Vec<Line<'_>> = Vec::with_capacity(rows.len());
+    lines.extend(
+        rows.iter()
+            .enumerate()
+            .filter_map(|(row, raw)| content(raw).map(|(indent, body)| Line { indent, body, row })),
+    );
     let Some(first) = lines.first() else {
         return Some(Value::Null);
     };
@@ -202,7 +204,13 @@ impl<'a> Reader<'a> {
 
     fn mapping(&mut self, indent: usize, depth: usize) -> Option<Value> {
         self.count()?;
-        let mut map = Map::new();
+        // Sized for its keys (the lines at its indentation), so the map never grows and rehashes.
+        let keys = self.lines[self.at..]
+            .iter()
+            .take_while(|l| l.indent >= indent)
+            .filter(|l| l.indent == indent)
+            .count();
+        let mut map = Map::with_capacity(keys);
         while let Some(line) = self.peek() {
             if line.indent < indent {
                 break;
