@@ -44,7 +44,8 @@ pub fn read(text: &str) -> Option<Vec<Value>> {
                 return None;
             }
             if separated || rows.iter().any(|r| content(r).is_some()) {
-                docs.push(document(std::mem::take(&mut rows))?);
+                // The rows are lent, so the next document reuses their vector.
+                docs.push(document(&rows)?);
             }
             rows.clear();
             separated = true;
@@ -53,7 +54,7 @@ pub fn read(text: &str) -> Option<Vec<Value>> {
         rows.push(raw);
     }
     if separated || rows.iter().any(|r| content(r).is_some()) {
-        docs.push(document(rows)?);
+        docs.push(document(&rows)?);
     }
     Some(docs)
 }
@@ -116,9 +117,9 @@ struct Line<'a> {
     row: usize,
 }
 
-fn document(rows: Vec<&str>) -> Option<Value> {
+fn document<'a>(rows: &[&'a str]) -> Option<Value> {
     // Sized for every row at once: collecting from a filter would grow the vector step by step.
-    let mut lines: Vec<Line<'_>> = Vec::with_capacity(rows.len());
+    let mut lines: Vec<Line<'a>> = Vec::with_capacity(rows.len());
     lines.extend(
         rows.iter()
             .enumerate()
@@ -140,8 +141,8 @@ fn document(rows: Vec<&str>) -> Option<Value> {
     (r.at == r.lines.len()).then_some(value)
 }
 
-struct Reader<'a> {
-    rows: Vec<&'a str>,
+struct Reader<'r, 'a> {
+    rows: &'r [&'a str],
     lines: Vec<Line<'a>>,
     at: usize,
     nodes: usize,
@@ -155,7 +156,7 @@ fn entry(body: &str) -> Option<&str> {
     }
 }
 
-impl<'a> Reader<'a> {
+impl<'a> Reader<'_, 'a> {
     fn peek(&self) -> Option<Line<'a>> {
         self.lines.get(self.at).copied()
     }
