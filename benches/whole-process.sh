@@ -5,7 +5,8 @@
 #
 # Usage: benches/whole-process.sh [VALUES]       (default: benches/realistic.values.yaml)
 # Environment:
-#   SKYGEN  the binary to time (default: target/release/skygen, built if missing)
+#   SKYGEN  the binary to time (default: the static release build of scripts/build-static.sh on
+#           Linux with glibc, else target/release/skygen; either is built or brought up to date)
 #   HELM    the helm binary (default: `helm` on PATH; none: skygen's numbers only)
 #   CHART   the upstream chart directory (with its subcharts in charts/, e.g. from
 #           `helm pull skypilot/skypilot-nightly --untar`) or .tgz, if you have it
@@ -22,18 +23,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 values=${1:-benches/realistic.values.yaml}
-skygen=${SKYGEN:-target/release/skygen}
+skygen=${SKYGEN:-}
 helm=${HELM:-$(command -v helm || true)}
 runs=${RUNS:-200}
 
 command -v hyperfine >/dev/null || { echo "hyperfine is missing: apt-get install hyperfine" >&2; exit 2; }
-[ -x "$skygen" ] || cargo build --release --locked
+if [ -z "$skygen" ]; then
+    case "$(rustc -vV | sed -n 's/^host: //p')" in
+    *-linux-gnu) skygen=$(scripts/build-static.sh) ;;
+    *) cargo build --release --locked >&2 && skygen=target/release/skygen ;;
+    esac
+fi
 skygen=$(realpath "$skygen")
 values=$(realpath "$values")
 
 echo "date: $(date -u +%Y-%m-%d)"
 echo "machine: $(uname -sm), $(nproc) cores,$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
-echo "skygen: $("$skygen" --version)"
+echo "skygen: $("$skygen" --version | head -1), $skygen ($(readelf -lW "$skygen" 2>/dev/null | grep -q INTERP && echo dynamically || echo statically) linked)"
 "$skygen" render -f "$values" >/dev/null # the values must render
 
 tmp=$(mktemp -d)
