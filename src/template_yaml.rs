@@ -485,7 +485,10 @@ fn json_string(quoted: &str) -> Option<String> {
         // without branches confirms (it vectorizes); only other text is looked at byte by byte.
         let next = memchr(b'\\', &b[i..]).map_or(b.len(), |k| i + k);
         let run = &b[i..next];
-        if !run.iter().fold(true, |ok, c| ok & (b' '..=b'~').contains(c)) {
+        if !run
+            .iter()
+            .fold(true, |ok, c| ok & (b' '..=b'~').contains(c))
+        {
             for &c in run {
                 match c {
                     b'\n' | b'\r' | b' '..=b'~' => {}
@@ -587,8 +590,7 @@ impl Flow<'_, '_> {
                     } else {
                         // A plain key (`{name: x}`), kept as written; it ends at `: `.
                         let start = f.at;
-                        f.at = memchr(b':', &f.text[start..])
-                            .map_or(f.text.len(), |i| start + i);
+                        f.at = memchr(b':', &f.text[start..]).map_or(f.text.len(), |i| start + i);
                         let key = f.src.get(start..f.at)?;
                         let simple = plain_ok(key, true)
                             && !key
@@ -760,8 +762,22 @@ mod tests {
             serde_json::from_str(quoted).ok()
         }
         let pieces = [
-            "a", " ~", "\\n", "\\\"", "\\u00e9", "\\ud800", "\\/", "\\", "\t", "\x7f", "\x01",
-            "\n", "é", "\u{85}", "\u{feff}", "0123456789abcdefghijklmnopqrstuvwxyz",
+            "a",
+            " ~",
+            "\\n",
+            "\\\"",
+            "\\u00e9",
+            "\\ud800",
+            "\\/",
+            "\\",
+            "\t",
+            "\x7f",
+            "\x01",
+            "\n",
+            "é",
+            "\u{85}",
+            "\u{feff}",
+            "0123456789abcdefghijklmnopqrstuvwxyz",
         ];
         let mut checked = 0;
         let mut texts = vec![String::new()];

@@ -216,7 +216,12 @@ mod tests {
                 .unwrap_or_else(|| panic!("{owner} never includes {name}"));
             assert!(
                 owner_text[..at].trim_end().ends_with("%}")
-                    && owner_text[..at].trim_end().rsplit('\n').next().unwrap().starts_with("{% if "),
+                    && owner_text[..at]
+                        .trim_end()
+                        .rsplit('\n')
+                        .next()
+                        .unwrap()
+                        .starts_with("{% if "),
                 "{owner} includes {name} outside an `{{% if %}}` line"
             );
             assert!(name.ends_with(".yaml"), "{name}: parts are .yaml");

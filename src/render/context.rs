@@ -140,7 +140,10 @@ fn api(validated: &Validated) -> Api<'_> {
             .is_some_and(|l| !l.is_empty());
     let other_credentials = ssh_node_pools
         || api.ssh_key_secret.as_deref().is_some_and(|s| !s.is_empty())
-        || v.slurm_credentials.config.as_deref().is_some_and(|s| !s.is_empty())
+        || v.slurm_credentials
+            .config
+            .as_deref()
+            .is_some_and(|s| !s.is_empty())
         || v.kubernetes_credentials.use_kubeconfig
         || v.r2_credentials.enabled
         || v.coreweave_credentials.enabled
