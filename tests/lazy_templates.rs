@@ -41,6 +41,8 @@ fn a_render_compiles_only_what_it_renders() {
         "skypilot/oauth2-proxy.yaml",
         "skypilot/gateway.yaml",
         "ingress-nginx/legacy-nodeport.yaml",
+        "ingress-nginx/metrics-service.yaml",
+        "ingress-nginx/scaling.yaml",
         "skypilot/r2-init.sh",
         "skypilot/vast-init.sh",
         // Parts of the Deployment for credentials these values do not use.
