@@ -63,6 +63,25 @@ fn template_error(name: &str, e: minijinja::Error) -> Diagnostic {
         .with_help("this is a skygen bug unless a value above explains it; please report it")
 }
 
+/// The context the object templates see: `base` and `scripts`, in one map. (A merged context,
+/// `context! { scripts => …, ..base }`, would search two maps at every variable a template
+/// reads.)
+fn with_scripts(base: &minijinja::Value, scripts: &std::sync::Arc<scripts::Scripts>) -> minijinja::Value {
+    let keys = base
+        .try_iter()
+        .expect("the render context is a map; this is a skygen bug");
+    minijinja::Value::from_pairs(
+        keys.map(|key| {
+            let value = base.get_item(&key).unwrap_or_default();
+            (key, value)
+        })
+        .chain(std::iter::once((
+            minijinja::Value::from("scripts"),
+            minijinja::Value::from_dyn_object(scripts.clone()),
+        ))),
+    )
+}
+
 /// Render every object of the deployment.
 pub fn render(values: &Validated) -> Result<Rendered, Vec<Diagnostic>> {
     // Service names are DNS labels (≤ 63 characters) and the longest the chart derives is
@@ -86,10 +105,7 @@ pub fn render(values: &Validated) -> Result<Rendered, Vec<Diagnostic>> {
 
     // Object templates embed scripts as strings; each is rendered when first read.
     let scripts = scripts::Scripts::new(base.clone());
-    let ctx = minijinja::context! {
-        scripts => minijinja::Value::from_dyn_object(scripts.clone()),
-        ..base
-    };
+    let ctx = with_scripts(&base, &scripts);
     let mut objects = Vec::new();
     for (name, _) in TEMPLATES
         .iter()
@@ -190,11 +206,7 @@ mod tests {
             facts["api"]["other_credentials"] = on.into();
         }
         let base = minijinja::Value::from(minijinja::value::Serde(&facts));
-        let scripts = super::scripts::Scripts::new(base.clone());
-        let ctx = minijinja::context! {
-            scripts => minijinja::Value::from_dyn_object(scripts),
-            ..base
-        };
+        let ctx = super::with_scripts(&base, &super::scripts::Scripts::new(base.clone()));
         super::template("skypilot/api-deployment.yaml")
             .render(&ctx)
             .unwrap()
