@@ -66,7 +66,10 @@ fn template_error(name: &str, e: minijinja::Error) -> Diagnostic {
 /// The context the object templates see: `base` and `scripts`, in one map. (A merged context,
 /// `context! { scripts => …, ..base }`, would search two maps at every variable a template
 /// reads.)
-fn with_scripts(base: &minijinja::Value, scripts: &std::sync::Arc<scripts::Scripts>) -> minijinja::Value {
+fn with_scripts(
+    base: &minijinja::Value,
+    scripts: &std::sync::Arc<scripts::Scripts>,
+) -> minijinja::Value {
     let keys = base
         .try_iter()
         .expect("the render context is a map; this is a skygen bug");
