@@ -4,7 +4,9 @@
 //! It also writes the values schema as tokens (`src/values/tokens.rs`), so a run builds the
 //! schema tree without parsing its JSON (`src/values/schema.rs`), and an index of every
 //! `properties` object of the embedded SkyPilot config schemas (`src/skyconfig/schemas.rs`), so
-//! a config check parses only the parts a config reaches.
+//! a config check parses only the parts a config reaches. And it writes the Kubernetes API types
+//! of `schema/kubernetes.jsonl` as static tables (`src/kubecheck/generate.rs`), so the output
+//! check neither parses nor hashes anything to find a type.
 //!
 //! On Linux with glibc it also links the `skygen` executable as a fixed-address (non-PIE)
 //! executable: see [`link_without_pie`].
@@ -27,6 +29,19 @@ fn schema_tokens(out_dir: &Path) {
     tokens::write(&schema, 1, &mut code);
     code.push_str("];\n");
     std::fs::write(out_dir.join("values_schema_tokens.rs"), code).expect("write the schema tokens");
+}
+
+#[path = "src/kubecheck/generate.rs"]
+mod kube_types;
+
+/// `schema/kubernetes.jsonl` as static Rust tables, in `$OUT_DIR/kube_types.rs`.
+fn kube_types(out_dir: &Path) {
+    println!("cargo:rerun-if-changed=schema/kubernetes.jsonl");
+    println!("cargo:rerun-if-changed=src/kubecheck/generate.rs");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/kubernetes.jsonl");
+    let text = std::fs::read_to_string(&path).expect("read schema/kubernetes.jsonl");
+    std::fs::write(out_dir.join("kube_types.rs"), kube_types::write(&text))
+        .expect("write the Kubernetes types");
 }
 
 fn collect(dir: &Path, root: &Path, out: &mut Vec<String>) {
@@ -127,4 +142,5 @@ fn main() {
     let out_dir = Path::new(&out_dir);
     std::fs::write(out_dir.join("templates.rs"), code).expect("write the template list");
     schema_tokens(out_dir);
+    kube_types(out_dir);
 }

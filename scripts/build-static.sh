@@ -23,6 +23,11 @@ case "$host" in
     exit 2
     ;;
 esac
+# MI_NO_GETENV: mimalloc otherwise reads each of its ~40 options from the environment at start,
+# comparing every variable with every option name (a quarter of `skygen --version`'s
+# instructions); skygen sets its allocator options in code or not at all.
+cflags_var="CFLAGS_${host//-/_}"
+export "$cflags_var=${!cflags_var:-} -DMI_NO_GETENV"
 RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static -C relocation-model=static" \
     cargo build --release --locked --target "$host" >&2
 bin="target/$host/release/skygen"

@@ -271,6 +271,10 @@ fn literal(out: &mut String, s: &str, at: At) {
 /// line break), NEL, LS, PS and the BOM no (readers disagree on them), nor anything outside
 /// YAML's printable set.
 fn block_safe(s: &str) -> bool {
+    // Printable ASCII (most scripts and configs) by bytes, without decoding characters (#11).
+    if s.bytes().all(|b| matches!(b, b'\n' | b'\t' | 0x20..=0x7E)) {
+        return true;
+    }
     s.chars().all(|c| {
         matches!(c, '\n' | '\t')
             || matches!(c as u32, 0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x1_0000..)
@@ -432,9 +436,31 @@ fn plain_start(s: &str) -> bool {
     !indicator && !starts_with_document_marker(s)
 }
 
+/// Most keys and values are words such as `metadata`, `name` or `sky-api-server`, plain in
+/// every position, settled here by one table look-up per byte instead of the checks below
+/// (#11): a letter first (no indicator, number, timestamp or document marker starts with one),
+/// only [`QUIET`] bytes (no `:`, `#`, flow character, control or non-ASCII), no space at the
+/// end, and not a word a reader resolves (`on`, `null`; all are at most five letters, and
+/// YAML 1.1's list holds YAML 1.2's).
+fn plain_word(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) => {
+            first.is_ascii_alphabetic()
+                && *last != b' '
+                && bytes.iter().all(|&b| QUIET[usize::from(b)])
+                && (bytes.len() > 5 || !resolves_to_non_string(s, false))
+        }
+        _ => false,
+    }
+}
+
 /// Can a string mapping value (block style) be written plain? `:` is fine unless followed by a
 /// space or last; commas and brackets are ordinary characters in block style.
 fn plain_value(s: &str) -> bool {
+    if plain_word(s) {
+        return true;
+    }
     if !plain_start(s) || resolves_to_non_string(s, false) {
         return false;
     }
@@ -445,6 +471,9 @@ fn plain_value(s: &str) -> bool {
 /// Can a key be written plain? Stricter than a value: no `:` at all, no flow characters, and
 /// not resolved to another type under either YAML 1.1 or 1.2.
 fn plain_key(s: &str) -> bool {
+    if plain_word(s) {
+        return true;
+    }
     if !plain_start(s) || resolves_to_non_string(s, true) || resolves_to_non_string(s, false) {
         return false;
     }

@@ -457,3 +457,86 @@ fn many_bad_values_are_counted_past_a_bound() {
         .message
         .contains("2950 more fields"));
 }
+
+/// Required fields (Kubernetes API reference: `Subject` needs `kind` and `name`, `RoleBinding`
+/// needs `roleRef`, `Container` needs `name`): each absent or null one is refused, in the order
+/// the type lists them; none is refused when all have values. Guards the walker's shortcut that
+/// skips looking them up when it counted every one while walking the fields (#11).
+#[test]
+fn missing_or_null_required_fields_are_refused() {
+    let binding = |subject: serde_json::Value| {
+        serde_json::json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "b", "namespace": "ops"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "r"},
+            "subjects": [subject]
+        })
+    };
+    let messages = |obj| -> Vec<String> {
+        check_alone(&[obj], (1, 35))
+            .errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect()
+    };
+    assert_eq!(
+        messages(binding(serde_json::json!({"kind": "User", "name": "u"}))),
+        Vec::<String>::new()
+    );
+    for (subject, missing) in [
+        (serde_json::json!({}), &["kind", "name"][..]),
+        (serde_json::json!({"kind": "User"}), &["name"][..]),
+        (
+            serde_json::json!({"kind": "User", "name": null}),
+            &["name"][..],
+        ),
+        (
+            serde_json::json!({"kind": null, "name": "u"}),
+            &["kind"][..],
+        ),
+        // A field that is not required does not stand in for one that is.
+        (
+            serde_json::json!({"kind": "User", "apiGroup": "x"}),
+            &["name"][..],
+        ),
+    ] {
+        let got = messages(binding(subject.clone()));
+        assert_eq!(got.len(), missing.len(), "{subject}: {got:?}");
+        for (m, field) in got.iter().zip(missing) {
+            assert!(
+                m.contains(&format!(
+                    "Subject needs the field `{field}`, which is missing"
+                )),
+                "{subject}: {m}"
+            );
+        }
+    }
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+        "spec": {"containers": [{"image": "x"}]}});
+    let got = messages(pod);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].contains("Container needs the field `name`"),
+        "{}",
+        got[0]
+    );
+}
+
+/// An unknown field far from every known one lists the type's fields in alphabetical order, the
+/// first twelve (Kubernetes API reference, Container), whatever order the check keeps them in
+/// for its look-ups (#11).
+#[test]
+fn an_unknown_field_lists_the_known_ones_alphabetically() {
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "c", "qqqqqqqqqqqq": 1}]}});
+    let report = check_alone(&[pod], (1, 35));
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    let shown = report.errors[0].render();
+    assert!(
+        shown.contains(
+            "Container has: args, command, env, envFrom, image, imagePullPolicy, lifecycle, \
+             livenessProbe, name, ports, readinessProbe, resizePolicy, …"
+        ),
+        "{shown}"
+    );
+}

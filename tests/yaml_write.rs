@@ -473,6 +473,10 @@ fn arb_string() -> impl Strategy<Value = String> {
         // Concatenations of the adversarial pieces: indicators land inside and at the edges.
         proptest::collection::vec(proptest::sample::select(pieces), 1..4).prop_map(|v| v.concat()),
         "[a-z0-9 :#\\-.\\n\\t'\"]{0,12}",
+        // Words and near-words: the writer settles plain words (a letter, then quiet bytes) on
+        // a shortcut; these hold it to the full checks.
+        "[a-zA-Z][a-zA-Z0-9 :#,_./\\[\\]{}\\-]{0,9}[a-z0-9 :#.-]?",
+        "(?i)(y|n|yes|no|on|off|true|false|null|nan|inf|ye|nul|tru|of)[a-z ]?",
         any::<String>(),
     ]
 }

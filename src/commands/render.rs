@@ -41,7 +41,23 @@ pub fn render(args: &cli::RenderArgs, matches: &clap::ArgMatches, stdin: &mut dy
         (None, cli::Format::Yaml) => manifest::to_yaml_stream(&r.objects),
         (None, cli::Format::Json) => manifest::to_json_list(&r.objects),
     };
+    keep_until_exit(r.objects);
     Outcome::ok(stdout, r.warnings)
+}
+
+/// The objects of the last render, kept once their output is built: the process exits next
+/// (`main` ends with `process::exit`, which frees nothing), so freeing the trees would be wasted
+/// work, an eighth of a million instructions for a realistic render (#11). A later render in
+/// the same process (the tests run many) replaces them, so at most one set is ever held.
+static LAST_OBJECTS: std::sync::Mutex<Option<manifest::Manifest>> = std::sync::Mutex::new(None);
+
+fn keep_until_exit(objects: manifest::Manifest) {
+    let old = match LAST_OBJECTS.lock() {
+        Ok(mut last) => last.replace(objects),
+        // A test that panicked while holding the lock: nothing is kept then.
+        Err(_) => None,
+    };
+    drop(old);
 }
 
 /// Several releases (`--release-name` repeated): one YAML stream or JSON `List` holding every

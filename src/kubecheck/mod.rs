@@ -10,6 +10,8 @@
 //! checks only. Never changes an object.
 
 mod blame;
+#[cfg(test)]
+mod generate;
 pub mod names;
 pub mod schema;
 mod walk;
@@ -19,7 +21,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Origin};
-use crate::manifest::ObjectId;
+use crate::manifest::{entry, ObjectId};
 use crate::values::merge::Origins;
 use crate::yaml::Pos;
 
@@ -134,10 +136,10 @@ pub fn check(objects: &[Value], kube_version: (u32, u32), prov: &Provenance<'_>)
     };
     let mut more = 0usize;
     for obj in objects {
-        let id = ObjectId::of(obj);
-        let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-        let mut found = names::check(obj, &id.kind);
-        match schema.kind(api_version, &id.kind) {
+        let text = |key| entry(obj, key).and_then(Value::as_str).unwrap_or("");
+        let kind = text("kind");
+        let mut found = names::check(obj, kind);
+        match schema.kind(text("apiVersion"), kind) {
             Some(def) => {
                 report.checked += 1;
                 let mut walked = Vec::new();
@@ -150,8 +152,13 @@ pub fn check(objects: &[Value], kube_version: (u32, u32), prov: &Provenance<'_>)
                 });
                 found.extend(walked);
             }
-            None => report.unchecked.push(id.clone()),
+            None => report.unchecked.push(ObjectId::of(obj)),
         }
+        if found.is_empty() {
+            continue;
+        }
+        // Only an object with a problem needs its identity (the message names it).
+        let id = ObjectId::of(obj);
         for v in &found {
             // Finding a cause searches the values; past a bound the rest are only counted, so
             // a values file with thousands of bad entries stays linear.

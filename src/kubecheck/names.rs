@@ -9,6 +9,7 @@
 use serde_json::Value;
 
 use super::walk::{Problem, Violation};
+use crate::manifest::entry;
 
 /// How Kubernetes validates the name of a kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,8 +90,9 @@ pub fn check(object: &Value, kind: &str) -> Vec<Violation> {
         field: field.into(),
         problem: Problem::BadName { rule, suggestion },
     };
-    // `get` rather than `pointer`: a pointer unescapes each segment into a new string.
-    let meta = |key| object.get("metadata").and_then(|m| m.get(key));
+    // `entry` rather than `pointer`: a pointer unescapes each segment into a new string.
+    let metadata = entry(object, "metadata");
+    let meta = |key| metadata.and_then(|m| entry(m, key));
     match meta("name") {
         None | Some(Value::Null) => out.push(Violation {
             pointer: "/metadata".into(),

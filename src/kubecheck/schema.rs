@@ -2,22 +2,10 @@
 //! `scripts/kube-schemas.py`): which definition describes an `apiVersion`/`kind`, and each
 //! definition as a [`Ty`], for one supported Kubernetes version.
 //!
-//! Loading is lazy: only the header line (kinds and the name → body table) is parsed up front;
-//! a definition's body (one line each) is parsed straight into a [`Ty`] the first time the
-//! walker reaches it, so checking a few objects touches only the types they use. Never reads a
-//! file or the network.
-
-use std::cell::OnceCell;
-
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
-
-/// The tables are looked up on every reference the walker follows: a fast hash, not SipHash
-/// (the keys are skygen's own embedded names, nothing an attacker chooses).
-type Table<'a, V> = foldhash::HashMap<&'a str, V>;
-
-/// The generated file, embedded.
-pub const DATA: &str = include_str!("../../schema/kubernetes.jsonl");
+//! The types are static data: `build.rs` turns the file into Rust tables ([`super::generate`]),
+//! so a run neither parses JSON nor builds or hashes a table; a reference to another definition
+//! is an index, resolved per version by one array look-up (#11). Never reads a file or the
+//! network.
 
 /// Oldest and newest Kubernetes `(major, minor)` with embedded types.
 pub const OLDEST: (u32, u32) = (1, 30);
@@ -40,71 +28,67 @@ pub enum Ty {
     Any,
     /// Any mapping (RawExtension, FieldsV1).
     Object,
-    /// Another definition, by name.
-    Ref(&'static str),
-    List(Box<Ty>),
+    /// Another definition.
+    Ref(Def),
+    List(&'static Ty),
     /// A mapping of arbitrary keys to one type (labels, data, nodeSelector).
-    Map(Box<Ty>),
-    /// An object with exactly these fields (sorted by name).
-    Struct {
-        fields: Vec<(&'static str, Ty)>,
-        required: Vec<&'static str>,
-    },
+    Map(&'static Ty),
+    /// An object with exactly these fields.
+    Struct(&'static Struct),
 }
 
-/// Which body line holds a definition: the same in every version, or one per version (`null`
-/// where the version lacks it).
-enum DefIndex {
-    All(usize),
-    PerVersion(Vec<Option<usize>>),
+/// The fields of an object type.
+#[derive(Debug)]
+pub struct Struct {
+    /// In [`Prop::order`] (the walker looks them up by binary search).
+    pub props: &'static [Prop],
+    /// The required fields, in the order the schema lists them (and messages name them).
+    pub required: &'static [&'static str],
 }
 
-/// Read by hand: `#[serde(untagged)]` would buffer every one of the ~300 entries first.
-impl<'de> Deserialize<'de> for DefIndex {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<DefIndex, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = DefIndex;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a line number, or a list of them (one per version)")
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<DefIndex, E> {
-                usize::try_from(n)
-                    .map(DefIndex::All)
-                    .map_err(|_| E::custom("line number out of range"))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DefIndex, A::Error> {
-                let mut list = Vec::with_capacity(seq.size_hint().unwrap_or(6));
-                while let Some(i) = seq.next_element()? {
-                    list.push(i);
-                }
-                Ok(DefIndex::PerVersion(list))
-            }
-        }
-        d.deserialize_any(V)
+/// One field of a [`Struct`].
+#[derive(Debug)]
+pub struct Prop {
+    pub name: &'static str,
+    pub ty: Ty,
+    /// Listed in [`Struct::required`].
+    pub required: bool,
+}
+
+impl Prop {
+    /// The order of [`Struct::props`]: shorter names first, then by bytes, so a search compares
+    /// the bytes of a name only with names of its length (a tenth of the check's instructions
+    /// went to comparing names by bytes; #11).
+    pub fn order(name: &str) -> (usize, &[u8]) {
+        (name.len(), name.as_bytes())
     }
 }
 
-/// The header line.
-#[derive(Deserialize)]
-struct Header<'a> {
-    #[serde(borrow)]
-    versions: Vec<&'a str>,
-    #[serde(borrow)]
-    kinds: Table<'a, &'a str>,
-    #[serde(borrow)]
-    defs: Table<'a, DefIndex>,
+/// A definition, by its place in the sorted list of names (the same in every version).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Def(u16);
+
+impl Def {
+    /// `core.v1.EnvVar`.
+    pub fn name(self) -> &'static str {
+        generated::NAMES[usize::from(self.0)]
+    }
+}
+
+/// In [`generated::INDEX`]: the version has no such definition.
+const ABSENT: u16 = u16::MAX;
+
+mod generated {
+    use super::{Def, Prop, Struct, Ty, ABSENT};
+    include!(concat!(env!("OUT_DIR"), "/kube_types.rs"));
 }
 
 /// The types of one Kubernetes version.
 pub struct Schema {
-    file: Header<'static>,
-    /// One definition body per line, unparsed.
-    bodies: Vec<&'static str>,
-    version: usize,
+    /// Each definition's body in this version.
+    index: &'static [u16],
     /// `(major, minor)` of the types used.
     pub used: (u32, u32),
-    compiled: Vec<OnceCell<Ty>>,
 }
 
 impl Schema {
@@ -112,82 +96,47 @@ impl Schema {
     /// (older clusters get the oldest, newer ones the newest).
     pub fn for_version(kube_version: (u32, u32)) -> Schema {
         let used = kube_version.clamp(OLDEST, NEWEST);
-        let mut lines = lines(DATA);
-        let header = lines.next().unwrap_or(DATA);
-        let file: Header<'static> = serde_json::from_str(header)
-            .expect("schema/kubernetes.jsonl is valid (tests/kubecheck.rs); this is a skygen bug");
-        let bodies: Vec<&'static str> = lines.collect();
-        let wanted = format!("{}.{}", used.0, used.1);
-        let version = file
-            .versions
+        let version = generated::VERSIONS
             .iter()
-            .position(|v| *v == wanted)
+            .position(|v| *v == used)
             .expect("every version from OLDEST to NEWEST is embedded; this is a skygen bug");
-        let compiled = (0..bodies.len()).map(|_| OnceCell::new()).collect();
         Schema {
-            file,
-            bodies,
-            version,
+            index: &generated::INDEX[version],
             used,
-            compiled,
         }
     }
 
-    /// The definition name of an `apiVersion`/`kind`, if skygen knows it.
-    pub fn kind(&self, api_version: &str, kind: &str) -> Option<&'static str> {
-        self.file
-            .kinds
-            .get(format!("{api_version}/{kind}").as_str())
-            .copied()
+    /// The definition of an `apiVersion`/`kind`, if skygen knows it.
+    pub fn kind(&self, api_version: &str, kind: &str) -> Option<Def> {
+        generated::KINDS
+            .binary_search_by(|(a, k, _)| (*a, *k).cmp(&(api_version, kind)))
+            .ok()
+            .map(|i| generated::KINDS[i].2)
     }
 
     /// Every `apiVersion/kind` with a definition.
-    pub fn kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.file.kinds.keys().copied()
+    pub fn kinds(&self) -> impl Iterator<Item = String> + '_ {
+        generated::KINDS.iter().map(|(a, k, _)| format!("{a}/{k}"))
     }
 
-    /// The definition `name` in this version, compiled on first use.
-    pub fn def(&self, name: &str) -> Option<&Ty> {
-        let index = match self.file.defs.get(name)? {
-            DefIndex::All(i) => *i,
-            DefIndex::PerVersion(list) => (*list.get(self.version)?)?,
-        };
-        let raw = self.bodies.get(index)?;
-        Some(self.compiled[index].get_or_init(|| {
-            serde_json::from_str(raw).expect(
-                "schema/kubernetes.jsonl bodies are types (tests/kubecheck.rs); this is a skygen bug",
-            )
-        }))
+    /// The definition `def` in this version.
+    pub fn def(&self, def: Def) -> Option<&'static Ty> {
+        match self.index.get(usize::from(def.0)) {
+            Some(&ABSENT) | None => None,
+            Some(&i) => generated::BODIES.get(usize::from(i)),
+        }
     }
-}
 
-/// The lines of `text`, as `str::lines` gives them, found with a vectorized search (the file is
-/// 60 KB of long lines).
-fn lines(text: &'static str) -> impl Iterator<Item = &'static str> {
-    let mut start = 0;
-    memchr::memchr_iter(b'\n', text.as_bytes())
-        .chain(std::iter::once(text.len()))
-        .filter_map(move |end| {
-            let line = text.get(start..end)?;
-            start = end + 1;
-            // The last line: `lines` gives nothing after a final newline.
-            if end == text.len() && line.is_empty() {
-                return None;
-            }
-            Some(line.strip_suffix('\r').unwrap_or(line))
-        })
-}
-
-impl Schema {
     /// Every `#NAME` reference, in every definition of this version, that names no
-    /// definition (the generated file must have none).
+    /// definition of this version (the generated file must have none).
     pub fn dangling_refs(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for name in self.file.defs.keys() {
-            if let Some(t) = self.def(name) {
+        for (i, name) in generated::NAMES.iter().enumerate() {
+            let def = Def(u16::try_from(i).expect("fewer than 65535 definitions"));
+            if let Some(t) = self.def(def) {
                 refs(t, &mut |r| {
                     if self.def(r).is_none() {
-                        out.push(format!("{name} → {r}"));
+                        out.push(format!("{name} → {}", r.name()));
                     }
                 });
             }
@@ -197,155 +146,107 @@ impl Schema {
     }
 }
 
-fn refs(t: &Ty, f: &mut dyn FnMut(&str)) {
+fn refs(t: &Ty, f: &mut dyn FnMut(Def)) {
     match t {
-        Ty::Ref(r) => f(r),
+        Ty::Ref(r) => f(*r),
         Ty::List(t) | Ty::Map(t) => refs(t, f),
-        Ty::Struct { fields, .. } => fields.iter().for_each(|(_, t)| refs(t, f)),
+        Ty::Struct(s) => s.props.iter().for_each(|p| refs(&p.ty, f)),
         _ => {}
-    }
-}
-
-/// The compact form written by `scripts/kube-schemas.py` (see its docstring), read straight
-/// into a [`Ty`] without an intermediate JSON value. Names are borrowed from the embedded text
-/// (it has no escapes; a test reads every body), so reading a body allocates only its lists.
-impl Deserialize<'static> for Ty {
-    fn deserialize<D: Deserializer<'static>>(d: D) -> Result<Ty, D::Error> {
-        d.deserialize_any(TyVisitor)
-    }
-}
-
-struct TyVisitor;
-
-/// `props`: the fields, sorted by name (the walker looks them up by binary search).
-struct Fields;
-
-impl DeserializeSeed<'static> for Fields {
-    type Value = Vec<(&'static str, Ty)>;
-    fn deserialize<D: Deserializer<'static>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl Visitor<'static> for Fields {
-    type Value = Vec<(&'static str, Ty)>;
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a mapping of field names to types")
-    }
-    fn visit_map<A: MapAccess<'static>>(self, mut m: A) -> Result<Self::Value, A::Error> {
-        let mut fields: Vec<(&'static str, Ty)> = Vec::with_capacity(m.size_hint().unwrap_or(8));
-        while let Some(name) = m.next_key::<&'static str>()? {
-            fields.push((name, m.next_value()?));
-        }
-        fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        // A JSON object may repeat a key; keep one field per name, as a map would.
-        if fields.windows(2).any(|w| w[0].0 == w[1].0) {
-            return Err(de::Error::custom("a field is listed twice"));
-        }
-        Ok(fields)
-    }
-}
-
-impl Visitor<'static> for TyVisitor {
-    type Value = Ty;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a type name, `#DEFINITION`, or {list|map|props|req}")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, s: &'static str) -> Result<Ty, E> {
-        match s.strip_prefix('#') {
-            Some(name) => Ok(Ty::Ref(name)),
-            None => self.visit_str(s),
-        }
-    }
-
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Ty, E> {
-        Ok(match s {
-            "string" => Ty::String,
-            "integer" => Ty::Integer(None),
-            "int32" => Ty::Integer(Some(32)),
-            "int64" => Ty::Integer(Some(64)),
-            "number" => Ty::Number,
-            "boolean" => Ty::Boolean,
-            "int-or-string" => Ty::IntOrString,
-            "quantity" => Ty::Quantity,
-            "object" => Ty::Object,
-            "any" => Ty::Any,
-            other => return Err(E::custom(format!("unknown type {other}"))),
-        })
-    }
-
-    fn visit_map<A: MapAccess<'static>>(self, mut m: A) -> Result<Ty, A::Error> {
-        let mut fields = Vec::new();
-        let mut required = Vec::new();
-        while let Some(key) = m.next_key::<&'static str>()? {
-            match key {
-                "list" => return Ok(Ty::List(Box::new(m.next_value()?))),
-                "map" => return Ok(Ty::Map(Box::new(m.next_value()?))),
-                "props" => fields = m.next_value_seed(Fields)?,
-                "req" => required = m.next_value()?,
-                other => {
-                    return Err(de::Error::unknown_field(
-                        other,
-                        &["list", "map", "props", "req"],
-                    ))
-                }
-            }
-        }
-        Ok(Ty::Struct { fields, required })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
-    #[test]
-    fn bodies_read_into_types() {
-        let t: Ty = serde_json::from_str(
-            r##"{"props":{"b":{"list":"#core.v1.EnvVar"},"a":"int32"},"req":["a"]}"##,
-        )
-        .unwrap();
-        let Ty::Struct { fields, required } = t else {
-            panic!("struct expected")
-        };
-        assert_eq!(fields[0].0, "a");
-        assert!(matches!(fields[0].1, Ty::Integer(Some(32))));
-        assert!(
-            matches!(&fields[1].1, Ty::List(r) if matches!(&**r, Ty::Ref(n) if *n == "core.v1.EnvVar"))
-        );
-        assert_eq!(required, ["a"]);
-        assert!(serde_json::from_str::<Ty>(r#""float""#).is_err());
-        assert!(serde_json::from_str::<Ty>(r#"{"props":{"a":"string","a":"int32"}}"#).is_err());
-    }
-
-    #[test]
-    fn lines_are_split_as_str_lines_splits_them() {
-        for text in [
-            "",
-            "\n",
-            "a",
-            "a\n",
-            "a\nb",
-            "a\r\nb\r\n",
-            "\n\na\n\n",
-            DATA,
-        ] {
-            assert_eq!(
-                lines(text).collect::<Vec<_>>(),
-                text.lines().collect::<Vec<_>>(),
-                "{text:?}"
-            );
+    /// Whether the static `t` says what the body `json` of the committed file says.
+    fn same(t: &Ty, json: &Value) -> bool {
+        match (t, json) {
+            (Ty::Ref(d), Value::String(s)) => s.strip_prefix('#') == Some(d.name()),
+            (Ty::List(t), Value::Object(m)) if m.len() == 1 => same(t, &m["list"]),
+            (Ty::Map(t), Value::Object(m)) if m.len() == 1 => same(t, &m["map"]),
+            (Ty::Struct(s), Value::Object(m))
+                if !m.contains_key("list") && !m.contains_key("map") =>
+            {
+                let empty = serde_json::Map::new();
+                let props = m.get("props").and_then(Value::as_object).unwrap_or(&empty);
+                let req: Vec<&str> = m.get("req").map_or(Vec::new(), |r| {
+                    r.as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|n| n.as_str().unwrap())
+                        .collect()
+                });
+                s.required == req.as_slice()
+                    && s.props.len() == props.len()
+                    && s.props
+                        .windows(2)
+                        .all(|w| Prop::order(w[0].name) < Prop::order(w[1].name))
+                    && s.props.iter().all(|p| {
+                        props.get(p.name).is_some_and(|j| same(&p.ty, j))
+                            && p.required == req.contains(&p.name)
+                    })
+            }
+            (t, Value::String(s)) => {
+                let name = match t {
+                    Ty::String => "string",
+                    Ty::Integer(None) => "integer",
+                    Ty::Integer(Some(32)) => "int32",
+                    Ty::Integer(Some(64)) => "int64",
+                    Ty::Number => "number",
+                    Ty::Boolean => "boolean",
+                    Ty::IntOrString => "int-or-string",
+                    Ty::Quantity => "quantity",
+                    Ty::Object => "object",
+                    Ty::Any => "any",
+                    _ => return false,
+                };
+                s == name
+            }
+            _ => false,
         }
     }
 
+    /// The static tables hold exactly what the committed file says, read here with serde_json
+    /// alone: every kind, and every definition of every version with its body.
     #[test]
-    fn definition_indexes_read_in_both_forms() {
-        let all: DefIndex = serde_json::from_str("7").unwrap();
-        assert!(matches!(all, DefIndex::All(7)));
-        let per: DefIndex = serde_json::from_str("[1, null, 3]").unwrap();
-        assert!(matches!(per, DefIndex::PerVersion(ref v) if v == &[Some(1), None, Some(3)]));
-        assert!(serde_json::from_str::<DefIndex>("\"x\"").is_err());
+    fn static_tables_match_the_committed_file() {
+        let text = include_str!("../../schema/kubernetes.jsonl");
+        let mut lines = text.lines();
+        let header: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+        let bodies: Vec<Value> = lines.map(|l| serde_json::from_str(l).unwrap()).collect();
+        let versions = header["versions"].as_array().unwrap();
+        assert_eq!(versions.len(), generated::VERSIONS.len());
+        let kinds = header["kinds"].as_object().unwrap();
+        assert_eq!(kinds.len(), generated::KINDS.len());
+        let defs = header["defs"].as_object().unwrap();
+        assert_eq!(defs.len(), generated::NAMES.len());
+        for (v, version) in versions.iter().enumerate() {
+            let (major, minor) = generated::VERSIONS[v];
+            assert_eq!(version.as_str().unwrap(), format!("{major}.{minor}"));
+            let schema = Schema::for_version((major, minor));
+            for (key, def) in kinds {
+                let (api, kind) = key.rsplit_once('/').unwrap();
+                let found = schema.kind(api, kind).unwrap_or_else(|| panic!("{key}"));
+                assert_eq!(found.name(), def.as_str().unwrap(), "{key}");
+            }
+            assert!(schema.kind("v1", "Nothing").is_none());
+            assert!(schema.kind("apps/v1", "Service").is_none());
+            for (i, name) in generated::NAMES.iter().enumerate() {
+                let line = match &defs[*name] {
+                    Value::Array(per) => per[v].as_u64(),
+                    n => n.as_u64(),
+                };
+                let def = schema.def(Def(i as u16));
+                match line {
+                    None => assert!(def.is_none(), "{version} {name}"),
+                    Some(line) => assert!(
+                        same(def.unwrap(), &bodies[line as usize]),
+                        "{version} {name}"
+                    ),
+                }
+            }
+        }
     }
 }

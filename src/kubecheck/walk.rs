@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::schema::{Schema, Ty};
+use super::schema::{Def, Prop, Schema, Ty};
 use crate::yaml::escape_pointer;
 
 /// Deepest nesting walked; objects are bounded by the YAML reader's depth limit well below it.
@@ -44,13 +44,15 @@ pub struct Violation {
 }
 
 /// Walk `value` against the definition `def`, appending every problem to `out`.
-pub fn walk(schema: &Schema, def: &'static str, value: &Value, out: &mut Vec<Violation>) {
+pub fn walk(schema: &Schema, def: Def, value: &Value, out: &mut Vec<Violation>) {
     let mut w = Walker {
         schema,
         out,
         path: Vec::new(),
     };
-    w.ty(&Ty::Ref(def), value, Field(short(def), ""), 0);
+    if !value.is_null() {
+        w.reference(def, value, Field(short(def.name()), ""), 0);
+    }
 }
 
 /// The struct and field a node belongs to (`EnvVar`, `value`), joined only for a message.
@@ -75,11 +77,19 @@ enum Seg<'v> {
     Index(usize),
 }
 
+/// The field names of a struct, sorted by name, for a message.
+fn sorted_names(props: &[Prop]) -> Vec<String> {
+    let mut names: Vec<String> = props.iter().map(|p| p.name.to_owned()).collect();
+    names.sort_unstable();
+    names
+}
+
 /// `core.v1.EnvVar` → `EnvVar`.
 fn short(def: &str) -> &str {
     def.rsplit('.').next().unwrap_or(def)
 }
 
+/// The types are static data; `'v` is the object walked.
 struct Walker<'a, 'v> {
     schema: &'a Schema,
     out: &'a mut Vec<Violation>,
@@ -114,7 +124,19 @@ impl<'a, 'v> Walker<'a, 'v> {
         self.path.pop();
     }
 
-    fn ty(&mut self, ty: &'a Ty, v: &'v Value, field: Field<'a>, depth: usize) {
+    /// Walk `v` against the definition `def`.
+    fn reference(&mut self, def: Def, v: &'v Value, field: Field<'static>, depth: usize) {
+        let name = def.name();
+        match self.schema.def(def) {
+            // A message names the struct a field belongs to (`EnvVar.value`); a scalar
+            // definition (Quantity, IntOrString, Time) keeps the field's own name.
+            Some(t @ Ty::Struct(_)) => self.ty(t, v, Field(short(name), ""), depth + 1),
+            Some(t) => self.ty(t, v, field, depth + 1),
+            None => panic!("schema/kubernetes.jsonl has no {name}; this is a skygen bug"),
+        }
+    }
+
+    fn ty(&mut self, ty: &'static Ty, v: &'v Value, field: Field<'static>, depth: usize) {
         if v.is_null() || depth > MAX_DEPTH {
             return;
         }
@@ -155,13 +177,7 @@ impl<'a, 'v> Walker<'a, 'v> {
                     self.wrong(field, "a mapping");
                 }
             }
-            Ty::Ref(name) => match self.schema.def(name) {
-                // A message names the struct a field belongs to (`EnvVar.value`); a scalar
-                // definition (Quantity, IntOrString, Time) keeps the field's own name.
-                Some(t @ Ty::Struct { .. }) => self.ty(t, v, Field(short(name), ""), depth + 1),
-                Some(t) => self.ty(t, v, field, depth + 1),
-                None => panic!("schema/kubernetes.jsonl has no {name}; this is a skygen bug"),
-            },
+            Ty::Ref(def) => self.reference(*def, v, field, depth),
             Ty::List(item) => match v {
                 Value::Array(a) => {
                     for (i, x) in a.iter().enumerate() {
@@ -178,30 +194,39 @@ impl<'a, 'v> Walker<'a, 'v> {
                 }
                 _ => self.wrong(field, "a mapping"),
             },
-            Ty::Struct { fields, required } => {
+            Ty::Struct(s) => {
                 let Value::Object(m) = v else {
                     self.wrong(field, "a mapping");
                     return;
                 };
+                // Required fields seen with a value; keys are unique, so when every required
+                // field is counted none is missing and the look-ups below are skipped.
+                let mut present = 0;
                 for (k, x) in m {
-                    // Fields are sorted by name when compiled.
-                    match fields.binary_search_by(|(name, _)| (*name).cmp(k.as_str())) {
+                    match s
+                        .props
+                        .binary_search_by(|p| Prop::order(p.name).cmp(&Prop::order(k)))
+                    {
                         Ok(i) => {
-                            let (name, t) = &fields[i];
-                            let inner = Field(field.0, name);
-                            self.enter(Seg::Key(k), |w| w.ty(t, x, inner, depth + 1));
+                            let p = &s.props[i];
+                            present += usize::from(p.required && !x.is_null());
+                            let inner = Field(field.0, p.name);
+                            self.enter(Seg::Key(k), |w| w.ty(&p.ty, x, inner, depth + 1));
                         }
                         Err(_) => self.enter(Seg::Key(k), |w| {
                             w.report(
                                 Field(field.0, ""),
                                 Problem::UnknownField {
-                                    known: fields.iter().map(|(n, _)| (*n).to_owned()).collect(),
+                                    known: sorted_names(s.props),
                                 },
                             )
                         }),
                     }
                 }
-                for r in required {
+                if present == s.required.len() {
+                    return;
+                }
+                for r in s.required {
                     if m.get(*r).is_none_or(Value::is_null) {
                         self.report(
                             Field(field.0, ""),

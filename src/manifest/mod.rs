@@ -26,20 +26,40 @@ pub struct ObjectId {
 
 impl ObjectId {
     pub fn of(obj: &Value) -> ObjectId {
-        let s = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
-        let api_version = s(obj.get("apiVersion"));
-        let group = match api_version.split_once('/') {
+        fn s(v: Option<&Value>) -> &str {
+            v.and_then(Value::as_str).unwrap_or_default()
+        }
+        let group = match s(entry(obj, "apiVersion")).split_once('/') {
             Some((g, _)) => g.to_owned(),
             None => String::new(),
         };
+        // [`entry`], not `pointer`: a pointer allocates per segment, and identities are taken
+        // of every object many times (#17).
+        let meta = entry(obj, "metadata");
         ObjectId {
             group,
-            kind: s(obj.get("kind")),
-            // `get`, not `pointer`: a pointer allocates per segment, and identities are taken
-            // of every object many times (#17).
-            namespace: s(obj.get("metadata").and_then(|m| m.get("namespace"))),
-            name: s(obj.get("metadata").and_then(|m| m.get("name"))),
+            kind: s(entry(obj, "kind")).to_owned(),
+            namespace: s(meta.and_then(|m| entry(m, "namespace"))).to_owned(),
+            name: s(meta.and_then(|m| entry(m, "name"))).to_owned(),
         }
+    }
+}
+
+/// Keys compared one by one before a mapping's hash index is asked.
+const SCANNED: usize = 8;
+
+/// `v[key]` for the small mappings an identity is read from (an object's top level, its
+/// metadata): their first few keys are compared before the map's index is asked, which
+/// hashes the key with SipHash, several times the cost of a few comparisons (#11).
+pub fn entry<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    let m = v.as_object()?;
+    if let Some((_, x)) = m.iter().take(SCANNED).find(|(k, _)| *k == key) {
+        return Some(x);
+    }
+    if m.len() > SCANNED {
+        m.get(key)
+    } else {
+        None
     }
 }
 
@@ -96,11 +116,23 @@ pub fn drop_nulls(v: &mut Value) {
     }
 }
 
+/// The keys a canonical object starts with, in this order.
+const LEAD: [&str; 3] = ["apiVersion", "kind", "metadata"];
+
 /// `apiVersion`, `kind`, `metadata` first, the rest in the order the template wrote them.
 fn lead_keys(v: &mut Value) {
     if let Value::Object(m) = v {
+        // Templates write these first: then the order is already canonical and rebuilding the
+        // map (hashing every key again) is skipped (#11).
+        let mut keys = m.keys().peekable();
+        for key in LEAD {
+            keys.next_if(|k| *k == key);
+        }
+        if keys.all(|k| !LEAD.contains(&k.as_str())) {
+            return;
+        }
         let mut out = Map::new();
-        for key in ["apiVersion", "kind", "metadata"] {
+        for key in LEAD {
             if let Some(x) = m.shift_remove(key) {
                 out.insert(key.to_owned(), x);
             }
@@ -207,6 +239,59 @@ mod tests {
         );
         let keys: Vec<_> = out[0].as_object().unwrap().keys().cloned().collect();
         assert_eq!(keys, ["apiVersion", "kind", "metadata"]);
+    }
+
+    /// The lead keys move to the front, in their order, whichever of them are present and
+    /// wherever they stand; an object that already starts with them is left as it is.
+    #[test]
+    fn lead_keys_go_first_in_their_order() {
+        for (given, want) in [
+            (
+                json!({"apiVersion": "v1", "kind": "K", "metadata": {}, "spec": 1}),
+                &["apiVersion", "kind", "metadata", "spec"][..],
+            ),
+            (
+                json!({"apiVersion": "v1", "spec": 1, "kind": "K"}),
+                &["apiVersion", "kind", "spec"][..],
+            ),
+            (
+                json!({"kind": "K", "apiVersion": "v1", "data": 1}),
+                &["apiVersion", "kind", "data"][..],
+            ),
+            (
+                json!({"data": 1, "metadata": {}}),
+                &["metadata", "data"][..],
+            ),
+            (json!({"kind": "K", "data": 1}), &["kind", "data"][..]),
+            (
+                json!({"apiVersion": "v1", "metadata": {}, "kind": "K"}),
+                &["apiVersion", "kind", "metadata"][..],
+            ),
+        ] {
+            let mut v = given.clone();
+            lead_keys(&mut v);
+            let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+            assert_eq!(keys, want, "{given}");
+            assert_eq!(v, given, "only the order changes");
+        }
+    }
+
+    /// `entry` finds a key wherever it stands, past the scanned ones too, and nothing else.
+    #[test]
+    fn entry_finds_keys_in_small_and_large_mappings() {
+        let mut big = serde_json::Map::new();
+        for i in 0..20 {
+            big.insert(format!("k{i}"), json!(i));
+        }
+        let big = Value::Object(big);
+        for i in 0..20 {
+            assert_eq!(entry(&big, &format!("k{i}")), Some(&json!(i)));
+        }
+        assert_eq!(entry(&big, "k20"), None);
+        let small = json!({"name": "a", "namespace": "b"});
+        assert_eq!(entry(&small, "namespace"), Some(&json!("b")));
+        assert_eq!(entry(&small, "labels"), None);
+        assert_eq!(entry(&json!("text"), "name"), None);
     }
 
     #[test]
