@@ -6,7 +6,8 @@
 //! uses it and kept for the rest of the process, so a release without Prometheus never pays for
 //! compiling its templates, and a second release reuses what the first compiled. A template's
 //! first line may be a guard, `{# when: EXPR #}` ([`guard`]): the render evaluates EXPR and
-//! skips (never compiles) the template when it is false. [`rules`] is an empty environment with
+//! skips (never compiles) the template when it is false; a template's rarely used sections may be
+//! parts ([`is_part`]) that it includes only when needed. [`rules`] is an empty environment with
 //! the same rules for an overlay's own resource templates: undefined variables are errors,
 //! `{{ … }}` in a `.yaml` template is written as JSON (always a correctly quoted YAML flow node),
 //! and in a `.sh` template it is shell-quoted. Never reads the values; never parses YAML.
@@ -19,8 +20,18 @@ use crate::render::shell;
 
 /// Every template, by name (its path under `templates/`), sorted by name. `.yaml` templates
 /// produce objects; `.sh` templates produce scripts that the object templates embed as
-/// `scripts.<stem>` (`api-start.sh` → `scripts.api_start`).
+/// `scripts.<stem>` (`api-start.sh` → `scripts.api_start`). A file one directory deeper,
+/// `<chart>/<template>/<part>.yaml`, is a part of that template ([`is_part`]).
 pub const TEMPLATES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+
+/// Whether the template `name` is a part of another (`skypilot/api-deployment/init-r2.yaml`):
+/// text the other template includes (`{% include %}`, under an `{% if %}`) only when a release
+/// needs it, so most renders never compile it. Compiling costs per tag, whether or not its
+/// branch is taken, so sections that few releases use are parts (#11). A part is never
+/// rendered on its own.
+pub fn is_part(name: &str) -> bool {
+    name.matches('/').count() > 1
+}
 
 /// The key under which a `.sh` template's text is given to the object templates.
 pub fn script_key(name: &str) -> String {
@@ -164,10 +175,14 @@ mod tests {
     fn every_template_file_is_used() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
         let mut on_disk = Vec::new();
-        for dir in std::fs::read_dir(&root).unwrap() {
-            let dir = dir.unwrap().path();
+        let mut dirs = vec![root.clone()];
+        while let Some(dir) = dirs.pop() {
             for f in std::fs::read_dir(&dir).unwrap() {
                 let f = f.unwrap().path();
+                if f.is_dir() {
+                    dirs.push(f);
+                    continue;
+                }
                 on_disk.push(
                     f.strip_prefix(&root)
                         .unwrap()
@@ -177,7 +192,9 @@ mod tests {
             }
         }
         on_disk.sort();
-        let listed: Vec<String> = TEMPLATES.iter().map(|(n, _)| n.to_string()).collect();
+        // Sorted as text here; the build sorts by path (a directory before a file of its name).
+        let mut listed: Vec<String> = TEMPLATES.iter().map(|(n, _)| n.to_string()).collect();
+        listed.sort();
         assert_eq!(listed, on_disk);
         for (name, _) in TEMPLATES.iter().filter(|(n, _)| n.ends_with(".sh")) {
             let used = format!("scripts.{}", script_key(name));
@@ -187,6 +204,27 @@ mod tests {
                     .any(|(n, text)| n.ends_with(".yaml") && text.contains(&used)),
                 "{name} is never embedded ({used})"
             );
+        }
+        // A part is included by the template it belongs to, under an `{% if %}` (else it
+        // would be compiled on every render that uses the template).
+        for (name, _) in TEMPLATES.iter().filter(|(n, _)| is_part(n)) {
+            let owner = format!("{}.yaml", name.rsplit_once('/').unwrap().0);
+            let owner_text = source(&owner).unwrap_or_else(|| panic!("{name}: no {owner}"));
+            let include = format!("{{% include \"{name}\" %}}");
+            let at = owner_text
+                .find(&include)
+                .unwrap_or_else(|| panic!("{owner} never includes {name}"));
+            assert!(
+                owner_text[..at].trim_end().ends_with("%}")
+                    && owner_text[..at]
+                        .trim_end()
+                        .rsplit('\n')
+                        .next()
+                        .unwrap()
+                        .starts_with("{% if "),
+                "{owner} includes {name} outside an `{{% if %}}` line"
+            );
+            assert!(name.ends_with(".yaml"), "{name}: parts are .yaml");
         }
         for (name, _) in TEMPLATES {
             assert!(

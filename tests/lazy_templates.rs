@@ -41,8 +41,14 @@ fn a_render_compiles_only_what_it_renders() {
         "skypilot/oauth2-proxy.yaml",
         "skypilot/gateway.yaml",
         "ingress-nginx/legacy-nodeport.yaml",
+        "ingress-nginx/metrics-service.yaml",
+        "ingress-nginx/scaling.yaml",
         "skypilot/r2-init.sh",
         "skypilot/vast-init.sh",
+        // Parts of the Deployment for credentials these values do not use.
+        "skypilot/api-deployment/mounts-r2-coreweave.yaml",
+        "skypilot/api-deployment/init-more.yaml",
+        "skypilot/api-deployment/volumes-more.yaml",
     ] {
         assert!(!env.contains(unused), "{unused} was compiled: {env}");
     }

@@ -68,6 +68,12 @@ pub struct Api<'a> {
     pub kubeconfig_mount: &'static str,
     pub aws_init: bool,
     pub init_containers: bool,
+    /// Some credential or mount that few releases use (SSH node pools or identity, Slurm, a
+    /// kubeconfig Secret, clouds other than AWS and GCP): the Deployment then includes its
+    /// parts under `templates/skypilot/api-deployment/`, which are otherwise never compiled
+    /// (#11). True whenever any of those parts writes something (it may be true when none
+    /// does; each part checks its own values).
+    pub other_credentials: bool,
     pub user_sets_pod_ip: bool,
     pub service_accounts: bool,
     pub db_secret: Option<String>,
@@ -132,6 +138,20 @@ fn api(validated: &Validated) -> Api<'_> {
         || v.extra_init_containers
             .as_ref()
             .is_some_and(|l| !l.is_empty());
+    let other_credentials = ssh_node_pools
+        || api.ssh_key_secret.as_deref().is_some_and(|s| !s.is_empty())
+        || v.slurm_credentials
+            .config
+            .as_deref()
+            .is_some_and(|s| !s.is_empty())
+        || v.kubernetes_credentials.use_kubeconfig
+        || v.r2_credentials.enabled
+        || v.coreweave_credentials.enabled
+        || v.runpod_credentials.enabled
+        || v.digitalocean_credentials.enabled
+        || v.lambda_credentials.enabled
+        || v.vast_credentials.enabled
+        || v.nebius_credentials.enabled;
     let dedicated_scrape = v.prometheus.dedicated_scrape();
     let rolling_update = api.rolling_update.clone().unwrap_or_default();
     Api {
@@ -171,6 +191,7 @@ fn api(validated: &Validated) -> Api<'_> {
         },
         aws_init,
         init_containers,
+        other_credentials,
         user_sets_pod_ip: has_env(&v.global.extra_envs, "POD_IP")
             || has_env(&api.extra_envs, "POD_IP"),
         service_accounts: r.service_accounts,

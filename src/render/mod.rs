@@ -27,7 +27,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use crate::diagnostics::{Code, Diagnostic, Origin};
-use crate::templates::{guard, template, TEMPLATES};
+use crate::templates::{guard, is_part, template, TEMPLATES};
 use crate::values::Validated;
 
 pub use crate::values::Release;
@@ -63,6 +63,28 @@ fn template_error(name: &str, e: minijinja::Error) -> Diagnostic {
         .with_help("this is a skygen bug unless a value above explains it; please report it")
 }
 
+/// The context the object templates see: `base` and `scripts`, in one map. (A merged context,
+/// `context! { scripts => …, ..base }`, would search two maps at every variable a template
+/// reads.)
+fn with_scripts(
+    base: &minijinja::Value,
+    scripts: &std::sync::Arc<scripts::Scripts>,
+) -> minijinja::Value {
+    let keys = base
+        .try_iter()
+        .expect("the render context is a map; this is a skygen bug");
+    minijinja::Value::from_pairs(
+        keys.map(|key| {
+            let value = base.get_item(&key).unwrap_or_default();
+            (key, value)
+        })
+        .chain(std::iter::once((
+            minijinja::Value::from("scripts"),
+            minijinja::Value::from_dyn_object(scripts.clone()),
+        ))),
+    )
+}
+
 /// Render every object of the deployment.
 pub fn render(values: &Validated) -> Result<Rendered, Vec<Diagnostic>> {
     // Service names are DNS labels (≤ 63 characters) and the longest the chart derives is
@@ -86,12 +108,12 @@ pub fn render(values: &Validated) -> Result<Rendered, Vec<Diagnostic>> {
 
     // Object templates embed scripts as strings; each is rendered when first read.
     let scripts = scripts::Scripts::new(base.clone());
-    let ctx = minijinja::context! {
-        scripts => minijinja::Value::from_dyn_object(scripts.clone()),
-        ..base
-    };
+    let ctx = with_scripts(&base, &scripts);
     let mut objects = Vec::new();
-    for (name, _) in TEMPLATES.iter().filter(|(n, _)| n.ends_with(".yaml")) {
+    for (name, _) in TEMPLATES
+        .iter()
+        .filter(|(n, _)| n.ends_with(".yaml") && !is_part(n))
+    {
         if let Some(guard) = guard(name) {
             match guard.eval(&ctx) {
                 Ok(on) if on.is_true() => {}
@@ -161,6 +183,66 @@ pub fn render(values: &Validated) -> Result<Rendered, Vec<Diagnostic>> {
 
 #[cfg(test)]
 mod tests {
+    use crate::values::{set::SetFlag, Validated, ValueSource};
+
+    fn validated(sets: &[&str]) -> Validated {
+        let inputs = crate::inputs::Inputs {
+            sources: sets
+                .iter()
+                .map(|s| ValueSource::Set(SetFlag::SetJson, (*s).to_owned()))
+                .collect(),
+            overlays: vec![],
+            release: crate::values::Release::default(),
+            allow_vulnerable_ingress_nginx: true,
+            skypilot_version: None,
+            lifecycle: Default::default(),
+        };
+        crate::load_values(&inputs, &mut std::io::empty())
+            .unwrap_or_else(|e| panic!("{sets:?}: {e:?}"))
+            .validated
+    }
+
+    /// The API server's Deployment as text, with `api.other_credentials` as computed or forced.
+    fn deployment(validated: &Validated, other_credentials: Option<bool>) -> String {
+        let mut facts = serde_json::to_value(super::context::build(validated)).unwrap();
+        if let Some(on) = other_credentials {
+            facts["api"]["other_credentials"] = on.into();
+        }
+        let base = minijinja::Value::from(minijinja::value::Serde(&facts));
+        let ctx = super::with_scripts(&base, &super::scripts::Scripts::new(base.clone()));
+        super::template("skypilot/api-deployment.yaml")
+            .render(&ctx)
+            .unwrap()
+    }
+
+    /// The Deployment includes its parts only when `api.other_credentials` is true (#11): for
+    /// every value that one of them reads, alone, the fact is true, and the Deployment is the
+    /// one that always including the parts gives. And each such value does change the
+    /// Deployment, so this list names only what the parts read.
+    #[test]
+    fn other_credentials_covers_every_part() {
+        let plain = deployment(&validated(&[]), None);
+        assert_eq!(plain, deployment(&validated(&[]), Some(true)));
+        for set in [
+            r#"apiService.sshNodePools="lab:\n  user: ubuntu\n  hosts: [10.0.0.11]\n""#,
+            r#"apiService.sshKeySecret="ssh-key""#,
+            r#"slurmCredentials.config="clusters: {}""#,
+            "kubernetesCredentials.useKubeconfig=true",
+            "r2Credentials.enabled=true",
+            "coreweaveCredentials.enabled=true",
+            "runpodCredentials.enabled=true",
+            "digitaloceanCredentials.enabled=true",
+            "lambdaCredentials.enabled=true",
+            "vastCredentials.enabled=true",
+            "nebiusCredentials.enabled=true",
+        ] {
+            let v = validated(&[set]);
+            let computed = deployment(&v, None);
+            assert_eq!(computed, deployment(&v, Some(true)), "{set}");
+            assert_ne!(computed, deployment(&v, Some(false)), "{set}");
+        }
+    }
+
     /// Every template of every golden case, and the defaults, are read by the fast reader
     /// (`template_yaml`), not left to the full YAML parser. Debug builds check each fast read
     /// against the full parser, so this also checks that they agree on all of them.
