@@ -39,6 +39,13 @@ pub fn script_key(name: &str) -> String {
     stem.trim_end_matches(".sh").replace('-', "_")
 }
 
+/// Text that JSON (and YAML, in double quotes) writes unchanged between quotes: printable ASCII
+/// without `"` and `\`.
+fn is_plain_json_text(text: &str) -> bool {
+    text.bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+}
+
 /// An environment with the rules of `templates/` and no templates; overlays add their resources
 /// to it.
 pub fn rules() -> Environment<'static> {
@@ -83,6 +90,13 @@ pub fn rules() -> Environment<'static> {
             }
         }
         if matches!(state.auto_escape(), AutoEscape::Json) && !value.is_safe() {
+            // Most values are short printable-ASCII strings, which JSON writes as they are
+            // between quotes: written so directly, without a serializer (#11).
+            if let Some(text) = value.as_str().filter(|t| is_plain_json_text(t)) {
+                out.write_str("\"")?;
+                out.write_str(text)?;
+                return out.write_str("\"").map_err(Into::into);
+            }
             // minijinja writes JSON, which may carry DEL, C1 controls or U+FFFE raw; YAML
             // cannot (issue 17). Written as serde_json does, then those escaped.
             let json = serde_json::to_string(value).map_err(|e| {
@@ -301,5 +315,53 @@ mod tests {
         assert_eq!(guard_text("{# a comment #}\n{# when: a #}"), None);
         assert_eq!(guard_text("{% if a %}"), None);
         assert_eq!(guard_text(""), None);
+    }
+}
+
+#[cfg(test)]
+mod formatter_tests {
+    use super::rules;
+
+    /// What the YAML templates' formatter wrote before the plain-text shortcut: serde_json's
+    /// JSON, then the characters YAML cannot hold raw escaped.
+    fn as_json_then_escaped(text: &str) -> String {
+        crate::yaml::escape_json_for_yaml(&serde_json::to_string(text).unwrap()).into_owned()
+    }
+
+    #[test]
+    fn a_string_in_a_yaml_template_is_written_as_escaped_json() {
+        let mut env = rules();
+        env.add_template("t.yaml", "{{ s }}").unwrap();
+        let tmpl = env.get_template("t.yaml").unwrap();
+        let mut texts: Vec<String> = [
+            "",
+            "plain",
+            "with space",
+            "a\"quote",
+            "back\\slash",
+            "tab\there",
+            "line\nbreak",
+            "del\x7f",
+            "é",
+            "\u{85}",
+            "\u{fffe}",
+            "~",
+            " ",
+            "{{",
+            "#",
+            "'",
+            "\x1f",
+            "\u{2028}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        texts.extend((0u8..=0x7f).map(|b| format!("x{}y", b as char)));
+        for text in texts {
+            let written = tmpl
+                .render(minijinja::context! { s => text.clone() })
+                .unwrap();
+            assert_eq!(written, as_json_then_escaped(&text), "{text:?}");
+        }
     }
 }
