@@ -583,12 +583,8 @@ fn manifests() -> impl Strategy<Value = String> {
 
 fn config() -> Config {
     // Honours PROPTEST_CASES; the default keeps `cargo test` to a few seconds.
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(12);
     Config {
-        cases,
+        cases: common::proptest_cases(12),
         max_shrink_iters: 200,
         ..Config::default()
     }

@@ -7,6 +7,8 @@
 //! writers: skygen's reader (`skygen::yaml`, YAML 1.1 resolution as kubectl and Helm read) reads
 //! every written string back as the same string.
 
+mod common;
+
 use std::path::PathBuf;
 
 use proptest::prelude::*;
@@ -521,12 +523,8 @@ fn tree(leaf: BoxedStrategy<Value>) -> impl Strategy<Value = Value> {
 /// 2,000 cases per property, or `PROPTEST_CASES` for a longer hunt
 /// (`PROPTEST_CASES=200000 cargo test --release --test yaml_write`).
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(2000);
     ProptestConfig {
-        cases,
+        cases: common::proptest_cases(2000),
         failure_persistence: None,
         ..ProptestConfig::default()
     }

@@ -276,3 +276,11 @@ pub const ROLLING: &[&str] = &[
     "--set",
     "storage.enabled=false",
 ];
+
+/// Cases per property test: `PROPTEST_CASES` when set (for a longer hunt), else `default`.
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
+}
