@@ -18,19 +18,40 @@ use std::path::Path;
 #[path = "src/values/static_json.rs"]
 mod static_json;
 
+/// Writes `$OUT_DIR/<output>` from the committed file `input` with `generate`, rerun when the
+/// input or the generator's source changes.
+fn generate(
+    out_dir: &Path,
+    input: &str,
+    generator: &str,
+    output: &str,
+    generate: impl FnOnce(&str) -> String,
+) {
+    println!("cargo:rerun-if-changed={input}");
+    println!("cargo:rerun-if-changed={generator}");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(input);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {input}: {e}"));
+    std::fs::write(out_dir.join(output), generate(&text))
+        .unwrap_or_else(|e| panic!("write {output}: {e}"));
+}
+
 /// `schema/values.schema.json` as a static [`static_json::Json`], in
 /// `$OUT_DIR/values_schema.rs`.
 fn values_schema(out_dir: &Path) {
-    println!("cargo:rerun-if-changed=schema/values.schema.json");
-    println!("cargo:rerun-if-changed=src/values/static_json.rs");
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/values.schema.json");
-    let text = std::fs::read_to_string(&path).expect("read schema/values.schema.json");
-    let schema: serde_json::Value =
-        serde_json::from_str(&text).expect("schema/values.schema.json is JSON");
-    let mut code = String::from("pub(super) static SCHEMA: Json = ");
-    static_json::write(&schema, 0, &mut code);
-    code.push_str(";\n");
-    std::fs::write(out_dir.join("values_schema.rs"), code).expect("write the values schema");
+    generate(
+        out_dir,
+        "schema/values.schema.json",
+        "src/values/static_json.rs",
+        "values_schema.rs",
+        |text| {
+            let schema: serde_json::Value =
+                serde_json::from_str(text).expect("schema/values.schema.json is JSON");
+            let mut code = String::from("pub(super) static SCHEMA: Json = ");
+            static_json::write(&schema, 0, &mut code);
+            code.push_str(";\n");
+            code
+        },
+    );
 }
 
 #[path = "src/kubecheck/generate.rs"]
@@ -38,12 +59,13 @@ mod kube_types;
 
 /// `schema/kubernetes.jsonl` as static Rust tables, in `$OUT_DIR/kube_types.rs`.
 fn kube_types(out_dir: &Path) {
-    println!("cargo:rerun-if-changed=schema/kubernetes.jsonl");
-    println!("cargo:rerun-if-changed=src/kubecheck/generate.rs");
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/kubernetes.jsonl");
-    let text = std::fs::read_to_string(&path).expect("read schema/kubernetes.jsonl");
-    std::fs::write(out_dir.join("kube_types.rs"), kube_types::write(&text))
-        .expect("write the Kubernetes types");
+    generate(
+        out_dir,
+        "schema/kubernetes.jsonl",
+        "src/kubecheck/generate.rs",
+        "kube_types.rs",
+        kube_types::write,
+    );
 }
 
 fn collect(dir: &Path, root: &Path, out: &mut Vec<String>) {

@@ -34,16 +34,15 @@ cflags_var="CFLAGS_${host//-/_}"
 export "$cflags_var=${!cflags_var:-} -DMI_NO_GETENV"
 flags="-C target-feature=+crt-static -C relocation-model=static"
 order="$PWD/scripts/hot-symbols.txt"
+bin="target/$host/release/skygen"
 if command -v ld.lld >/dev/null && [ -f "$order" ]; then
     # Cargo does not watch a linker's input files: relink when the order is newer.
-    bin="target/$host/release/skygen"
     if [ -f "$bin" ] && [ "$order" -nt "$bin" ]; then touch src/main.rs; fi
     flags="$flags -C link-arg=-fuse-ld=lld -C link-arg=-Wl,--symbol-ordering-file=$order -C link-arg=-Wl,--no-warn-symbol-ordering"
 else
     echo "build-static.sh: ld.lld not found (apt-get install lld): linking without the hot-symbol order" >&2
 fi
 RUSTFLAGS="${RUSTFLAGS:-} $flags" cargo build --release --locked --target "$host" >&2
-bin="target/$host/release/skygen"
 # The point of the build: refuse to hand back a binary that still needs the dynamic loader.
 if readelf -lW "$bin" | grep -q INTERP; then
     echo "build-static.sh: $bin still names a dynamic loader (INTERP); the static link did not happen" >&2
